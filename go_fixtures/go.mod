@@ -1,0 +1,3 @@
+module github.com/pytest-goleak/go_fixtures
+
+go 1.22

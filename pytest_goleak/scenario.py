@@ -1,0 +1,299 @@
+"""Scenario files: YAML -> a validated, frozen :class:`Scenario`.
+
+Every error is a :class:`ScenarioError` whose text starts with ``file:line:`` so an editor can
+jump to it. The schema is deliberately independent of the shipped fixtures: ``fixture`` is any
+Go main package directory, ``dockerfile`` any Dockerfile, ``image`` any local image.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .units import parse_duration, parse_size
+
+#: Growth budgets per 1,000 requests, and absolute caps. ``True`` marks a size in bytes.
+BUDGETS: dict[str, bool] = {
+    "heap_inuse_bytes_per_1k_requests": True,
+    "heap_objects_per_1k_requests": False,
+    "goroutines_per_1k_requests": False,
+    "rss_bytes_per_1k_requests": True,
+    "fds_per_1k_requests": False,
+    "max_goroutines": False,
+    "max_rss": True,
+}
+SERVICES = ("redis", "postgres")
+EXPECTATIONS = ("leak", "clean")
+
+
+class ScenarioError(Exception):
+    """A scenario file is malformed. ``str(err)`` is ``"path:line: what is wrong"``."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line else str(self.path)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Load:
+    path: str = "/"
+    method: str = "GET"
+    body: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    requests: int = 2000
+    warmup_requests: int = 200
+    concurrency: int = 8
+    rate: float = 0.0  # requests per second in total; 0 means as fast as the service answers
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory: int = 256 * 1024 * 1024
+    pids: int = 512
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: Path
+    name: str
+    description: str = ""
+    fixture: Path | None = None  # a Go main package directory
+    dockerfile: Path | None = None  # a user's Dockerfile; its directory is the build context
+    image: str | None = None  # an image already present in the engine
+    expect: str | None = None  # "leak", "clean", or None for a user's own service
+    culprit: str | None = None  # the function that must top the culprit list when it leaks
+    services: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    port: int = 8080  # where the app listens inside the container
+    port_env: str = "PORT"  # the env var through which the app learns its port
+    pprof_port: int | None = None  # a separate admin port serving /debug/pprof, if any
+    health_path: str = "/healthz"
+    health_timeout: float = 30.0
+    network: str = "auto"  # "bridge", "host", or "auto" (host when services are needed)
+    load: Load = field(default_factory=Load)
+    snapshots: int = 6
+    budgets: Mapping[str, float] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    memprofilerate: int | None = None  # None: the harness default (see options)
+    timeout: float = 300.0
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, key: str) -> int | None:
+        return self.lines.get(key)
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+
+
+def load_scenario(path: Path | str, text: str | None = None) -> Scenario:
+    """Parse and validate one scenario file. Raises ScenarioError naming file and line."""
+    path = Path(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(path, None, f"cannot read scenario: {exc}") from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(path, mark.line + 1 if mark else None, f"YAML does not parse: {problem}") from exc
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        raise ScenarioError(path, 1, "a scenario must be a YAML mapping of keys to values")
+    return _Builder(path, node).build(data)
+
+
+_TOP_KEYS = {
+    "name", "description", "fixture", "dockerfile", "image", "expect", "culprit", "services",
+    "env", "port", "port_env", "pprof_port", "health", "network", "load", "snapshots", "budgets",
+    "limits", "memprofilerate", "timeout",
+}
+_LOAD_KEYS = {f.name for f in dataclasses.fields(Load)}
+_LIMIT_KEYS = {"memory", "pids"}
+_HEALTH_KEYS = {"path", "timeout"}
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _key_lines(node: yaml.MappingNode, prefix: str = "") -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        key = f"{prefix}{key_node.value}"
+        lines[key] = key_node.start_mark.line + 1
+        if isinstance(value_node, yaml.MappingNode):
+            lines.update(_key_lines(value_node, key + "."))
+    return lines
+
+
+class _Builder:
+    def __init__(self, path: Path, node: yaml.MappingNode) -> None:
+        self.path = path
+        self.lines = _key_lines(node)
+
+    def fail(self, key: str, message: str) -> ScenarioError:
+        return ScenarioError(self.path, self.lines.get(key, 1), message)
+
+    def mapping(self, data: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise self.fail(key, f"'{key}' must be a mapping, got {type(data).__name__}")
+        for k in data:
+            if k not in allowed:
+                full = f"{key}.{k}" if key else str(k)
+                raise self.fail(full, f"unknown key '{full}' (allowed: {', '.join(sorted(allowed))})")
+        return data
+
+    def typed(self, data: dict[str, Any], key: str, kind: type | tuple[type, ...], full: str = "") -> Any:
+        value = data.get(key)
+        full = full or key
+        if value is None:
+            return None
+        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+            want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(full, f"'{full}' must be {want}, got {value!r}")
+        return value
+
+    def convert(self, value: Any, full: str, fn: Callable[[Any], float]) -> float:
+        try:
+            return fn(value)
+        except ValueError as exc:
+            raise self.fail(full, f"'{full}': {exc}") from exc
+
+    def positive_int(self, data: dict[str, Any], key: str, full: str, minimum: int = 1) -> int | None:
+        value = self.typed(data, key, int, full)
+        if value is not None and value < minimum:
+            raise self.fail(full, f"'{full}' must be at least {minimum}, got {value}")
+        return value  # type: ignore[no-any-return]
+
+    def build(self, data: dict[str, Any]) -> Scenario:
+        data = self.mapping(data, "", _TOP_KEYS)
+        kw: dict[str, Any] = {"path": self.path, "lines": self.lines}
+        name = self.typed(data, "name", str) or self.path.stem
+        if not _NAME_RE.match(name):
+            raise self.fail("name", f"'name' may hold letters, digits, '.', '_' and '-' only, got {name!r}")
+        kw["name"] = name
+        kw["description"] = self.typed(data, "description", str) or ""
+        self._source(data, kw)
+        expect = self.typed(data, "expect", str)
+        if expect is not None and expect not in EXPECTATIONS:
+            raise self.fail("expect", f"'expect' must be one of leak, clean; got {expect!r}")
+        kw["expect"] = expect
+        kw["culprit"] = self.typed(data, "culprit", str)
+        services = data.get("services") or []
+        if not isinstance(services, list) or any(s not in SERVICES for s in services):
+            raise self.fail("services", f"'services' must be a list drawn from {', '.join(SERVICES)}; got {services!r}")
+        kw["services"] = tuple(services)
+        env = self.typed(data, "env", dict) or {}
+        bad = [k for k, v in env.items() if not isinstance(k, str) or not isinstance(v, (str, int, float))]
+        if bad:
+            raise self.fail("env", f"'env' must map names to strings; bad entries: {bad!r}")
+        kw["env"] = {k: str(v) for k, v in env.items()}
+        for key in ("port", "pprof_port"):
+            port = self.positive_int(data, key, key)
+            if port is not None and port > 65535:
+                raise self.fail(key, f"'{key}' must be a TCP port, got {port}")
+            if port is not None:
+                kw[key] = port
+        if "port_env" in data:
+            kw["port_env"] = self.typed(data, "port_env", str)
+        health = self.mapping(data.get("health"), "health", _HEALTH_KEYS)
+        if "path" in health:
+            kw["health_path"] = self.typed(health, "path", str, "health.path")
+        if "timeout" in health:
+            kw["health_timeout"] = self.convert(health["timeout"], "health.timeout", parse_duration)
+        network = self.typed(data, "network", str) or "auto"
+        if network not in ("auto", "bridge", "host"):
+            raise self.fail("network", f"'network' must be auto, bridge or host; got {network!r}")
+        kw["network"] = network
+        kw["load"] = self._load(data.get("load"))
+        snapshots = self.positive_int(data, "snapshots", "snapshots", minimum=3)
+        if snapshots is not None:
+            kw["snapshots"] = snapshots
+        kw["budgets"] = self._budgets(data.get("budgets"))
+        kw["limits"] = self._limits(data.get("limits"))
+        mpr = self.positive_int(data, "memprofilerate", "memprofilerate", minimum=1)
+        kw["memprofilerate"] = mpr
+        if "timeout" in data:
+            kw["timeout"] = self.convert(data["timeout"], "timeout", parse_duration)
+        return Scenario(**kw)
+
+    def _source(self, data: dict[str, Any], kw: dict[str, Any]) -> None:
+        given = [k for k in ("fixture", "dockerfile", "image") if data.get(k) is not None]
+        if len(given) != 1:
+            raise self.fail(given[1] if len(given) > 1 else "name",
+                            "a scenario needs exactly one of 'fixture' (a Go main package directory), "
+                            f"'dockerfile' or 'image'; found {given or 'none'}")
+        key = given[0]
+        value = self.typed(data, key, str)
+        if key == "image":
+            kw["image"] = value
+            return
+        resolved = (self.path.parent / value).resolve()
+        if key == "fixture" and not resolved.is_dir():
+            raise self.fail(key, f"'fixture' must be a Go main package directory; {resolved} is not a directory")
+        if key == "dockerfile" and not resolved.is_file():
+            raise self.fail(key, f"'dockerfile' {resolved} does not exist")
+        kw[key] = resolved
+
+    def _load(self, raw: Any) -> Load:
+        data = self.mapping(raw, "load", _LOAD_KEYS)
+        kw: dict[str, Any] = {}
+        for key in ("path", "method", "body"):
+            if key in data:
+                kw[key] = self.typed(data, key, str, f"load.{key}")
+        if "path" in kw and not kw["path"].startswith("/"):
+            raise self.fail("load.path", f"'load.path' must start with '/', got {kw['path']!r}")
+        if "headers" in data:
+            headers = self.typed(data, "headers", dict, "load.headers")
+            kw["headers"] = {str(k): str(v) for k, v in headers.items()}
+        for key, minimum in (("requests", 1), ("warmup_requests", 0), ("concurrency", 1)):
+            value = self.positive_int(data, key, f"load.{key}", minimum)
+            if value is not None:
+                kw[key] = value
+        if "rate" in data:
+            rate = self.typed(data, "rate", (int, float), "load.rate")
+            if rate is not None and rate < 0:
+                raise self.fail("load.rate", f"'load.rate' cannot be negative, got {rate}")
+            kw["rate"] = float(rate or 0)
+        if "timeout" in data:
+            kw["timeout"] = self.convert(data["timeout"], "load.timeout", parse_duration)
+        return Load(**kw)
+
+    def _budgets(self, raw: Any) -> dict[str, float]:
+        data = self.mapping(raw, "budgets", set(BUDGETS))
+        out: dict[str, float] = {}
+        for key, value in data.items():
+            full = f"budgets.{key}"
+            if BUDGETS[key]:
+                out[key] = self.convert(value, full, parse_size)
+            else:
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise self.fail(full, f"'{full}' must be a non-negative number, got {value!r}")
+                out[key] = float(value)
+        return out
+
+    def _limits(self, raw: Any) -> Limits:
+        data = self.mapping(raw, "limits", _LIMIT_KEYS)
+        kw: dict[str, Any] = {}
+        if "memory" in data:
+            memory = int(self.convert(data["memory"], "limits.memory", parse_size))
+            if memory < 6 * 1024 * 1024:
+                raise self.fail("limits.memory", f"'limits.memory' must be at least 6MiB (Docker's floor), got {memory}")
+            kw["memory"] = memory
+        pids = self.positive_int(data, "pids", "limits.pids", minimum=16)
+        if pids is not None:
+            kw["pids"] = pids
+        return Limits(**kw)
