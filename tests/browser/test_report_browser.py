@@ -1,0 +1,148 @@
+"""The HTML report as a user gets it: opened from disk in headless Chromium.
+
+Screenshots of the index and of one scenario page land in ``tests/artifacts/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from pytest_goleak.report.html import write_html
+
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE.parent / "artifacts"
+CHROMIUM = os.environ.get("GOLEAK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not found (set GOLEAK_CHROMIUM)"),
+]
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    """Import a helper by path, so the test does not depend on pytest's import mode."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+cdp = _load("goleak_test_cdp", HERE / "cdp.py")
+sample = _load("goleak_test_sample_results", HERE.parent / "unit" / "report" / "sample_results.py")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    assert CHROMIUM is not None
+    chromium = cdp.Chromium(CHROMIUM)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    write_html(out, sample.results())
+    return out
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    opened: list[Any] = []
+
+    def open_(path: Path) -> Any:
+        p = browser.open(path.as_uri())
+        opened.append(p)
+        return p
+
+    yield open_
+    for p in opened:
+        p.close()
+
+
+def test_index_renders_failures_first(page: Any, report: Path) -> None:
+    p = page(report / "index.html")
+    assert p.problems() == []
+    rows = p.evaluate("[...document.querySelectorAll('#scenarios tbody tr')].map(r => r.innerText)")
+    assert len(rows) == 5
+    assert "orders_api" in rows[0] and "FAIL" in rows[0]
+    assert "broken_build" in rows[1]
+    first_culprit = p.evaluate("document.querySelector('#scenarios tbody tr .culprit-fn').innerText")
+    assert first_culprit == "main.lookup"
+    assert p.evaluate("document.querySelector('#validation table') !== null")
+    p.screenshot(ARTIFACTS / "report-index.png")
+
+
+def test_scenario_page_has_charts_with_axes_and_flame(page: Any, report: Path) -> None:
+    p = page(report / "goroutine_chan_leaky" / "index.html")
+    assert p.problems() == []
+    charts = p.evaluate("""[...document.querySelectorAll('svg.chart')].map(s => ({
+        title: s.querySelector('.chart-title').textContent,
+        ticks: s.querySelectorAll('.tick').length,
+        labels: [...s.querySelectorAll('.axis-label')].map(t => t.textContent),
+        legend: s.querySelector('.legend').textContent,
+        width: s.getBoundingClientRect().width}))""")
+    assert len(charts) == 8
+    for chart in charts:
+        assert chart["ticks"] >= 6, chart
+        assert chart["labels"][0] == "requests served", chart
+        assert chart["width"] > 400, chart
+    heap = next(c for c in charts if c["title"] == "Heap in use")
+    assert heap["labels"][1] == "MiB"
+    assert "fit +1.0 MiB/1k req" in heap["legend"] and "budget +256.0 KiB/1k req" in heap["legend"]
+    frames = p.evaluate("document.querySelectorAll('svg.flame rect').length")
+    assert frames >= 5
+    p.screenshot(ARTIFACTS / "report-scenario.png")
+
+
+def test_verdict_and_culprit_fit_in_the_first_screen(page: Any, report: Path) -> None:
+    p = page(report / "goroutine_chan_leaky" / "index.html")
+    boxes = p.evaluate("""Object.fromEntries(['#verdict', '#culprit', '#culprit .code'].map(sel => {
+        const r = document.querySelector(sel).getBoundingClientRect();
+        return [sel, [r.top, r.bottom]]; }))""")
+    for sel, (top, bottom) in boxes.items():
+        assert 0 <= top < bottom <= 900, (sel, top, bottom)
+    assert p.evaluate("document.querySelector('#verdict .big').innerText") == "LEAK"
+    assert p.evaluate("getComputedStyle(document.querySelector('#verdict .big')).fontSize") == "40px"
+
+
+def test_every_page_renders_without_console_errors(page: Any, report: Path) -> None:
+    for html in sorted(report.rglob("index.html")):
+        p = page(html)
+        assert p.problems() == [], html
+        assert p.evaluate("document.querySelector('main') !== null"), html
+
+
+def test_hostile_names_do_not_execute(page: Any, tmp_path: Path) -> None:
+    written = write_html(tmp_path, sample.hostile())
+    for html in written:
+        p = page(html)
+        assert p.problems() == [], html
+        injected = p.evaluate("document.querySelectorAll('main script, main img, main [onerror]').length")
+        assert injected == 0, html
+    leaky = next(h for h in written if "script" in h.parent.name)
+    p = page(leaky)
+    assert "<script>alert(1)</script>" in p.evaluate("document.body.innerText")
+
+
+def test_harness_notices_console_errors(page: Any, tmp_path: Path) -> None:
+    """Control: a page that does log an error must be reported, or the checks above prove nothing."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!doctype html><main></main><script>console.error('boom'); undefinedFn();</script>")
+    problems = page(bad).problems()
+    assert any("boom" in x for x in problems) and any("exception" in x for x in problems)
