@@ -1,0 +1,162 @@
+"""Build stage: a scenario's source -> a runnable artefact (host binary and/or Docker image).
+
+A Go main package is compiled on the host (static, CGO_ENABLED=0) and copied into a
+``FROM scratch`` image, so nothing ever needs ``docker pull``. Both are cached by a hash of the
+module's sources, the Go version and the build settings, so an unchanged fixture is not rebuilt.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from . import gotool
+from .scenario import Scenario
+
+LABEL = "pytest-goleak"
+IMAGE_REPO = "pytest-goleak"
+NONROOT_UID = 65532
+DOCKER_BUILD_TIMEOUT_S = 300
+
+
+class BuildError(Exception):
+    """A fixture did not build; the message carries the compiler's (or Docker's) output."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    source: str  # what was built: a package dir, a Dockerfile, or an image name
+    binary: Path | None  # host binary (Go fixtures only), for the local runtime
+    image: str | None  # Docker image tag, when built for (or given to) Docker
+    hash: str
+    go_version: str | None
+    cached: bool
+    seconds: float
+    goexperiment: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["binary"] = str(self.binary) if self.binary else None
+        return d
+
+
+def goexperiment_for(version: str) -> str | None:
+    """Go 1.26 ships the goroutine leak profile behind an experiment; later versions enable it."""
+    return "goroutineleakprofile" if gotool.version_tuple(version) == (1, 26) else None
+
+
+def build_binary(package_dir: Path, cache_dir: Path) -> tuple[Path, str, str, str | None, bool]:
+    """Compile a Go main package, cached. Returns (binary, hash, go version, experiment, cached)."""
+    version = gotool.go_version()
+    experiment = goexperiment_for(version)
+    root = gotool.module_root(package_dir)
+    rel = str(package_dir.relative_to(root))
+    digest = gotool.source_hash(root, extra=(version, rel, f"GOEXPERIMENT={experiment or ''}", "static"))
+    binary = cache_dir / "bin" / digest[:24] / "app"
+    if binary.is_file():
+        return binary, digest, version, experiment, True
+    env = {"GOEXPERIMENT": experiment} if experiment else {}
+    try:
+        gotool.build_static(package_dir, binary, env=env)
+    except gotool.GoError as exc:
+        raise BuildError(str(exc)) from exc
+    return binary, digest, version, experiment, False
+
+
+def build_for_docker(scenario: Scenario, client: Any, cache_dir: Path) -> Artifact:
+    """Produce an image for the scenario: from its Go package, its Dockerfile, or as given."""
+    t0 = time.monotonic()
+    if scenario.image:
+        return _existing_image(scenario.image, client, t0)
+    if scenario.dockerfile:
+        return _dockerfile_image(scenario, client, t0)
+    assert scenario.fixture is not None
+    binary, digest, version, experiment, cached = build_binary(scenario.fixture, cache_dir)
+    tag = f"{IMAGE_REPO}/{_repo_name(scenario.name)}:{digest[:16]}"
+    if _image_exists(client, tag):
+        return Artifact(str(scenario.fixture), binary, tag, digest, version, cached, time.monotonic() - t0, experiment)
+    _scratch_image(binary, tag, digest, client)
+    return Artifact(str(scenario.fixture), binary, tag, digest, version, False, time.monotonic() - t0, experiment)
+
+
+def build_for_local(scenario: Scenario, cache_dir: Path) -> Artifact:
+    if scenario.fixture is None:
+        raise BuildError(f"{scenario.path}: the local runtime needs 'fixture' (a Go package), not a Dockerfile or image")
+    t0 = time.monotonic()
+    binary, digest, version, experiment, cached = build_binary(scenario.fixture, cache_dir)
+    return Artifact(str(scenario.fixture), binary, None, digest, version, cached, time.monotonic() - t0, experiment)
+
+
+def _repo_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "-" for c in name.lower()).strip("._-") or "fixture"
+
+
+def _image_exists(client: Any, tag: str) -> bool:
+    import docker.errors
+
+    try:
+        client.images.get(tag)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+
+
+def _scratch_image(binary: Path, tag: str, digest: str, client: Any) -> None:
+    dockerfile = (
+        "FROM scratch\n"
+        "COPY app /app\n"
+        f"USER {NONROOT_UID}:{NONROOT_UID}\n"
+        'ENTRYPOINT ["/app"]\n'
+    ).encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+        info = tarfile.TarInfo("app")
+        info.size = binary.stat().st_size
+        info.mode = 0o755
+        with binary.open("rb") as fh:
+            tar.addfile(info, fh)
+    buf.seek(0)
+    _docker_build(client, tag, fileobj=buf, custom_context=True,
+                  labels={LABEL: "1", f"{LABEL}.hash": digest})
+
+
+def _dockerfile_image(scenario: Scenario, client: Any, t0: float) -> Artifact:
+    assert scenario.dockerfile is not None
+    context = scenario.dockerfile.parent
+    digest = gotool.source_hash(context, extra=(scenario.dockerfile.read_text(errors="replace"),))
+    tag = f"{IMAGE_REPO}/{_repo_name(scenario.name)}:{digest[:16]}"
+    cached = _image_exists(client, tag)
+    if not cached:
+        _docker_build(client, tag, path=str(context), dockerfile=os.path.relpath(scenario.dockerfile, context),
+                      labels={LABEL: "1", f"{LABEL}.hash": digest}, pull=False)
+    return Artifact(str(scenario.dockerfile), None, tag, digest, None, cached, time.monotonic() - t0)
+
+
+def _existing_image(image: str, client: Any, t0: float) -> Artifact:
+    import docker.errors
+
+    try:
+        found = client.images.get(image)
+    except docker.errors.ImageNotFound as exc:
+        raise BuildError(f"image {image!r} is not present in the Docker engine (pytest-goleak never pulls)") from exc
+    return Artifact(image, None, image, found.id, None, True, time.monotonic() - t0)
+
+
+def _docker_build(client: Any, tag: str, **kwargs: Any) -> None:
+    import docker.errors
+
+    try:
+        client.images.build(tag=tag, rm=True, forcerm=True, timeout=DOCKER_BUILD_TIMEOUT_S, **kwargs)
+    except docker.errors.BuildError as exc:
+        log = "".join(str(chunk.get("stream") or chunk.get("error") or "") for chunk in exc.build_log)
+        raise BuildError(f"docker build of {tag} failed: {exc.msg}\n{log.strip()}") from exc
+    except docker.errors.APIError as exc:
+        raise BuildError(f"docker build of {tag} failed: {exc.explanation or exc}") from exc

@@ -1,0 +1,155 @@
+"""Name the leaking code: diff the first and last post-warm-up profiles.
+
+Goroutine growth is ranked by stack (with the state and wait reason from the ``debug=2`` text);
+heap growth by ``inuse_space``, cross-checked with ``inuse_objects`` (field guide, ch. 3.3). The
+culprit of a stack is its first frame that is not the runtime or the standard library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import pprof
+
+
+@dataclass
+class CulpritReport:
+    culprits: list[dict[str, Any]] = field(default_factory=list)
+    growth: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    heap_diff_stacks: list[dict[str, Any]] = field(default_factory=list)
+    goroutine_groups: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def top(self) -> str | None:
+        return self.culprits[0]["function"] if self.culprits else None
+
+
+def _frame(f: Any) -> dict[str, Any]:
+    return {"function": f.function, "file": f.file, "line": f.line}
+
+
+def source_context(file: str, line: int, around: int = 3) -> list[tuple[int, str]]:
+    """The source lines around ``file:line`` when the source is at hand (built on this host)."""
+    try:
+        lines = Path(file).read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    lo, hi = max(line - around, 1), min(line + around, len(lines))
+    return [(n, lines[n - 1]) for n in range(lo, hi + 1)]
+
+
+def _with_source(entry: dict[str, Any]) -> dict[str, Any]:
+    ctx = source_context(entry["file"], entry["line"]) if entry.get("file") and entry.get("line") else []
+    entry["source_context"] = [list(c) for c in ctx]
+    entry["source"] = next((text for n, text in ctx if n == entry["line"]), None)
+    return entry
+
+
+def _engine() -> None:
+    from .pprof import diff, goroutines  # noqa: F401
+
+
+def find(report_dir: Path, first: dict[str, Any], last: dict[str, Any], goroutines_first: bool,
+         limit: int = 10) -> CulpritReport:
+    out = CulpritReport()
+    try:
+        _engine()
+    except ImportError as exc:
+        out.errors.append(f"profile engine unavailable: {exc}")
+        return out
+    goroutine_culprits = _goroutine_part(report_dir, first, last, out, limit)
+    heap_culprits = _heap_part(report_dir, first, last, out, limit)
+    ordered = goroutine_culprits + heap_culprits if goroutines_first else heap_culprits + goroutine_culprits
+    out.culprits = [_with_source(c) for c in ordered[:limit]]
+    return out
+
+
+def _load_pair(report_dir: Path, first: dict[str, Any], last: dict[str, Any], kind: str) -> tuple[Any, Any] | None:
+    a, b = first.get("profiles", {}).get(kind), last.get("profiles", {}).get(kind)
+    if not a or not b:
+        return None
+    return pprof.load(report_dir / a), pprof.load(report_dir / b)
+
+
+def _goroutine_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], out: CulpritReport,
+                    limit: int) -> list[dict[str, Any]]:
+    try:
+        pair = _load_pair(report_dir, first, last, "goroutine")
+    except pprof.ProfileError as exc:
+        out.errors.append(f"goroutine profile: {exc}")
+        return []
+    text_groups = _text_groups(report_dir, last, out)
+    if pair is None:
+        return []
+    culprits = []
+    for g in pprof.diff.goroutine_growth(pair[0], pair[1], limit=limit):
+        if g.delta <= 0:
+            continue
+        frames = list(g.frames)
+        user = pprof.first_user_frame(frames) or (frames[0] if frames else None)
+        if user is None:
+            continue
+        state = _state_for(frames, text_groups)
+        culprits.append({"kind": "goroutine", "function": user.function, "file": user.file, "line": user.line,
+                         "delta": g.delta, "delta_space": None, "delta_objects": None, "state": state,
+                         "stack": [_frame(f) for f in frames]})
+    return culprits
+
+
+def _text_groups(report_dir: Path, last: dict[str, Any], out: CulpritReport) -> list[Any]:
+    rel = last.get("profiles", {}).get("goroutine_text")
+    if not rel:
+        return []
+    try:
+        groups = pprof.goroutines.group_text(pprof.goroutines.parse_text((report_dir / rel).read_text(errors="replace")))
+    except (OSError, pprof.ProfileError) as exc:
+        out.errors.append(f"goroutine text: {exc}")
+        return []
+    out.goroutine_groups = [{
+        "count": g.count, "state": g.state, "wait_minutes": list(g.wait_minutes) if g.wait_minutes else None,
+        "created_by": g.created_by, "stack": [_frame(f) for f in g.frames],
+    } for g in groups[:25]]
+    return groups
+
+
+def _state_for(frames: Sequence[Any], text_groups: Sequence[Any]) -> str | None:
+    """The wait reason of the text group with the same function sequence (largest first)."""
+    key = [f.function for f in frames]
+    for g in text_groups:
+        if [f.function for f in g.frames] == key:
+            return str(g.state)
+    return None
+
+
+def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], out: CulpritReport,
+               limit: int) -> list[dict[str, Any]]:
+    try:
+        pair = _load_pair(report_dir, first, last, "heap")
+    except pprof.ProfileError as exc:
+        out.errors.append(f"heap profile: {exc}")
+        return []
+    if pair is None:
+        return []
+    sites = pprof.diff.growth(pair[0], pair[1], limit=max(limit, 20))
+    out.growth = {
+        "inuse_space": [{"function": s.function, "file": s.file, "line": s.line, "delta": s.delta_space}
+                        for s in sorted(sites, key=lambda s: -s.delta_space)[:limit]],
+        "inuse_objects": [{"function": s.function, "file": s.file, "line": s.line, "delta": s.delta_objects}
+                          for s in sorted(sites, key=lambda s: -s.delta_objects)[:limit]],
+    }
+    out.heap_diff_stacks = [{"stack": [f.function for f in reversed(s.stack)], "delta_space": s.delta_space}
+                            for s in sites if s.delta_space > 0]
+    culprits = []
+    for s in sites:
+        # Growth in bytes that is not backed by growth in objects is a resized buffer, not a leak.
+        if s.delta_space <= 0 or s.delta_objects <= 0:
+            continue
+        user = pprof.first_user_frame(list(s.stack)) or pprof.Frame(s.function, s.file, s.line)
+        culprits.append({"kind": "heap", "function": user.function, "file": user.file, "line": user.line,
+                         "delta": None, "delta_space": s.delta_space, "delta_objects": s.delta_objects,
+                         "state": None, "stack": [_frame(f) for f in s.stack]})
+    return culprits

@@ -1,0 +1,28 @@
+"""The one HTTP GET every stage uses to talk to a fixture: bounded, and with clear errors."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import urllib.error
+import urllib.request
+
+
+class FetchError(Exception):
+    """A fixture endpoint could not be read: timeout, refused, non-200, or not what was expected."""
+
+
+def get(url: str, timeout: float = 10.0, max_bytes: int = 512 * 1024 * 1024) -> bytes:
+    """GET ``url`` and return the body; FetchError names the URL and what went wrong."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - loopback only
+            body: bytes = resp.read(max_bytes + 1)
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"GET {url} answered HTTP {exc.code}") from exc
+    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError,
+            http.client.HTTPException, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FetchError(f"GET {url} failed: {reason}") from exc
+    if len(body) > max_bytes:
+        raise FetchError(f"GET {url} returned more than {max_bytes} bytes")
+    return body

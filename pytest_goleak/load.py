@@ -1,0 +1,125 @@
+"""Load stage: drive a scenario's requests in phases through the Go load driver.
+
+The driver (``loadgen/main.go``) is compiled once per source hash and kept running for the
+whole scenario, so keep-alive connections stay warm between phases. A phase is one line on its
+stdin (a request count); it answers one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from . import gotool
+from .scenario import Load
+
+LOADGEN_DIR = Path(__file__).parent / "loadgen"
+
+
+class LoadError(Exception):
+    """The load driver could not be built or started, or stopped answering."""
+
+
+@dataclass
+class PhaseResult:
+    requests: int
+    ok: int
+    errors: int
+    seconds: float
+    rps: float
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    status: dict[str, int] = field(default_factory=dict)
+    first_error: str | None = None
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> PhaseResult:
+        return cls(requests=int(d["requests"]), ok=int(d["ok"]), errors=int(d["errors"]),
+                   seconds=float(d["seconds"]), rps=float(d["rps"]), p50_ms=float(d.get("p50_ms", 0)),
+                   p99_ms=float(d.get("p99_ms", 0)), status=dict(d.get("status") or {}),
+                   first_error=d.get("first_error") or None)
+
+
+def loadgen_binary(cache_dir: Path) -> Path:
+    digest = gotool.source_hash(LOADGEN_DIR, extra=(gotool.go_version(),))
+    binary = cache_dir / "loadgen" / digest[:24] / "loadgen"
+    if not binary.is_file():
+        try:
+            gotool.build_static(LOADGEN_DIR, binary)
+        except gotool.GoError as exc:
+            raise LoadError(f"cannot build the load driver: {exc}") from exc
+    return binary
+
+
+class LoadDriver:
+    """A running load driver aimed at one URL. Use as a context manager; it never outlives it."""
+
+    def __init__(self, binary: Path, base_url: str, load: Load) -> None:
+        args = [str(binary), "-url", base_url + load.path, "-method", load.method, "-c", str(load.concurrency),
+                "-rate", str(load.rate), "-timeout", f"{load.timeout}s"]
+        if load.body:
+            args += ["-body", load.body]
+        for name, value in load.headers.items():
+            args += ["-H", f"{name}: {value}"]
+        self.load = load
+        self.total = 0
+        self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      start_new_session=True)
+
+    def run(self, requests: int) -> PhaseResult:
+        """Send ``requests`` requests and wait for them, bounded by the per-request timeout."""
+        proc = self._proc
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(f"{requests}\n".encode())
+            proc.stdin.flush()
+        except BrokenPipeError as exc:
+            raise LoadError(f"the load driver exited: {self._stderr()}") from exc
+        # Worst case every request times out, one after another on each connection.
+        bound = 30.0 + requests * self.load.timeout / self.load.concurrency
+        if self.load.rate > 0:
+            bound += requests / self.load.rate
+        ready, _, _ = select.select([proc.stdout], [], [], bound)
+        line = proc.stdout.readline() if ready else b""
+        if not line:
+            raise LoadError(f"the load driver gave no result within {bound:.0f}s: {self._stderr()}")
+        result = PhaseResult.from_json(json.loads(line))
+        self.total += result.requests
+        return result
+
+    def _stderr(self) -> str:
+        if self._proc.poll() is None:
+            return "(still running)"
+        assert self._proc.stderr is not None
+        return self._proc.stderr.read().decode(errors="replace").strip() or f"exit {self._proc.returncode}"
+
+    def close(self) -> None:
+        proc = self._proc
+        if proc.poll() is None:
+            try:
+                assert proc.stdin is not None
+                proc.stdin.close()
+                proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=5)
+        for stream in (proc.stdout, proc.stderr, proc.stdin):
+            if stream is not None and not stream.closed:
+                stream.close()
+
+    def __enter__(self) -> LoadDriver:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,3 @@
+module github.com/pytest-goleak/loadgen
+
+go 1.22

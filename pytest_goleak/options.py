@@ -1,0 +1,117 @@
+"""One ``goleak`` option group and its ini keys -> a frozen Settings (CLI > ini > default)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .scenario import BUDGETS
+from .units import parse_size
+
+#: Project-wide default budgets, suited to a typical HTTP service: a few stray goroutines or a
+#: little cache growth per 1,000 requests is noise; a leak of one object per request is not.
+DEFAULT_BUDGETS: dict[str, float] = {
+    "goroutines_per_1k_requests": 5.0,
+    "heap_inuse_bytes_per_1k_requests": 256 * 1024.0,
+    "heap_objects_per_1k_requests": 2000.0,
+    "fds_per_1k_requests": 5.0,
+    "max_goroutines": 10000.0,
+}
+#: The harness sets runtime.MemProfileRate in fixtures that read GOLEAK_MEMPROFILERATE: 4 KiB
+#: samples leaks of a few hundred bytes per request reliably, at a few percent CPU overhead.
+DEFAULT_MEMPROFILERATE = 4096
+
+
+@dataclass(frozen=True)
+class Settings:
+    enabled: bool = False
+    report_dir: Path = Path("goleak-report")
+    runtime: str = "docker"
+    snapshots: int | None = None  # overrides every scenario's count when set
+    requests: int | None = None  # overrides every scenario's request count when set
+    budgets: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
+    memprofilerate: int = DEFAULT_MEMPROFILERATE
+    cache_dir: Path = Path.home() / ".cache" / "pytest-goleak"
+    save: str | None = None
+    compare: str | None = None
+    compare_fail: tuple[str, ...] = ()
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise pytest.UsageError(f"expected a positive whole number, got {value!r}") from None
+    if n < 1:
+        raise pytest.UsageError(f"expected a positive whole number, got {value!r}")
+    return n
+
+
+def parse_budget(text: str) -> tuple[str, float]:
+    """``NAME=VALUE`` with a known budget name; sizes accept ``64KiB`` and ``1.5MB``."""
+    name, sep, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    if not sep or name not in BUDGETS:
+        raise pytest.UsageError(f"bad budget {text!r}: expected NAME=VALUE with NAME one of {', '.join(BUDGETS)}")
+    try:
+        return name, parse_size(value) if BUDGETS[name] else float(value)
+    except ValueError as exc:
+        raise pytest.UsageError(f"bad budget {text!r}: {exc}") from None
+
+
+def addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("goleak", "Go memory and goroutine leak gate (pytest-goleak)")
+    group.addoption("--goleak", action="store_true", default=None,
+                    help="collect scenario files (scenarios/*.yaml, *.goleak.yaml) and run them. ini: goleak")
+    group.addoption("--goleak-report", metavar="DIR", default=None,
+                    help="where to write results.json, the HTML report and raw profiles (default goleak-report)")
+    group.addoption("--goleak-runtime", choices=("docker", "local"), default=None,
+                    help="run fixtures in Docker (default) or as local processes (no Docker needed)")
+    group.addoption("--goleak-snapshots", metavar="N", type=_positive_int, default=None,
+                    help="snapshots per scenario after warm-up, overriding the scenario files")
+    group.addoption("--goleak-requests", metavar="N", type=_positive_int, default=None,
+                    help="requests per scenario after warm-up, overriding the scenario files")
+    group.addoption("--goleak-budget", metavar="NAME=VALUE", action="append", default=None,
+                    help="a project-wide default budget, e.g. goroutines_per_1k_requests=2 (repeatable)")
+    group.addoption("--goleak-memprofilerate", metavar="N", type=_positive_int, default=None,
+                    help=f"runtime.MemProfileRate for fixtures (default {DEFAULT_MEMPROFILERATE})")
+    group.addoption("--goleak-save", metavar="NAME|PATH", default=None,
+                    help="save this run's growth figures as a baseline")
+    group.addoption("--goleak-compare", metavar="FILE|NAME", default=None,
+                    help="compare growth figures against a saved baseline")
+    group.addoption("--goleak-compare-fail", metavar="EXPR", action="append", default=None,
+                    help="fail on a regression against the baseline, e.g. heap:+20%% or goroutines:+0")
+    parser.addini("goleak", "run scenario files without --goleak", type="bool", default=False)
+    parser.addini("goleak_report", "default for --goleak-report", default="goleak-report")
+    parser.addini("goleak_runtime", "default for --goleak-runtime", default="docker")
+    parser.addini("goleak_budgets", "default budgets, one NAME = VALUE per line", type="linelist", default=[])
+    parser.addini("goleak_memprofilerate", "default for --goleak-memprofilerate", default=str(DEFAULT_MEMPROFILERATE))
+    parser.addini("goleak_cache_dir", "where built binaries are cached", default="")
+
+
+def settings_from(config: pytest.Config) -> Settings:
+    def opt(name: str) -> Any:
+        return config.getoption(name)
+
+    enabled = opt("goleak") if opt("goleak") is not None else bool(config.getini("goleak"))
+    runtime = opt("goleak_runtime") or str(config.getini("goleak_runtime"))
+    if runtime not in ("docker", "local"):
+        raise pytest.UsageError(f"goleak_runtime must be docker or local, got {runtime!r}")
+    budgets = dict(DEFAULT_BUDGETS)
+    for line in config.getini("goleak_budgets"):
+        budgets.update([parse_budget(line)])
+    for text in opt("goleak_budget") or []:
+        budgets.update([parse_budget(text)])
+    mpr = opt("goleak_memprofilerate") or _positive_int(str(config.getini("goleak_memprofilerate")))
+    cache = str(config.getini("goleak_cache_dir")) or os.environ.get("GOLEAK_CACHE_DIR", "")
+    report = opt("goleak_report") or str(config.getini("goleak_report"))
+    return Settings(
+        enabled=bool(enabled), report_dir=Path(config.invocation_params.dir, report),
+        runtime=runtime, snapshots=opt("goleak_snapshots"), requests=opt("goleak_requests"), budgets=budgets,
+        memprofilerate=mpr, cache_dir=Path(cache) if cache else Settings.cache_dir,
+        save=opt("goleak_save"), compare=opt("goleak_compare"), compare_fail=tuple(opt("goleak_compare_fail") or ()),
+    )

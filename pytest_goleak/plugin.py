@@ -1,0 +1,151 @@
+"""pytest hooks only: options, collection of scenario files, items, report, summary."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import options
+from .scenario import Scenario, ScenarioError, load_scenario
+from .session import GoleakSession
+
+SESSION_KEY = pytest.StashKey[GoleakSession]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.addoption(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "goleak: a pytest-goleak scenario item")
+    settings = options.settings_from(config)
+    if settings.enabled:
+        gs = GoleakSession(settings, is_worker=hasattr(config, "workerinput"))
+        config.stash[SESSION_KEY] = gs
+        if not gs.is_worker:
+            config.pluginmanager.register(ResultCollector(gs), "goleak-results")
+
+
+def _session(config: pytest.Config) -> GoleakSession | None:
+    return config.stash.get(SESSION_KEY, None)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    gs = _session(session.config)
+    if gs is None:
+        return
+    from .runtime.docker import DockerUnavailable
+
+    try:
+        gs.start()
+    except DockerUnavailable as exc:
+        gs.setup_error = str(exc)
+        if not gs.is_worker:
+            gs.write_report()
+        pytest.exit(f"pytest-goleak: {exc}", returncode=pytest.ExitCode.INTERNAL_ERROR)
+
+
+def is_scenario_file(path: Path) -> bool:
+    return path.suffix in (".yaml", ".yml") and (path.parent.name == "scenarios" or path.name.endswith(
+        (".goleak.yaml", ".goleak.yml")))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if _session(parent.config) is not None and is_scenario_file(file_path):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        try:
+            scenario: Scenario | None = load_scenario(self.path)
+            error = None
+        except ScenarioError as exc:
+            scenario, error = None, exc
+        name = scenario.name if scenario else self.path.stem
+        yield ScenarioItem.from_parent(self, name=name, scenario=scenario, error=error)
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario: Scenario | None, error: ScenarioError | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.error = error
+        self.goleak_result: dict[str, Any] | None = None
+        self.add_marker("goleak")
+
+    def setup(self) -> None:
+        if self.error is not None:
+            # A bad file is this item's error alone: the other scenarios still run.
+            self.goleak_result = {"name": self.name, "file": str(self.path), "expect": None, "verdict": "error",
+                                  "passed": False, "message": str(self.error), "error": str(self.error)}
+            pytest.fail(str(self.error), pytrace=False)
+
+    def runtest(self) -> None:
+        gs = _session(self.config)
+        assert gs is not None and self.scenario is not None
+        result = gs.run(self.scenario)
+        self.goleak_result = result
+        self.user_properties.extend(junit_properties(result))
+        if result["verdict"] == "skipped":
+            pytest.skip(result["message"])
+        if not result["passed"]:
+            pytest.fail(f"{result['name']}: {result['message']}" + (f"\n{result['error']}" if result.get("error") else ""),
+                        pytrace=False)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"goleak scenario {self.name}"
+
+
+def junit_properties(result: dict[str, Any]) -> list[tuple[str, object]]:
+    props: list[tuple[str, object]] = [("goleak.verdict", result["verdict"]), ("goleak.expect", result.get("expect") or "")]
+    for name, check in (result.get("budgets") or {}).items():
+        if check.get("measured") is not None:
+            props.append((f"goleak.{name}", round(float(check["measured"]), 3)))
+    if result.get("culprits"):
+        c = result["culprits"][0]
+        props.append(("goleak.culprit", f"{c['function']} {c.get('file')}:{c.get('line')}"))
+    return props
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    result = getattr(item, "goleak_result", None)
+    if result is not None and (report.when == "call" or (report.when == "setup" and report.failed)):
+        report.goleak = result  # travels to the xdist controller with the report
+    return report
+
+
+class ResultCollector:
+    """Registered on the controller: gathers each scenario's result from its test report."""
+
+    def __init__(self, gs: GoleakSession) -> None:
+        self.gs = gs
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        result = getattr(report, "goleak", None)
+        if result is not None:
+            self.gs.record(result)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    gs = _session(session.config)
+    if gs is None:
+        return
+    try:
+        if not gs.is_worker and (gs.results or gs.setup_error):
+            gs.write_report()
+    finally:
+        gs.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    gs = _session(config)
+    if gs is not None and not gs.is_worker and gs.results:
+        terminalreporter.section("goleak")
+        gs.summary(terminalreporter.write_line)

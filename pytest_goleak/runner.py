@@ -1,0 +1,264 @@
+"""One scenario through the pipeline: build -> run -> load -> capture -> analyse -> judge.
+
+The runner returns a plain, JSON-ready result dict (one entry of ``results.json``); it never
+raises for a fixture's faults: those become an ``error`` (or, for an OOM-kill, ``leak``) verdict
+with the evidence. Whatever it starts is stopped in ``finally``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from . import analysis, build, culprit, load
+from .capture import CaptureError, Snapshot, take_snapshot
+from .httpget import FetchError, get
+from .options import Settings
+from .runtime.base import Instance, RuntimeFailure, wait_healthy
+from .scenario import Scenario
+from .units import format_bytes
+from .verdict import judge, outcome
+
+TRACE_SECONDS = 1
+
+
+class ScenarioSkipped(Exception):
+    """The scenario cannot run here (a service is missing); the message says how to provide it."""
+
+
+def effective(scenario: Scenario, settings: Settings) -> Scenario:
+    """Apply run-wide overrides (--goleak-requests, --goleak-snapshots) and default budgets."""
+    load_cfg = scenario.load
+    if settings.requests:
+        load_cfg = dataclasses.replace(load_cfg, requests=settings.requests)
+    return dataclasses.replace(
+        scenario, load=load_cfg, snapshots=settings.snapshots or scenario.snapshots,
+        budgets={**settings.budgets, **scenario.budgets},
+        memprofilerate=scenario.memprofilerate or settings.memprofilerate,
+    )
+
+
+def base_result(scenario: Scenario) -> dict[str, Any]:
+    return {"name": scenario.name, "file": str(scenario.path), "description": scenario.description,
+            "expect": scenario.expect, "culprit_expected": scenario.culprit, "verdict": "error", "passed": False,
+            "message": "", "error": None, "duration_s": 0.0, "requests": 0, "budgets": {}, "signals": {},
+            "culprits": [], "growth": {}, "heap_diff_stacks": [], "goroutine_groups": [], "snapshots": [],
+            "artifacts": {}, "gctrace_excerpt": [], "pprof_command": None, "container": None, "build": None,
+            "server_connections": {}, "vet": [], "load": None}
+
+
+class Runner:
+    def __init__(self, settings: Settings, run_id: str, docker_client: Any = None, services: Any = None) -> None:
+        self.settings = settings
+        self.run_id = run_id
+        self.docker = docker_client
+        self.services = services
+
+    def run(self, raw: Scenario) -> dict[str, Any]:
+        scenario = effective(raw, self.settings)
+        result = base_result(scenario)
+        out_dir = self.settings.report_dir / scenario.name
+        shutil.rmtree(out_dir, ignore_errors=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        t0 = time.monotonic()
+        try:
+            self._run(scenario, result, out_dir)
+        except ScenarioSkipped as exc:
+            result.update(verdict="skipped", passed=True, message=str(exc))
+        except _OOM as exc:
+            # Running out of memory at the limit under load is the strongest evidence of a leak.
+            passed, why = outcome("leak", scenario.expect, None, None)
+            result.update(verdict="leak", passed=passed, oom=str(exc).splitlines()[0],
+                          message=f"{why}\n  {str(exc).splitlines()[0]}")
+        except (build.BuildError, RuntimeFailure, CaptureError, FetchError, load.LoadError) as exc:
+            result.update(verdict="error", passed=False, error=str(exc),
+                          message=f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+        finally:
+            result["duration_s"] = round(time.monotonic() - t0, 2)
+        return result
+
+    def _env(self, scenario: Scenario, result: dict[str, Any]) -> tuple[dict[str, str], list[Any]]:
+        env = {"GODEBUG": "gctrace=1", "GOLEAK_MEMPROFILERATE": str(scenario.memprofilerate)}
+        provided = []
+        for name in scenario.services:
+            if self.services is None:
+                raise ScenarioSkipped(f"service {name!r} is not available in this runtime")
+            from .services import ServiceUnavailable
+
+            try:
+                svc = self.services.get(name)
+            except ServiceUnavailable as exc:
+                raise ScenarioSkipped(f"needs {name}: {exc}") from exc
+            env.update(svc.env)
+            provided.append(svc)
+            result["server_connections"][name] = []
+        user_godebug = scenario.env.get("GODEBUG")
+        env.update(scenario.env)
+        if user_godebug:
+            env["GODEBUG"] = f"{user_godebug},gctrace=1"
+        return env, provided
+
+    def _start(self, scenario: Scenario, env: dict[str, str], result: dict[str, Any]) -> Instance:
+        cache = self.settings.cache_dir
+        if self.settings.runtime == "local":
+            from .runtime.local import LocalRuntime
+
+            art = build.build_for_local(scenario, cache)
+            result["build"] = art.to_json()
+            assert art.binary is not None
+            return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env)
+        from .runtime.docker import DockerRuntime
+
+        art = build.build_for_docker(scenario, self.docker, cache)
+        result["build"] = art.to_json()
+        assert art.image is not None
+        network = scenario.network
+        if network == "auto":
+            network = "host" if scenario.services else "bridge"
+        return DockerRuntime(self.docker, self.run_id).start(
+            art.image, scenario_name=scenario.name, port=scenario.port, port_env=scenario.port_env,
+            pprof_port=scenario.pprof_port, env=env, network=network, memory=scenario.limits.memory,
+            pids=scenario.limits.pids, nonroot=scenario.fixture is not None)
+
+    def _run(self, scenario: Scenario, result: dict[str, Any], out_dir: Path) -> None:
+        env, services = self._env(scenario, result)
+        loadgen = load.loadgen_binary(self.settings.cache_dir)
+        instance = self._start(scenario, env, result)
+        result["container"] = {"runtime": instance.info.runtime, **instance.info.details}
+        try:
+            wait_healthy(instance, scenario.health_path, scenario.health_timeout)
+            try:
+                snaps = self._drive(scenario, instance, loadgen, services, result, out_dir)
+            except (CaptureError, FetchError, load.LoadError, RuntimeFailure) as exc:
+                st = instance.status()
+                if st.oom_killed and not isinstance(exc, _OOM):
+                    raise _OOM(f"OOM-killed at {format_bytes(scenario.limits.memory)} "
+                               f"after {result.get('requests') or 'some'} requests") from exc
+                raise
+        finally:
+            logs = instance.logs()
+            status = instance.status()
+            instance.close()
+        (out_dir / "container.log").write_text(logs)
+        result["artifacts"]["log"] = f"{scenario.name}/container.log"
+        result["container"].update(exit_code=status.exit_code, oom_killed=status.oom_killed)
+        self._gctrace(logs, snaps, result, out_dir, scenario.name)
+        self._judge(scenario, snaps, result)
+
+    def _drive(self, scenario: Scenario, instance: Instance, loadgen: Path, services: list[Any],
+               result: dict[str, Any], out_dir: Path) -> list[Snapshot]:
+        report_dir = self.settings.report_dir
+        leak_profile = bool((result.get("build") or {}).get("goexperiment"))
+        snaps: list[Snapshot] = []
+        phases: list[dict[str, Any]] = []
+        per_phase = max(1, scenario.load.requests // (scenario.snapshots - 1))
+        deadline = time.monotonic() + scenario.timeout
+        with load.LoadDriver(loadgen, instance.base_url, scenario.load) as driver:
+            if scenario.load.warmup_requests:
+                phases.append(dataclasses.asdict(driver.run(scenario.load.warmup_requests)))
+            t_start = time.monotonic()
+            for i in range(scenario.snapshots):
+                if i:
+                    phases.append(dataclasses.asdict(driver.run(per_phase)))
+                self._check_alive(instance, scenario, driver.total)
+                snap = take_snapshot(instance, i, round(time.monotonic() - t_start, 3), driver.total, out_dir,
+                                     report_dir, leak_profile=leak_profile)
+                snaps.append(snap)
+                for svc in services:
+                    result["server_connections"][svc.name].append([snap.requests, svc.connections()])
+                if time.monotonic() > deadline:
+                    raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s "
+                                         f"after {i + 1} of {scenario.snapshots} snapshots")
+            self._trace(instance, driver, per_phase, out_dir, result, scenario.name)
+        result["requests"] = snaps[-1].requests
+        result["load"] = {"phases": phases, "driver_requests": driver.total,
+                          "rps": _median([p["rps"] for p in phases[1:]] or [0.0]),
+                          "errors": sum(p["errors"] for p in phases)}
+        return snaps
+
+    def _check_alive(self, instance: Instance, scenario: Scenario, requests: int) -> None:
+        st = instance.status()
+        if st.running:
+            return
+        if st.oom_killed:
+            raise _OOM(f"OOM-killed at {format_bytes(scenario.limits.memory)} after {requests} requests")
+        raise RuntimeFailure(f"the fixture exited with code {st.exit_code} after {requests} requests",
+                             st.exit_code, instance.logs())
+
+    def _trace(self, instance: Instance, driver: load.LoadDriver, per_phase: int, out_dir: Path,
+               result: dict[str, Any], name: str) -> None:
+        """A short execution trace under load, for ``go tool trace`` (field guide, ch. 2.2)."""
+        box: dict[str, Any] = {}
+
+        def fetch() -> None:
+            try:
+                box["body"] = get(f"{instance.pprof_url}/debug/pprof/trace?seconds={TRACE_SECONDS}", timeout=30)
+            except FetchError as exc:
+                box["error"] = str(exc)
+
+        thread = threading.Thread(target=fetch, daemon=True)
+        thread.start()
+        driver.run(min(per_phase, 500))  # traffic for the trace to show; after the last snapshot
+        thread.join(timeout=35)
+        if "body" in box:
+            (out_dir / "trace.out").write_bytes(box["body"])
+            result["artifacts"]["trace"] = f"{name}/trace.out"
+
+    def _gctrace(self, logs: str, snaps: list[Snapshot], result: dict[str, Any], out_dir: Path, name: str) -> None:
+        events = analysis.parse_gctrace(logs)
+        gc_lines = [line for line in logs.splitlines() if line.startswith("gc ")]
+        (out_dir / "gctrace.txt").write_text("\n".join(gc_lines) + "\n")
+        result["artifacts"]["gctrace"] = f"{name}/gctrace.txt"
+        result["gctrace_excerpt"] = gc_lines[-12:]
+        by_number = {e.number: e for e in events}
+        for s in snaps:
+            # memstats were read right after the forced GC of heap?gc=1: NumGC names its trace line.
+            event = by_number.get(int(s.memstats.get("NumGC", -1)))
+            s.gc_live_heap_bytes = float(event.live_heap) if event else None
+
+    def _judge(self, scenario: Scenario, snaps: list[Snapshot], result: dict[str, Any]) -> None:
+        snap_dicts = [s.to_json() for s in snaps]
+        result["snapshots"] = snap_dicts
+        trends = analysis.trends(snap_dicts)
+        result["signals"] = {k: t.to_json() for k, t in trends.items()}
+        verdict = judge(scenario.budgets, trends, snap_dicts)
+        result["budgets"] = {c.name: c.to_json() for c in verdict.checks}
+        goroutines_first = trends.get("goroutines") is not None and trends["goroutines"].decision == "growing"
+        found = culprit.find(self.settings.report_dir, snap_dicts[0], snap_dicts[-1], goroutines_first)
+        result.update(culprits=found.culprits, growth=found.growth, heap_diff_stacks=found.heap_diff_stacks,
+                      goroutine_groups=found.goroutine_groups)
+        if found.errors:
+            result["analysis_errors"] = found.errors
+        first_heap = snap_dicts[0]["profiles"].get("heap")
+        last_heap = snap_dicts[-1]["profiles"].get("heap")
+        result["pprof_command"] = (f"go tool pprof -top -sample_index=inuse_space -base {first_heap} {last_heap}"
+                                   if first_heap and last_heap else None)
+        top = found.top if verdict.verdict == "leak" else None
+        passed, why = outcome(verdict.verdict, scenario.expect, scenario.culprit, top)
+        result.update(verdict=verdict.verdict, passed=passed)
+        result["message"] = _message(verdict.reasons, found.culprits if verdict.verdict == "leak" else [], why)
+
+
+class _OOM(RuntimeFailure):
+    pass
+
+
+def _message(reasons: tuple[str, ...], culprits: list[dict[str, Any]], why: str) -> str:
+    lines = [why]
+    lines += [f"  {r}" for r in reasons]
+    if culprits:
+        c = culprits[0]
+        where = f"{Path(c['file']).name}:{c['line']}" if c.get("file") else "?"
+        kind = "goroutine stack" if c["kind"] == "goroutine" else "heap allocation site"
+        state = f" [{c['state']}]" if c.get("state") else ""
+        lines.append(f"  top growing {kind}: {c['function']} ({where}){state}")
+    return "\n".join(lines)
+
+
+def _median(values: list[float]) -> float:
+    s = sorted(values)
+    return s[len(s) // 2] if s else 0.0

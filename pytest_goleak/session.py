@@ -1,0 +1,121 @@
+"""The state of one ``pytest --goleak`` process: engine connection, services, collected results.
+
+Registered in ``config.stash`` by the plugin; never a module global. Under pytest-xdist every
+worker has one (to run scenarios) and the controller has one (to collect results and write the
+single report).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from .options import Settings
+from .report import results as results_mod
+from .scenario import Scenario
+
+
+class GoleakSession:
+    def __init__(self, settings: Settings, is_worker: bool) -> None:
+        self.settings = settings
+        self.is_worker = is_worker
+        self.run_id = uuid.uuid4().hex[:12]
+        self.results: list[dict[str, Any]] = []
+        self.docker: Any = None
+        self.services: Any = None
+        self.setup_error: str | None = None
+        self.swept: list[str] = []
+        self._runner: Any = None
+        self._old_sigterm: Any = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect to the engine and sweep what killed runs left behind. Raises DockerUnavailable."""
+        if self.settings.runtime == "docker":
+            from .runtime import docker as rt
+
+            self.docker = rt.connect()
+            self.swept = rt.sweep(self.docker)
+        self._install_sigterm()
+
+    def _install_sigterm(self) -> None:
+        # CI runners stop jobs with SIGTERM; turning it into KeyboardInterrupt runs every finally.
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            raise KeyboardInterrupt(f"signal {signum}")
+
+        self._old_sigterm = signal.signal(signal.SIGTERM, handler)
+
+    def close(self) -> None:
+        if self.services is not None:
+            self.services.close()
+            self.services = None
+        if self.docker is not None:
+            try:
+                self.docker.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self.docker = None
+        if self._old_sigterm is not None:
+            signal.signal(signal.SIGTERM, self._old_sigterm)
+            self._old_sigterm = None
+
+    # -- running --------------------------------------------------------------------------------
+
+    def run(self, scenario: Scenario) -> dict[str, Any]:
+        if self._runner is None:
+            from .runner import Runner
+
+            if self.services is None:
+                try:
+                    from .services import Services
+
+                    self.services = Services()
+                except ImportError:
+                    self.services = None
+            self._runner = Runner(self.settings, self.run_id, self.docker, self.services)
+        result: dict[str, Any] = self._runner.run(scenario)
+        return result
+
+    def record(self, result: dict[str, Any]) -> None:
+        self.results.append(result)
+
+    # -- reporting (controller only) ------------------------------------------------------------
+
+    def settings_json(self) -> dict[str, Any]:
+        s = self.settings
+        return {"runtime": s.runtime, "budgets": s.budgets, "memprofilerate": s.memprofilerate,
+                "snapshots": s.snapshots, "requests": s.requests, "report_dir": str(s.report_dir)}
+
+    def write_report(self) -> Path:
+        results = results_mod.build(self.results, self.settings_json())
+        if self.setup_error:
+            results["error"] = self.setup_error
+        self.last_results = results
+        path = results_mod.write(self.settings.report_dir, results)
+        try:
+            from .report.html import write_html
+
+            write_html(self.settings.report_dir, results)
+        except ImportError:
+            pass
+        return path
+
+    def summary(self, write_line: Callable[[str], None]) -> None:
+        from .report.terminal import write_summary
+
+        results = getattr(self, "last_results", None)
+        if results is None:
+            return
+        if self.setup_error:
+            write_line(f"pytest-goleak: {self.setup_error}")
+        index = self.settings.report_dir / "index.html"
+        write_summary(write_line, results, index if index.exists() else self.settings.report_dir / "results.json")

@@ -1,0 +1,102 @@
+"""Judge stage: budgets + trends -> a verdict, and whether the item passes (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .analysis import Trend
+from .scenario import BUDGETS
+from .units import format_bytes
+
+#: per-1k budget -> the signal whose slope it bounds
+SLOPE_BUDGETS = {
+    "heap_inuse_bytes_per_1k_requests": "heap_inuse_bytes",
+    "heap_objects_per_1k_requests": "heap_objects",
+    "goroutines_per_1k_requests": "goroutines",
+    "rss_bytes_per_1k_requests": "rss_bytes",
+    "fds_per_1k_requests": "fds",
+}
+#: absolute cap -> the signal whose maximum it bounds
+CAP_BUDGETS = {"max_goroutines": "goroutines", "max_rss": "rss_bytes"}
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    name: str
+    signal: str
+    limit: float
+    measured: float | None
+    exceeded: bool
+    unit: str
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str  # "leak" | "clean"
+    checks: tuple[BudgetCheck, ...]
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def exceeded(self) -> list[BudgetCheck]:
+        return [c for c in self.checks if c.exceeded]
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    return format_bytes(value) if unit == "bytes" else f"{value:.1f}"
+
+
+def judge(budgets: Mapping[str, float], trends: Mapping[str, Trend],
+          snapshots: Sequence[Mapping[str, Any]], oom: str | None = None) -> Verdict:
+    """Leak when any budget is exceeded: a per-1k slope that rises significantly above its limit
+    (a plateau does not count), or an absolute cap crossed in any snapshot, or an OOM-kill."""
+    checks = []
+    for name, limit in budgets.items():
+        unit = "bytes" if BUDGETS.get(name) else "count"
+        if name in SLOPE_BUDGETS:
+            signal = SLOPE_BUDGETS[name]
+            t = trends.get(signal)
+            if t is None:
+                checks.append(BudgetCheck(name, signal, limit, None, False, unit, "signal not available"))
+                continue
+            exceeded = t.decision == "growing" and t.slope_per_1k > limit
+            detail = (f"{fmt(t.slope_per_1k, unit)}/1k requests (95% CI {fmt(t.ci[0], unit)}..{fmt(t.ci[1], unit)}, "
+                      f"p={t.p_value:.3g}, {t.decision})")
+            checks.append(BudgetCheck(name, signal, limit, t.slope_per_1k, exceeded, unit, detail))
+        elif name in CAP_BUDGETS:
+            signal = CAP_BUDGETS[name]
+            values = [s.get(signal) for s in snapshots if isinstance(s.get(signal), (int, float))]
+            peak = float(max(values)) if values else None
+            exceeded = peak is not None and peak > limit
+            checks.append(BudgetCheck(name, signal, limit, peak, exceeded, unit, f"peak {fmt(peak, unit)}"))
+    reasons = tuple(f"{c.name} = {fmt(c.measured, c.unit)} exceeds budget {fmt(c.limit, c.unit)}: {c.detail}"
+                    for c in checks if c.exceeded)
+    if oom:
+        reasons = (oom, *reasons)
+    return Verdict("leak" if reasons else "clean", tuple(checks), reasons)
+
+
+def culprit_matches(found: str | None, truth: str) -> bool:
+    """``main.lookup`` matches itself and the closures inside it (``main.lookup.func1``)."""
+    return found is not None and (found == truth or found.startswith(truth + ".func"))
+
+
+def outcome(verdict: str, expect: str | None, culprit_truth: str | None, top_culprit: str | None) -> tuple[bool, str]:
+    """Whether the item passes, and a one-line why. A detected known leak passes: it validates the
+    detector. A scenario without ``expect`` is a user's service and must stay within budget."""
+    if verdict == "error":
+        return False, "the scenario could not be measured"
+    if expect is None:
+        return verdict == "clean", "within budget" if verdict == "clean" else "budget exceeded"
+    if verdict != expect:
+        return False, f"expected {expect}, measured {verdict}"
+    if expect == "leak" and culprit_truth and not culprit_matches(top_culprit, culprit_truth):
+        return False, f"leak detected, but the top culprit is {top_culprit or 'unknown'}, not {culprit_truth}"
+    return True, f"expected {expect}, measured {verdict}"
