@@ -21,6 +21,7 @@ from . import flame, svg
 
 SIGNAL_TITLES = {
     "goroutines": "Goroutines",
+    "goroutineleak": "Leaked goroutines (goroutineleak profile)",
     "heap_inuse_bytes": "Heap in use",
     "heap_objects": "Heap objects",
     "rss_bytes": "Resident set size (RSS)",
@@ -173,12 +174,15 @@ def _budgets(scenario: Mapping[str, Any]) -> list[dict[str, Any]]:
         b = _d(raw)
         unit = b.get("unit") or "count"
         target = budget_signal(str(key))
+        if target and isinstance(b.get("signal"), str):  # results.json names the signal; trust it
+            target = (b["signal"], target[1])
         # Slope budgets say "/1k req" in their title, so the figures go without it.
         fmt = fmt_delta if target and target[1] == "slope" else fmt_value
         rows.append(
             {
                 "key": str(key),
                 "title": budget_title(str(key)),
+                "detail": _s(b.get("detail")),
                 "unit": unit,
                 "limit": b.get("limit"),
                 "measured": b.get("measured"),
@@ -423,8 +427,12 @@ def scenario_view(scenario: Mapping[str, Any], dirname: str, chart_base: int = 0
 
 
 def _validation(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    validation = _d(results.get("validation"))
+    items = sorted(_d(validation.get("signals")).items())
+    if validation.get("overall"):
+        items.insert(0, ("overall verdict", validation["overall"]))
     rows = []
-    for signal, raw in sorted(_d(_d(results.get("validation")).get("signals")).items()):
+    for signal, raw in items:
         m = {k: num(_d(raw).get(k)) for k in ("tp", "fn", "fp", "tn")}
         total = sum(v for v in m.values() if v is not None)
         correct = (m["tp"] or 0) + (m["tn"] or 0)

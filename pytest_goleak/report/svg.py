@@ -7,6 +7,7 @@ legend entries may carry untrusted names), and element ids are built from intege
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -117,13 +118,15 @@ def format_requests(v: float) -> str:
 
 
 def fit_line(points: Sequence[Point], slope_per_1k: float) -> tuple[Point, Point]:
-    """Least-squares intercept for a given slope, evaluated at both ends of the x range."""
-    n = len(points)
-    mx = sum(p[0] for p in points) / n
-    my = sum(p[1] for p in points) / n
+    """The fitted trend at both ends of the x range.
+
+    The analysis reports a Theil-Sen slope, so the intercept is the matching robust one: the median
+    of ``y - slope * x``.
+    """
     s = slope_per_1k / 1000.0
+    intercept = statistics.median(y - s * x for x, y in points)
     x0, x1 = points[0][0], points[-1][0]
-    return (x0, my + s * (x0 - mx)), (x1, my + s * (x1 - mx))
+    return (x0, intercept + s * x0), (x1, intercept + s * x1)
 
 
 def budget_line(points: Sequence[Point], budget: Budget) -> tuple[Point, Point]:
