@@ -1,0 +1,152 @@
+"""Bytes -> Profile. The only module that imports the generated protobuf code.
+
+Everything is converted to the plain dataclasses of ``model`` here, with string_table indices
+resolved, so no protobuf object escapes and the rest of the engine never sees an index.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from google.protobuf.message import DecodeError
+
+from . import profile_pb2
+from .model import Frame, Label, Location, Mapping, Profile, ProfileError, Sample
+
+GZIP_MAGIC = b"\x1f\x8b"
+# A profile that inflates past this is a decompression bomb, not something Go wrote.
+MAX_INFLATED = 2 << 30
+
+
+def parse(data: bytes) -> Profile:
+    """Parse a pprof profile, gzipped (told apart by its magic bytes) or raw protobuf.
+
+    Raises ProfileError, saying what is wrong, for: empty input; truncated or corrupt gzip;
+    bytes that are not a protobuf Profile (random bytes, text, a huge varint); a profile
+    without sample types; string, location, function or mapping references that point
+    nowhere; samples whose value count does not match the sample types.
+    """
+    if not data:
+        raise ProfileError("empty input (0 bytes): not a pprof profile")
+    raw = _gunzip(data) if data[:2] == GZIP_MAGIC else bytes(data)
+    msg = profile_pb2.Profile()
+    try:
+        msg.ParseFromString(raw)
+    except (DecodeError, RuntimeError, ValueError) as err:
+        what = "gzip content" if data[:2] == GZIP_MAGIC else "data (not gzip either)"
+        raise ProfileError(f"{what} is not a protobuf pprof profile: {err}") from None
+    return _convert(msg)
+
+
+def _gunzip(data: bytes) -> bytes:
+    # zlib directly rather than the gzip module: it reports truncation precisely and lets us cap
+    # the inflated size. Concatenated gzip members are legal and are all inflated.
+    out: list[bytes] = []
+    size = 0
+    rest = data
+    try:
+        while rest:
+            d = zlib.decompressobj(wbits=31)
+            chunk = d.decompress(rest, MAX_INFLATED + 1 - size)
+            size += len(chunk)
+            out.append(chunk)
+            if size > MAX_INFLATED:
+                raise ProfileError(f"gzip data inflates past {MAX_INFLATED >> 30} GiB: refusing it")
+            if not d.eof:
+                raise ProfileError(f"truncated gzip data: the stream ends early after {len(data)} bytes")
+            rest = d.unused_data
+            if rest[:2] != GZIP_MAGIC:
+                break  # trailing garbage after the last member is ignored, as gzip(1) does
+    except zlib.error as err:
+        raise ProfileError(f"corrupt gzip data: {err}") from None
+    return b"".join(out)
+
+
+class _Strings:
+    """string_table access with a clear error for an index that points nowhere."""
+
+    def __init__(self, table: Sequence[str]) -> None:
+        self.table = list(table)
+
+    def __call__(self, index: int, what: str) -> str:
+        if 0 <= index < len(self.table):
+            return self.table[index]
+        raise ProfileError(f"{what} refers to string {index}, but the string table has {len(self.table)}")
+
+
+def _convert(msg: Any) -> Profile:
+    if not msg.sample_type:
+        raise ProfileError("profile has no sample types (an empty or non-profile input)")
+    if msg.string_table and msg.string_table[0] != "":
+        raise ProfileError("string table entry 0 must be the empty string; this is not a pprof profile")
+    s = _Strings(msg.string_table)
+    sample_types = tuple((s(v.type, "sample type"), s(v.unit, "sample unit")) for v in msg.sample_type)
+    mappings = {m.id: _mapping(m, s) for m in msg.mapping}
+    functions = {f.id: (s(f.name, "function name"), s(f.filename, "function file")) for f in msg.function}
+    locations = {loc.id: _location(loc, functions, mappings) for loc in msg.location}
+    return Profile(
+        sample_types=sample_types,
+        samples=_samples(msg.sample, locations, len(sample_types), s),
+        mappings=tuple(mappings.values()),
+        period_type=(s(msg.period_type.type, "period type"), s(msg.period_type.unit, "period unit"))
+        if msg.HasField("period_type") else None,
+        period=msg.period,
+        duration_nanos=msg.duration_nanos,
+        time_nanos=msg.time_nanos,
+        default_sample_type=s(msg.default_sample_type, "default sample type"),
+        comments=tuple(s(c, "comment") for c in msg.comment),
+        drop_frames=s(msg.drop_frames, "drop_frames"),
+        keep_frames=s(msg.keep_frames, "keep_frames"),
+    )
+
+
+def _mapping(m: Any, s: _Strings) -> Mapping:
+    return Mapping(start=m.memory_start, limit=m.memory_limit, offset=m.file_offset,
+                   file=s(m.filename, "mapping file"), build_id=s(m.build_id, "mapping build id"))
+
+
+def _location(loc: Any, functions: dict[int, tuple[str, str]], mappings: dict[int, Mapping]) -> Location:
+    frames = []
+    for ln in loc.line:
+        fn = functions.get(ln.function_id)
+        if fn is None:
+            raise ProfileError(f"location {loc.id} refers to function {ln.function_id}, which does not exist")
+        frames.append(Frame(fn[0], fn[1], ln.line))
+    mapping = None
+    if loc.mapping_id:
+        mapping = mappings.get(loc.mapping_id)
+        if mapping is None:
+            raise ProfileError(f"location {loc.id} refers to mapping {loc.mapping_id}, which does not exist")
+    return Location(id=loc.id, address=loc.address, mapping=mapping, frames=tuple(frames),
+                    is_folded=loc.is_folded)
+
+
+def _samples(samples: Any, locations: dict[int, Location], n_types: int, s: _Strings) -> tuple[Sample, ...]:
+    # The hot loop of the engine for big profiles: keep it free of per-sample function calls
+    # except for the rare labelled or broken sample.
+    out = []
+    get = locations.__getitem__
+    for i, sm in enumerate(samples):
+        values = tuple(sm.value)
+        if len(values) != n_types:
+            raise ProfileError(f"sample {i} has {len(values)} values but the profile has "
+                               f"{n_types} sample types")
+        try:
+            locs = tuple(map(get, sm.location_id))
+        except KeyError as err:
+            raise ProfileError(f"sample {i} refers to location {err.args[0]}, which does not exist") from None
+        out.append(Sample(values, locs, _labels(sm.label, s) if sm.label else ()))
+    return tuple(out)
+
+
+def _labels(labels: Any, s: _Strings) -> tuple[Label, ...]:
+    out: list[Label] = []
+    for lb in labels:
+        key = s(lb.key, "label key")
+        if lb.str:
+            out.append((key, s(lb.str, "label value"), ""))
+        else:
+            out.append((key, lb.num, s(lb.num_unit, "label unit")))
+    return tuple(out)

@@ -1,0 +1,125 @@
+"""Comparing two profiles of the same process.
+
+``subtract(new, base)`` is ``go tool pprof -base base new``: the base is scaled by -1 and merged
+into new the way pprof's profile.Merge does (samples with the same locations and labels are
+summed; samples that end up all zero disappear; earliest time, summed durations, largest period).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .goroutines import group_by_stack
+from .model import Frame, Location, Profile, ProfileError, Sample
+
+
+@dataclass(frozen=True, slots=True)
+class GrowthSite:
+    """An allocation stack whose live heap grew between two heap profiles."""
+
+    function: str
+    file: str
+    line: int
+    stack: list[Frame]  # leaf first
+    delta_space: int  # inuse_space new - base, bytes
+    delta_objects: int  # inuse_objects new - base
+    new_space: int
+    new_objects: int
+
+    @property
+    def objects_grew(self) -> bool:
+        """Field guide 3.3: growth in bytes confirmed by growth in object count points at
+        accumulation (a leak) rather than one buffer that got bigger."""
+        return self.delta_objects > 0
+
+
+@dataclass(frozen=True, slots=True)
+class GoroutineGrowth:
+    frames: tuple[Frame, ...]  # leaf first
+    base_count: int
+    new_count: int
+
+    @property
+    def delta(self) -> int:
+        return self.new_count - self.base_count
+
+
+def subtract(new: Profile, base: Profile) -> Profile:
+    """new minus base, exactly as ``go tool pprof -base`` builds its profile. Raises
+    ProfileError if the two profiles have different sample or period types."""
+    _check_compatible(new, base)
+    merged: dict[tuple[object, ...], list[int]] = {}
+    shape: dict[tuple[object, ...], Sample] = {}
+    canon: dict[tuple[object, ...], Location] = {}
+    for prof, sign in ((new, 1), (base, -1)):
+        for s in prof.samples:
+            locs = tuple(canon.setdefault(loc.merge_key, loc) for loc in s.locations)
+            key = (tuple(id(loc) for loc in locs), s.labels)
+            acc = merged.get(key)
+            if acc is None:
+                merged[key] = [sign * v for v in s.values]
+                shape[key] = Sample((), locs, s.labels)
+            else:
+                for i, v in enumerate(s.values):
+                    acc[i] += sign * v
+    samples = tuple(Sample(tuple(v), shape[k].locations, shape[k].labels)
+                    for k, v in merged.items() if any(v))
+    times = [t for t in (new.time_nanos, base.time_nanos) if t]
+    return Profile(
+        sample_types=new.sample_types, samples=samples, mappings=new.mappings or base.mappings,
+        period_type=new.period_type, period=max(new.period, base.period),
+        duration_nanos=new.duration_nanos + base.duration_nanos, time_nanos=min(times, default=0),
+        default_sample_type=new.default_sample_type or base.default_sample_type,
+        comments=tuple(dict.fromkeys(new.comments + base.comments)),
+        drop_frames=new.drop_frames, keep_frames=new.keep_frames,
+    )
+
+
+def _same_type(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    # pprof tolerates a trailing "s" on the type ("goroutine" vs "goroutines")
+    return a[0].removesuffix("s") == b[0].removesuffix("s") and a[1] == b[1]
+
+
+def _check_compatible(new: Profile, base: Profile) -> None:
+    if len(new.sample_types) != len(base.sample_types) or not all(
+            _same_type(a, b) for a, b in zip(new.sample_types, base.sample_types, strict=True)):
+        raise ProfileError(f"cannot subtract profiles of different sample types: "
+                           f"{list(new.sample_types)} vs {list(base.sample_types)}")
+    if new.period_type and base.period_type and not _same_type(new.period_type, base.period_type):
+        raise ProfileError(f"cannot subtract profiles of different period types: "
+                           f"{new.period_type} vs {base.period_type}")
+
+
+def growth(base: Profile, new: Profile, limit: int = 20) -> list[GrowthSite]:
+    """Heap allocation stacks whose in-use bytes grew, biggest first, each cross-checked with
+    its in-use object delta. Raises ProfileError unless both are heap profiles."""
+    space, objects = new.index_of("inuse_space"), new.index_of("inuse_objects")
+    diff = subtract(new, base)
+    newest: dict[tuple[Frame, ...], list[int]] = {}
+    for s in new.samples:
+        acc = newest.setdefault(s.frames, [0, 0])
+        acc[0] += s.values[space]
+        acc[1] += s.values[objects]
+    deltas: dict[tuple[Frame, ...], list[int]] = {}
+    for s in diff.samples:
+        acc = deltas.setdefault(s.frames, [0, 0])
+        acc[0] += s.values[space]
+        acc[1] += s.values[objects]
+    growing = sorted(((fr, d) for fr, d in deltas.items() if d[0] > 0 and fr),
+                     key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+    out = []
+    for frames, (d_space, d_objects) in growing[:limit]:
+        leaf = frames[0]
+        n_space, n_objects = newest.get(frames, [0, 0])
+        out.append(GrowthSite(leaf.function, leaf.file, leaf.line, list(frames), d_space, d_objects,
+                              n_space, n_objects))
+    return out
+
+
+def goroutine_growth(base: Profile, new: Profile, limit: int = 20) -> list[GoroutineGrowth]:
+    """Goroutine stacks (from two goroutine profiles) whose count grew, biggest growth first."""
+    before = {g.frames: g.count for g in group_by_stack(base)}
+    grown = [GoroutineGrowth(g.frames, before.get(g.frames, 0), g.count) for g in group_by_stack(new)]
+    grown = [g for g in grown if g.delta > 0]
+    grown.sort(key=lambda g: (-g.delta, -g.new_count, g.frames))
+    return grown[:limit]
