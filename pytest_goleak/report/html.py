@@ -363,6 +363,21 @@ def _groups(scenario: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def scenario_summary(scenario: Mapping[str, Any]) -> dict[str, Any]:
+    """The few figures a one-line listing needs: verdict, culprit and key growth, all as text."""
+    culprits = [c for c in (_culprit(c) for c in _l(scenario.get("culprits"))) if c]
+    growth = _key_growth(scenario, _budgets(scenario))
+    return {
+        "verdict": _s(scenario.get("verdict")) or "unknown",
+        "passed": scenario.get("passed") if isinstance(scenario.get("passed"), bool) else None,
+        "expect": _s(scenario.get("expect")),
+        "culprit": culprits[0]["function"] if culprits else "",
+        "culprit_where": culprits[0]["where_short"] if culprits else "",
+        "growth": [f"{g['title']} {g['slope']}" for g in growth],
+        "exceeded": [g["title"] for g in growth if g["exceeded"]],
+    }
+
+
 def _order(s: Mapping[str, Any]) -> int:
     if s.get("verdict") == "error":
         return 1
