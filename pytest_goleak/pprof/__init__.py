@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 
 from . import aggregate, diff, goroutines
-from ._decode import parse
+from ._proto import encode, parse
 from .frames import first_user_frame, is_standard
 from .model import Frame, Location, Mapping, Profile, ProfileError, Sample
 
 __all__ = [
     "Frame", "Location", "Mapping", "Profile", "ProfileError", "Sample",
-    "aggregate", "diff", "first_user_frame", "goroutines", "is_standard", "load", "parse",
+    "aggregate", "diff", "encode", "first_user_frame", "goroutines", "is_standard", "load", "parse",
 ]
 
 

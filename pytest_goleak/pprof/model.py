@@ -1,4 +1,4 @@
-"""Plain, immutable profile data: what `_decode` produces and everything else consumes.
+"""Plain, immutable profile data: what `_proto` produces and everything else consumes.
 
 Nothing here knows about protobuf. Locations keep their inlined frames in pprof order (leaf-most
 first, the function the others were inlined into last), and samples keep their locations

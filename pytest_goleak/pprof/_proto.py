@@ -1,4 +1,4 @@
-"""Bytes -> Profile. The only module that imports the generated protobuf code.
+"""Bytes <-> Profile. The only module that imports the generated protobuf code.
 
 Everything is converted to the plain dataclasses of ``model`` here, with string_table indices
 resolved, so no protobuf object escapes and the rest of the engine never sees an index.
@@ -150,3 +150,77 @@ def _labels(labels: Any, s: _Strings) -> tuple[Label, ...]:
         else:
             out.append((key, lb.num, s(lb.num_unit, "label unit")))
     return tuple(out)
+
+
+def encode(profile: Profile, compress: bool = True) -> bytes:
+    """Serialize a Profile back to pprof protobuf (gzipped by default), e.g. to write a
+    ``subtract`` result or a synthetic profile. Inverse of ``parse`` up to ids and table order."""
+    msg = _Encoder(profile).message()
+    raw: bytes = msg.SerializeToString()
+    if not compress:
+        return raw
+    c = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: gzip container
+    return c.compress(raw) + c.flush()
+
+
+class _Encoder:
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.msg = profile_pb2.Profile()
+        self.strings: dict[str, int] = {"": 0}
+        self.functions: dict[tuple[str, str], int] = {}
+        self.locations: dict[int, int] = {}  # id(Location) -> location id
+        self.mappings: dict[Mapping, int] = {}
+
+    def s(self, text: str) -> int:
+        idx = self.strings.get(text)
+        if idx is None:
+            idx = self.strings[text] = len(self.strings)
+        return idx
+
+    def message(self) -> Any:
+        p, msg = self.profile, self.msg
+        for t, u in p.sample_types:
+            msg.sample_type.add(type=self.s(t), unit=self.s(u))
+        for m in p.mappings:
+            self.mapping(m)
+        for sm in p.samples:
+            out = msg.sample.add(value=sm.values, location_id=[self.location(loc) for loc in sm.locations])
+            for key, value, unit in sm.labels:
+                if isinstance(value, str):
+                    out.label.add(key=self.s(key), str=self.s(value))
+                else:
+                    out.label.add(key=self.s(key), num=value, num_unit=self.s(unit))
+        if p.period_type:
+            msg.period_type.type, msg.period_type.unit = self.s(p.period_type[0]), self.s(p.period_type[1])
+        msg.period, msg.duration_nanos, msg.time_nanos = p.period, p.duration_nanos, p.time_nanos
+        msg.default_sample_type = self.s(p.default_sample_type)
+        msg.comment.extend(self.s(c) for c in p.comments)
+        msg.drop_frames, msg.keep_frames = self.s(p.drop_frames), self.s(p.keep_frames)
+        msg.string_table.extend(self.strings)  # dicts keep insertion order: index order
+        return msg
+
+    def mapping(self, m: Mapping) -> int:
+        mid = self.mappings.get(m)
+        if mid is None:
+            mid = self.mappings[m] = len(self.mappings) + 1
+            self.msg.mapping.add(id=mid, memory_start=m.start, memory_limit=m.limit, file_offset=m.offset,
+                                 filename=self.s(m.file), build_id=self.s(m.build_id),
+                                 has_functions=True, has_filenames=True, has_line_numbers=True)
+        return mid
+
+    def location(self, loc: Location) -> int:
+        lid = self.locations.get(id(loc))
+        if lid is not None:
+            return lid
+        lid = self.locations[id(loc)] = len(self.locations) + 1
+        out = self.msg.location.add(id=lid, address=loc.address, is_folded=loc.is_folded,
+                                    mapping_id=self.mapping(loc.mapping) if loc.mapping else 0)
+        for f in loc.frames:
+            fid = self.functions.get((f.function, f.file))
+            if fid is None:
+                fid = self.functions[(f.function, f.file)] = len(self.functions) + 1
+                self.msg.function.add(id=fid, name=self.s(f.function), system_name=self.s(f.function),
+                                      filename=self.s(f.file))
+            out.line.add(function_id=fid, line=f.line)
+        return lid
