@@ -378,6 +378,11 @@ def scenario_summary(scenario: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _signal_rank(name: str) -> tuple[int, str]:
+    order = list(SIGNAL_TITLES)
+    return (order.index(name), "") if name in order else (len(order), name)
+
+
 def _order(s: Mapping[str, Any]) -> int:
     if s.get("verdict") == "error":
         return 1
@@ -391,8 +396,9 @@ def scenario_view(scenario: Mapping[str, Any], dirname: str, chart_base: int = 0
     culprits = [c for c in (_culprit(c) for c in _l(scenario.get("culprits"))) if c]
     growth = _d(scenario.get("growth"))
     container, build = _d(scenario.get("container")), _d(scenario.get("build"))
-    verdict = _s(scenario.get("verdict")) or "unknown"
+    verdict = _s(scenario.get("verdict"))[:24] or "unknown"
     passed = scenario.get("passed")
+    signals = _d(scenario.get("signals"))
     return {
         "name": _s(scenario.get("name")) or dirname,
         "dir": dirname,
@@ -413,6 +419,17 @@ def scenario_view(scenario: Mapping[str, Any], dirname: str, chart_base: int = 0
         "culprit": culprits[0] if culprits else None,
         "other_culprits": culprits[1:],
         "charts": _charts(scenario, budgets, chart_base),
+        # Error and skipped runs have little data: their pages hide empty sections instead of
+        # listing "nothing recorded" a dozen times.
+        "full": verdict not in ("error", "skipped"),
+        "trends": [
+            {
+                "title": SIGNAL_TITLES.get(k, k),
+                "slope": fmt_slope(_d(v).get("slope_per_1k"), _d(v).get("unit")),
+                "decision": _s(_d(v).get("decision")),
+            }
+            for k, v in sorted(signals.items(), key=lambda kv: _signal_rank(kv[0]))
+        ],
         "snapshot_columns": [h for _, _, h in SNAPSHOT_COLUMNS],
         "snapshots": _snapshots(scenario, prefix),
         "growth_space": _growth_rows(growth.get("inuse_space"), "bytes"),
@@ -509,8 +526,8 @@ def write_html(report_dir: Path, results: dict[str, Any]) -> list[Path]:
     views.sort(key=lambda v: v["order"])
     tool = _d(results.get("tool"))
     common = {
-        "tool": f"{_s(tool.get('name')) or 'pytest-goleak'} {_s(tool.get('version'))}".strip(),
-        "created": _s(results.get("created")),
+        "tool": f"{_s(tool.get('name')) or 'pytest-goleak'} {_s(tool.get('version'))}".strip()[:60],
+        "created": _s(results.get("created"))[:40],
     }
     written: list[Path] = []
     for view in views:

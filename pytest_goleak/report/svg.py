@@ -148,7 +148,9 @@ def _y_domain(points: Sequence[Point], extra: Sequence[float]) -> tuple[float, f
         hi = min(max(hi, y), hi + span)
     if lo >= 0 and lo < (hi - lo) * 0.5:
         lo = 0.0
-    return lo, hi
+    # A little air above and below, so markers on the extremes are not cut by the plot edge.
+    pad = (hi - lo) * 0.04
+    return (lo - pad if lo != 0 else lo), hi + pad
 
 
 def line_chart(

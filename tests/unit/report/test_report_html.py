@@ -115,6 +115,13 @@ def test_budget_lines_are_drawn_where_a_budget_applies(written: dict[str, str]) 
     assert "budget +5/1k req" in goroutines  # the slope budget, not the 5,000 cap, is drawn
 
 
+def test_a_page_without_culprit_lists_the_trends(written: dict[str, str]) -> None:
+    page = written["goroutine_chan_fixed/index.html"]
+    assert "No culprit" in page and 'class="trends"' in page
+    assert page.index('class="trends"') < page.index("<svg")
+    assert '<span class="trend-plateau">plateau</span>' in page
+
+
 def test_server_connections_get_a_chart(written: dict[str, str]) -> None:
     assert "redis server connections" in written["orders_api/index.html"]
 
@@ -122,7 +129,8 @@ def test_server_connections_get_a_chart(written: dict[str, str]) -> None:
 def test_error_and_skipped_scenarios_render_with_missing_fields(written: dict[str, str]) -> None:
     error = written["broken_build/index.html"]
     assert 'class="big">ERROR<' in error and "undefined: handler" in error
-    assert "No snapshots were captured" in error and "No heap growth" in error
+    # Sections with nothing in them are left out of error and skipped pages.
+    assert 'id="snapshots"' not in error and 'id="flame"' not in error and "No heap growth" not in error
     skipped = written["needs_postgres/index.html"]
     assert 'class="big">SKIPPED<' in skipped and "PostgreSQL image not available" in skipped
 
