@@ -145,6 +145,28 @@ def _how_to(name: str, problems: list[str]) -> str:
 # private instances from local binaries
 
 
+_OWNER = "goleak-owner.pid"
+
+
+def _private_dir(kind: str, user: pwd.struct_passwd | None) -> Path:
+    """A fresh temporary directory for one server, marked with this process's pid.
+
+    Directories whose owner is gone (a SIGKILLed session cannot clean up; its servers die with
+    it through the parent-death signal) are swept first.
+    """
+    base = Path(tempfile.gettempdir())
+    for old in base.glob(f"goleak-{kind}-*"):
+        with contextlib.suppress(OSError, ValueError):
+            owner = int((old / _OWNER).read_text())
+            if not Path(f"/proc/{owner}").exists():
+                shutil.rmtree(old, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"goleak-{kind}-"))
+    (tmp / _OWNER).write_text(str(os.getpid()))
+    if user is not None:
+        os.chown(tmp, user.pw_uid, user.pw_gid)
+    return tmp
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -183,9 +205,10 @@ def _spawn(argv: list[str], user: pwd.struct_passwd | None, log: Path,
             kw = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
         # start_new_session: a Ctrl-C in the terminal reaches pytest, which stops the server in
         # order, instead of killing the server under a scenario that is still winding down.
-        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, preexec_fn=_die_with_parent(death_signal),  # noqa: PLW1509
-                                **kw)  # type: ignore[call-overload]
+        proc: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
+            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_die_with_parent(death_signal), **kw)
+        return proc
 
 
 def _stopper(proc: subprocess.Popen[bytes], tmp: Path, sig: int) -> Callable[[], None]:
@@ -241,9 +264,7 @@ def _start_local_redis() -> Service | None:
     if binary is None:
         return None
     user = _server_user()
-    tmp = Path(tempfile.mkdtemp(prefix="goleak-redis-"))
-    if user is not None:
-        os.chown(tmp, user.pw_uid, user.pw_gid)
+    tmp = _private_dir("redis", user)
     port = _free_port()
     log = tmp / "redis.log"
     argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--protected-mode", "no",
@@ -274,9 +295,7 @@ def _start_local_postgres() -> Service | None:
     if bindir is None:
         return None
     user = _server_user()
-    tmp = Path(tempfile.mkdtemp(prefix="goleak-postgres-"))
-    if user is not None:
-        os.chown(tmp, user.pw_uid, user.pw_gid)
+    tmp = _private_dir("postgres", user)
     data, log = tmp / "data", tmp / "postgres.log"
     stop: Callable[[], None] = lambda: shutil.rmtree(tmp, ignore_errors=True)  # noqa: E731
     try:
@@ -387,7 +406,7 @@ def _redis_command(sock: socket.socket, reader: socket.SocketIO, *args: str) -> 
         if not chunk:
             raise OSError("redis closed the connection")
         buf += chunk
-    kind, rest = buf[:1], bytes(buf[1:-2])
+    kind, rest = bytes(buf[:1]), bytes(buf[1:-2])
     if kind in (b"+", b":"):
         return rest
     if kind == b"-":
