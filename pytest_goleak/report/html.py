@@ -42,6 +42,7 @@ SNAPSHOT_COLUMNS = (
     ("gc_live_heap_bytes", "bytes", "live heap"),
     ("rss_bytes", "bytes", "RSS"),
     ("cgroup_memory_bytes", "bytes", "cgroup mem"),
+    ("goroutineleak", "count", "leaked goroutines"),
     ("threads", "count", "threads"),
     ("fds", "count", "fds"),
 )
@@ -297,8 +298,15 @@ def _charts(scenario: Mapping[str, Any], budgets: list[dict[str, Any]], first_id
     return charts
 
 
+def _snapshot_columns(scenario: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The columns at least one snapshot has a value for (a local run has no cgroup, say)."""
+    snaps = [_d(x) for x in _l(scenario.get("snapshots"))]
+    return [c for c in SNAPSHOT_COLUMNS if any(sd.get(c[0]) is not None for sd in snaps)]
+
+
 def _snapshots(scenario: Mapping[str, Any], prefix: str) -> list[dict[str, Any]]:
     rows = []
+    columns = _snapshot_columns(scenario)
     for snap in _l(scenario.get("snapshots")):
         sd = _d(snap)
         links = [
@@ -309,8 +317,51 @@ def _snapshots(scenario: Mapping[str, Any], prefix: str) -> list[dict[str, Any]]
             {
                 "index": _s(sd.get("index")),
                 "t": fmt_seconds(sd.get("t")),
-                "cells": [fmt_value(sd.get(col), unit) for col, unit, _ in SNAPSHOT_COLUMNS],
+                "cells": [fmt_value(sd.get(col), unit) for col, unit, _ in columns],
                 "links": links,
+            }
+        )
+    return rows
+
+
+def _kv(data: Mapping[str, Any], first: tuple[str, ...], skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """Label/value rows for a flat mapping: known keys first, then whatever else is there."""
+    keys = [k for k in first if k in data] + sorted(k for k in data if k not in first and k not in skip)
+    rows = []
+    for key in keys:
+        value = data[key]
+        if value is None or isinstance(value, dict):
+            continue
+        if key.endswith(("memory_limit", "_bytes")):
+            text = fmt_bytes(value)
+        elif key == "seconds":
+            text = fmt_seconds(value)
+        elif isinstance(value, list):
+            text = ", ".join(_s(v) for v in value)
+        else:
+            text = _s(value)
+        rows.append((str(key).replace("_", " "), text))
+    return rows
+
+
+def _load_phases(scenario: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for i, raw in enumerate(_l(_d(scenario.get("load")).get("phases"))):
+        ph = _d(raw)
+        status = ", ".join(f"{k}\u00d7{fmt_count(v)}" for k, v in sorted(_d(ph.get("status")).items()))
+        ok, total = num(ph.get("ok")), num(ph.get("requests"))
+        rows.append(
+            {
+                "phase": "warm-up" if i == 0 else str(i),
+                "requests": fmt_count(ph.get("requests")),
+                "ok": fmt_count(ph.get("ok")),
+                "errors": fmt_count(ph.get("errors")),
+                "rps": fmt_count(round(ph["rps"]) if num(ph.get("rps")) is not None else None),
+                "p50": f"{fmt_count(ph.get('p50_ms'))} ms",
+                "p99": f"{fmt_count(ph.get('p99_ms'))} ms",
+                "status": status,
+                "first_error": _s(ph.get("first_error")),
+                "bad": total is not None and ok is not None and ok < total,
             }
         )
     return rows
@@ -430,7 +481,7 @@ def scenario_view(scenario: Mapping[str, Any], dirname: str, chart_base: int = 0
             }
             for k, v in sorted(signals.items(), key=lambda kv: _signal_rank(kv[0]))
         ],
-        "snapshot_columns": [h for _, _, h in SNAPSHOT_COLUMNS],
+        "snapshot_columns": [h for _, _, h in _snapshot_columns(scenario)],
         "snapshots": _snapshots(scenario, prefix),
         "growth_space": _growth_rows(growth.get("inuse_space"), "bytes"),
         "growth_objects": _growth_rows(growth.get("inuse_objects"), "count"),
@@ -443,10 +494,12 @@ def scenario_view(scenario: Mapping[str, Any], dirname: str, chart_base: int = 0
             {"name": _s(k), "href": safe_href(v, prefix), "path": _s(v)}
             for k, v in sorted(_d(scenario.get("artifacts")).items())
         ],
-        "container": container,
-        "build": build,
-        "memory_limit": fmt_bytes(container.get("memory_limit")) if container.get("memory_limit") else "",
+        "container": _kv(container, ("runtime", "image", "id", "name", "memory_limit"), ("hardening",)),
+        "build": _kv(build, ("go_version", "source", "hash", "cached", "seconds")),
         "hardening": [_s(h) for h in _l(container.get("hardening"))],
+        "load": _load_phases(scenario),
+        "warnings": [_s(w) for w in _l(scenario.get("analysis_errors"))][:20],
+        "culprit_expected": _s(scenario.get("culprit_expected")),
         "vet": [
             {
                 "analyzer": _s(_d(v).get("analyzer")),
@@ -528,6 +581,7 @@ def write_html(report_dir: Path, results: dict[str, Any]) -> list[Path]:
     common = {
         "tool": f"{_s(tool.get('name')) or 'pytest-goleak'} {_s(tool.get('version'))}".strip()[:60],
         "created": _s(results.get("created"))[:40],
+        "run_error": _s(results.get("error")),
     }
     written: list[Path] = []
     for view in views:

@@ -270,7 +270,8 @@ def delta_label(value: float, unit: str) -> str:
     if unit == "bytes":
         disp, div = unit_scale(unit, abs(value))
         return f"{sign}{abs(value) / div:.1f} {disp}" if div > 1 else f"{sign}{abs(value):.0f} B"
-    return f"{sign}{abs(value):,.4g}"
+    # Four significant figures are plenty for a slope (998.2, 5,692); two below one (0.56).
+    return f"{sign}{abs(value):,.4g}" if abs(value) >= 1 else f"{sign}{abs(value):.2g}"
 
 
 def slope_label(slope: float, unit: str) -> str:

@@ -46,6 +46,20 @@ def _snapshots(name: str, signals: dict[str, Any]) -> list[dict[str, Any]]:
     return snaps
 
 
+def _phase(requests: int, seconds: float) -> dict[str, Any]:
+    return {
+        "requests": requests,
+        "ok": requests,
+        "errors": 0,
+        "seconds": seconds,
+        "rps": requests / seconds,
+        "p50_ms": 1.9,
+        "p99_ms": 9.9,
+        "status": {"200": requests},
+        "first_error": None,
+    }
+
+
 def leaky() -> dict[str, Any]:
     name = "goroutine_chan_leaky"
     signals = {
@@ -239,6 +253,8 @@ def leaky() -> dict[str, Any]:
             "source": "/work/main/go_fixtures/goroutine_chan/leaky",
         },
         "server_connections": {},
+        "culprit_expected": "main.lookup",
+        "load": {"phases": [_phase(300, 0.09)] + [_phase(540, 0.15) for _ in REQUESTS[1:]]},
         "vet": [
             {
                 "analyzer": "lostcancel",
@@ -298,6 +314,15 @@ def failing_service() -> dict[str, Any]:
         message="heap_inuse_bytes_per_1k_requests = 1.0 MiB exceeds budget 256.0 KiB",
     )
     s["server_connections"] = {"redis": [[x, 1 + (x - 300) // 10] for x in REQUESTS]}
+    s["analysis_errors"] = ["goroutine profile 3 could not be parsed: truncated gzip stream"]
+    s["culprit_expected"] = None
+    s["load"]["phases"][2] = {
+        **_phase(540, 0.2),
+        "ok": 520,
+        "errors": 20,
+        "status": {"200": 520, "504": 20},
+        "first_error": "GET /work: 504 Gateway Timeout",
+    }
     return s
 
 

@@ -115,6 +115,22 @@ def test_budget_lines_are_drawn_where_a_budget_applies(written: dict[str, str]) 
     assert "budget +5/1k req" in goroutines  # the slope budget, not the 5,000 cap, is drawn
 
 
+def test_load_phases_warnings_and_expected_culprit(written: dict[str, str]) -> None:
+    leaky = written["goroutine_chan_leaky/index.html"]
+    assert 'id="load"' in leaky and "warm-up" in leaky and "200×300" in leaky
+    assert '<span class="pill pass-pill">as expected</span>' in leaky
+    orders = written["orders_api/index.html"]
+    assert "Analysis warnings" in orders and "truncated gzip stream" in orders
+    assert orders.index("Analysis warnings") < orders.index("<svg")
+    assert '<td class="num over">520</td>' in orders and "504 Gateway Timeout" in orders
+
+
+def test_run_level_error_is_shown_on_the_index(tmp_path: Path) -> None:
+    html.write_html(tmp_path, {"scenarios": [], "error": "docker: permission denied"})
+    index = (tmp_path / "index.html").read_text()
+    assert "The run itself failed" in index and "docker: permission denied" in index
+
+
 def test_a_page_without_culprit_lists_the_trends(written: dict[str, str]) -> None:
     page = written["goroutine_chan_fixed/index.html"]
     assert "No culprit" in page and 'class="trends"' in page
