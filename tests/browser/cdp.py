@@ -13,6 +13,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -162,8 +163,11 @@ class Chromium:
                 try:
                     self.proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    os.killpg(self.proc.pid, 9)
+                    os.killpg(self.proc.pid, signal.SIGKILL)
                     self.proc.wait(timeout=10)
+            # Helpers (zygote, renderers) share the browser's own session; none may outlive it.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
         finally:
             for fd in (self._to_chrome, self._from_chrome):
                 with contextlib.suppress(OSError):
@@ -184,8 +188,16 @@ class Page:
             raise CDPError(f"evaluate failed: {res['exceptionDetails']}")
         return res["result"].get("value")
 
-    def screenshot(self, path: Path) -> Path:
-        data = self.browser.call("Page.captureScreenshot", {"format": "png"}, session=self.session)["data"]
+    def screenshot(self, path: Path, full_page: bool = False) -> Path:
+        params: dict[str, Any] = {"format": "png"}
+        if full_page:
+            height = self.evaluate("document.documentElement.scrollHeight")
+            width = self.evaluate("document.documentElement.clientWidth")
+            params.update(
+                captureBeyondViewport=True,
+                clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+            )
+        data = self.browser.call("Page.captureScreenshot", params, session=self.session)["data"]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path

@@ -52,6 +52,8 @@ def browser() -> Iterator[Any]:
         yield chromium
     finally:
         chromium.close()
+    assert chromium.proc.returncode is not None
+    assert not Path(chromium.profile).exists()
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +110,18 @@ def test_scenario_page_has_charts_with_axes_and_flame(page: Any, report: Path) -
     frames = p.evaluate("document.querySelectorAll('svg.flame rect').length")
     assert frames >= 5
     p.screenshot(ARTIFACTS / "report-scenario.png")
+    p.screenshot(ARTIFACTS / "report-scenario-full.png", full_page=True)
+
+
+def test_profile_links_and_copyable_command(page: Any, report: Path) -> None:
+    p = page(report / "goroutine_chan_leaky" / "index.html")
+    first = p.evaluate("document.querySelector('#snapshots a').href")
+    assert first == (report / "goroutine_chan_leaky" / "heap-0.pb.gz").as_uri()
+    command = p.evaluate("document.querySelector('#pprof-command')")
+    assert command is not None
+    text = p.evaluate("document.querySelector('#pprof-command').innerText")
+    assert text.startswith("go tool pprof ") and " -base goroutine_chan_leaky/heap-1.pb.gz " in text
+    assert p.evaluate("getComputedStyle(document.querySelector('#pprof-command')).userSelect") == "all"
 
 
 def test_verdict_and_culprit_fit_in_the_first_screen(page: Any, report: Path) -> None:
