@@ -571,7 +571,7 @@ def write_html(report_dir: Path, results: dict[str, Any]) -> list[Path]:
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     env = environment()
-    taken: set[str] = {"index.html"}
+    taken: set[str] = {"index.html", "results.json"}  # names a scenario dir must not take
     views = []
     for i, raw in enumerate(_l(results.get("scenarios"))):
         scenario = _d(raw)

@@ -75,7 +75,19 @@ def test_links_only_point_inside_the_report(hostile_pages: dict[Path, str]) -> N
 
 def test_scenario_names_cannot_escape_the_report_dir(tmp_path: Path) -> None:
     report = tmp_path / "report"
-    names = ["../x", "..", ".", "/etc/cron.d/x", "a/../../b", "", "..\\..\\y", "ok", "OK"]
+    names = [
+        "../x",
+        "..",
+        ".",
+        "/etc/cron.d/x",
+        "a/../../b",
+        "",
+        "..\\..\\y",
+        "ok",
+        "OK",
+        "index.html",
+        "results.json",
+    ]
     paths = html.write_html(report, {"scenarios": [{"name": n, "verdict": "clean"} for n in names]})
     assert all(p.resolve().is_relative_to(report.resolve()) for p in paths)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
