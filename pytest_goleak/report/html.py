@@ -352,7 +352,8 @@ def _load_phases(scenario: Mapping[str, Any]) -> list[dict[str, Any]]:
         ok, total = num(ph.get("ok")), num(ph.get("requests"))
         rows.append(
             {
-                "phase": "warm-up" if i == 0 else str(i),
+                # results.json does not mark the warm-up phase, so phases are only numbered.
+                "phase": _s(ph.get("name")) or str(i + 1),
                 "requests": fmt_count(ph.get("requests")),
                 "ok": fmt_count(ph.get("ok")),
                 "errors": fmt_count(ph.get("errors")),
