@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from pprof_testlib import utc
+
+__all__ = ["utc"]

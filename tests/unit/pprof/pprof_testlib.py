@@ -1,0 +1,83 @@
+"""Shared helpers for the pprof engine tests: the committed real profiles and their goldens.
+
+A plain module (not conftest) so tests can import it; pytest puts this directory on sys.path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_goleak.pprof import Frame, Location, Mapping, Profile, Sample
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "profiles"
+GOLDEN = DATA / "golden"
+CASES: list[dict[str, Any]] = json.loads((DATA / "cases.json").read_text())
+
+
+def golden_name(case: dict[str, Any]) -> str:
+    """Same naming as tests/data/profiles/regen.py (kept in sync by test_golden_files_exist)."""
+    import re
+
+    parts = [str(case["profile"]).removesuffix(".pb.gz")]
+    if "base" in case:
+        parts.append("base")
+    for key in ("sample_index", "nodecount", "lines", "focus", "ignore"):
+        if key in case:
+            parts.append(f"{key}-{re.sub(r'[^A-Za-z0-9_]+', '_', str(case[key]))}")
+    return ".".join(parts) + ".top.txt"
+
+
+def goleak_args(case: dict[str, Any]) -> list[str]:
+    args = [str(DATA / case["profile"])]
+    if "base" in case:
+        args += ["--base", str(DATA / case["base"])]
+    if "sample_index" in case:
+        args += ["--sample-index", case["sample_index"]]
+    if "nodecount" in case:
+        args += ["--nodecount", str(case["nodecount"])]
+    if case.get("lines"):
+        args.append("--lines")
+    for key in ("focus", "ignore"):
+        if key in case:
+            args += [f"--{key}", case[key]]
+    return args
+
+
+def case_id(case: dict[str, Any]) -> str:
+    return golden_name(case).removesuffix(".top.txt")
+
+
+@pytest.fixture
+def utc() -> Iterator[None]:
+    """The goldens print "Time:" in UTC; local time is what pprof (and goleak) use."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+# --- tiny hand-built profiles ---------------------------------------------------------------------
+
+MAPPING = Mapping(0x1000, 0x9000, 0, "/bin/app", "b1d")
+
+
+def loc(lid: int, *funcs: str, line: int = 10) -> Location:
+    """A location whose frames are funcs, leaf-most first (more than one = inlined)."""
+    return Location(lid, 0x1000 + lid, MAPPING, tuple(Frame(f, f"{f.split('.')[0]}.go", line) for f in funcs))
+
+
+def profile(samples: list[tuple[tuple[int, ...], tuple[Location, ...]]],
+            types: tuple[tuple[str, str], ...] = (("count", "count"),), **kw: Any) -> Profile:
+    return Profile(types, tuple(Sample(v, locs) for v, locs in samples), (MAPPING,), **kw)
