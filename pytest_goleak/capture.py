@@ -52,10 +52,10 @@ def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int
     base = instance.pprof_url + "/debug/pprof"
     snap = Snapshot(index=index, t=t, requests=driver_requests)
 
-    def save(kind: str, suffix: str, body: bytes) -> None:
+    def save(kind: str, suffix: str, body: bytes, key: str | None = None) -> None:
         path = out_dir / f"{kind}-{index}{suffix}"
         path.write_bytes(body)
-        snap.profiles[kind] = str(path.relative_to(report_dir))
+        snap.profiles[key or kind] = str(path.relative_to(report_dir))
 
     heap = _profile(f"{base}/heap?gc=1", timeout)
     save("heap", ".pb.gz", heap)
@@ -66,7 +66,7 @@ def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int
     if not text.startswith(b"goroutine "):
         raise CaptureError(f"GET {base}/goroutine?debug=2 did not return goroutine stacks "
                            f"(starts with {text[:40]!r})")
-    save("goroutine", ".txt", text)
+    save("goroutine", ".txt", text, key="goroutine_text")
     snap.goroutines = len(_GOROUTINE_HEADER.findall(text))
     save("allocs", ".pb.gz", _profile(f"{base}/allocs", timeout))
     if leak_profile:
@@ -75,6 +75,22 @@ def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int
     cg = instance.cgroup_memory()
     snap.cgroup_memory_bytes = float(cg) if cg is not None else None
     return snap
+
+
+def prime(instance: Instance, timeout: float = 30.0) -> None:
+    """Hit every probe once before the series, and throw the answers away.
+
+    The first call of each endpoint allocates for good inside the fixture (encoding/json's type
+    cache behind /debug/vars, gzip tables behind the profile handlers). Counted in the series,
+    that one-time growth would look like a leak of the harness's own making.
+    """
+    base = instance.pprof_url + "/debug/pprof"
+    for url in (f"{base}/heap?gc=1", f"{base}/goroutine", f"{base}/goroutine?debug=2", f"{base}/allocs",
+                instance.pprof_url + "/debug/vars"):
+        try:
+            get(url, timeout=timeout)
+        except FetchError:
+            pass  # the snapshot that needs it will say what is wrong
 
 
 def _fetch(url: str, timeout: float) -> bytes:

@@ -53,17 +53,37 @@ def _engine() -> None:
     from .pprof import diff, goroutines  # noqa: F401
 
 
+def is_own(function: str, module: str | None) -> bool:
+    """Code the user owns: the main package, or any package of the fixture's own module."""
+    return function.startswith("main.") or bool(module) and function.startswith((f"{module}.", f"{module}/"))
+
+
+def pick_frame(frames: Sequence[Any], module: str | None) -> tuple[Any, bool]:
+    """The frame to blame in a stack, and whether it is the user's own code.
+
+    A leak inside a library (a persistConn, a pool's opener, a client's dial goroutine) is still
+    caused by the caller who created and forgot it, so the leaf-most frame of the user's own
+    module wins; failing that, the first frame outside the standard library; failing that, the leaf.
+    """
+    for f in frames:
+        if is_own(f.function, module):
+            return f, True
+    return pprof.first_user_frame(list(frames)) or (frames[0] if frames else None), False
+
+
 def find(report_dir: Path, first: dict[str, Any], last: dict[str, Any], goroutines_first: bool,
-         limit: int = 10) -> CulpritReport:
+         module: str | None = None, limit: int = 10) -> CulpritReport:
     out = CulpritReport()
     try:
         _engine()
     except ImportError as exc:
         out.errors.append(f"profile engine unavailable: {exc}")
         return out
-    goroutine_culprits = _goroutine_part(report_dir, first, last, out, limit)
-    heap_culprits = _heap_part(report_dir, first, last, out, limit)
+    goroutine_culprits = _goroutine_part(report_dir, first, last, out, limit, module)
+    heap_culprits = _heap_part(report_dir, first, last, out, limit, module)
     ordered = goroutine_culprits + heap_culprits if goroutines_first else heap_culprits + goroutine_culprits
+    # Stable: within each kind the ranking by growth stays; stacks that reach the user's code lead.
+    ordered.sort(key=lambda c: not c.pop("_own"))
     out.culprits = [_with_source(c) for c in ordered[:limit]]
     return out
 
@@ -76,7 +96,7 @@ def _load_pair(report_dir: Path, first: dict[str, Any], last: dict[str, Any], ki
 
 
 def _goroutine_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], out: CulpritReport,
-                    limit: int) -> list[dict[str, Any]]:
+                    limit: int, module: str | None) -> list[dict[str, Any]]:
     try:
         pair = _load_pair(report_dir, first, last, "goroutine")
     except pprof.ProfileError as exc:
@@ -90,13 +110,13 @@ def _goroutine_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any
         if g.delta <= 0:
             continue
         frames = list(g.frames)
-        user = pprof.first_user_frame(frames) or (frames[0] if frames else None)
+        user, own = pick_frame(frames, module)
         if user is None:
             continue
-        state = _state_for(frames, text_groups)
+        state = _state_for(user, text_groups)
         culprits.append({"kind": "goroutine", "function": user.function, "file": user.file, "line": user.line,
                          "delta": g.delta, "delta_space": None, "delta_objects": None, "state": state,
-                         "stack": [_frame(f) for f in frames]})
+                         "stack": [_frame(f) for f in frames], "_own": own})
     return culprits
 
 
@@ -110,23 +130,27 @@ def _text_groups(report_dir: Path, last: dict[str, Any], out: CulpritReport) -> 
         out.errors.append(f"goroutine text: {exc}")
         return []
     out.goroutine_groups = [{
-        "count": g.count, "state": g.state, "wait_minutes": list(g.wait_minutes) if g.wait_minutes else None,
-        "created_by": g.created_by, "stack": [_frame(f) for f in g.frames],
+        "count": g.count, "state": g.state, "wait_minutes": list(g.wait_minutes),
+        "created_by": g.created_by.function if g.created_by else None, "stack": [_frame(f) for f in g.frames],
     } for g in groups[:25]]
     return groups
 
 
-def _state_for(frames: Sequence[Any], text_groups: Sequence[Any]) -> str | None:
-    """The wait reason of the text group with the same function sequence (largest first)."""
-    key = [f.function for f in frames]
-    for g in text_groups:
-        if [f.function for f in g.frames] == key:
+def _state_for(user: Any, text_groups: Sequence[Any]) -> str | None:
+    """The wait reason of the largest text group blocked at the same user frame.
+
+    The proto and text forms of one stack differ at the edges (``runtime.goexit``, inlining),
+    so they are matched on the frame that matters: the first one outside the runtime.
+    """
+    for g in text_groups:  # largest first
+        frame = pprof.first_user_frame(list(g.frames))
+        if frame is not None and (frame.function, frame.line) == (user.function, user.line):
             return str(g.state)
     return None
 
 
 def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], out: CulpritReport,
-               limit: int) -> list[dict[str, Any]]:
+               limit: int, module: str | None) -> list[dict[str, Any]]:
     try:
         pair = _load_pair(report_dir, first, last, "heap")
     except pprof.ProfileError as exc:
@@ -148,8 +172,9 @@ def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], ou
         # Growth in bytes that is not backed by growth in objects is a resized buffer, not a leak.
         if s.delta_space <= 0 or s.delta_objects <= 0:
             continue
-        user = pprof.first_user_frame(list(s.stack)) or pprof.Frame(s.function, s.file, s.line)
+        user, own = pick_frame(list(s.stack), module)
+        user = user or pprof.Frame(s.function, s.file, s.line)
         culprits.append({"kind": "heap", "function": user.function, "file": user.file, "line": user.line,
                          "delta": None, "delta_space": s.delta_space, "delta_objects": s.delta_objects,
-                         "state": None, "stack": [_frame(f) for f in s.stack]})
+                         "state": None, "stack": [_frame(f) for f in s.stack], "_own": own})
     return culprits

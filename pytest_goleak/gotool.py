@@ -53,6 +53,19 @@ def module_root(package_dir: Path) -> Path:
     raise GoError(f"{package_dir} is not inside a Go module (no go.mod found above it)")
 
 
+def module_path(package_dir: Path) -> str | None:
+    """The ``module`` line of the go.mod governing ``package_dir``, or None."""
+    try:
+        text = (module_root(package_dir) / "go.mod").read_text()
+    except (GoError, OSError):
+        return None
+    for line in text.splitlines():
+        parts = line.split("//")[0].split()
+        if len(parts) == 2 and parts[0] == "module":
+            return parts[1].strip('"')
+    return None
+
+
 def source_hash(root: Path, extra: Iterable[str] = ()) -> str:
     """sha256 over every build-relevant file below ``root`` (paths and contents) plus ``extra``."""
     h = hashlib.sha256()

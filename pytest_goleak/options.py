@@ -39,6 +39,7 @@ class Settings:
     save: str | None = None
     compare: str | None = None
     compare_fail: tuple[str, ...] = ()
+    vet: bool = True  # run `go vet` over each Go fixture as the static detector
 
 
 def _positive_int(value: str) -> int:
@@ -91,6 +92,7 @@ def addoption(parser: pytest.Parser) -> None:
     parser.addini("goleak_budgets", "default budgets, one NAME = VALUE per line", type="linelist", default=[])
     parser.addini("goleak_memprofilerate", "default for --goleak-memprofilerate", default=str(DEFAULT_MEMPROFILERATE))
     parser.addini("goleak_cache_dir", "where built binaries are cached", default="")
+    parser.addini("goleak_vet", "run `go vet` over each Go fixture (static leak checks)", type="bool", default=True)
 
 
 def settings_from(config: pytest.Config) -> Settings:
@@ -113,5 +115,5 @@ def settings_from(config: pytest.Config) -> Settings:
         enabled=bool(enabled), report_dir=Path(config.invocation_params.dir, report),
         runtime=runtime, snapshots=opt("goleak_snapshots"), requests=opt("goleak_requests"), budgets=budgets,
         memprofilerate=mpr, cache_dir=Path(cache) if cache else Settings.cache_dir,
-        save=opt("goleak_save"), compare=opt("goleak_compare"), compare_fail=tuple(opt("goleak_compare_fail") or ()),
+        vet=bool(config.getini("goleak_vet")), save=opt("goleak_save"), compare=opt("goleak_compare"), compare_fail=tuple(opt("goleak_compare_fail") or ()),
     )

@@ -27,6 +27,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[SESSION_KEY] = gs
         if not gs.is_worker:
             config.pluginmanager.register(ResultCollector(gs), "goleak-results")
+            from .report.pytest_html import register
+
+            register(config)  # extra columns when pytest-html is installed; nothing otherwise
 
 
 def _session(config: pytest.Config) -> GoleakSession | None:

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import analysis, build, culprit, load
-from .capture import CaptureError, Snapshot, take_snapshot
+from . import analysis, build, culprit, gotool, load
+from .capture import CaptureError, Snapshot, prime, take_snapshot
 from .httpget import FetchError, get
 from .options import Settings
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
@@ -48,7 +48,7 @@ def base_result(scenario: Scenario) -> dict[str, Any]:
             "message": "", "error": None, "duration_s": 0.0, "requests": 0, "budgets": {}, "signals": {},
             "culprits": [], "growth": {}, "heap_diff_stacks": [], "goroutine_groups": [], "snapshots": [],
             "artifacts": {}, "gctrace_excerpt": [], "pprof_command": None, "container": None, "build": None,
-            "server_connections": {}, "vet": [], "load": None}
+            "server_connections": {}, "vet": None, "load": None}
 
 
 class Runner:
@@ -157,6 +157,7 @@ class Runner:
         phases: list[dict[str, Any]] = []
         per_phase = max(1, scenario.load.requests // (scenario.snapshots - 1))
         deadline = time.monotonic() + scenario.timeout
+        prime(instance)
         with load.LoadDriver(loadgen, instance.base_url, scenario.load) as driver:
             if scenario.load.warmup_requests:
                 phases.append(dataclasses.asdict(driver.run(scenario.load.warmup_requests)))
@@ -228,7 +229,8 @@ class Runner:
         verdict = judge(scenario.budgets, trends, snap_dicts)
         result["budgets"] = {c.name: c.to_json() for c in verdict.checks}
         goroutines_first = trends.get("goroutines") is not None and trends["goroutines"].decision == "growing"
-        found = culprit.find(self.settings.report_dir, snap_dicts[0], snap_dicts[-1], goroutines_first)
+        module = gotool.module_path(scenario.fixture) if scenario.fixture else None
+        found = culprit.find(self.settings.report_dir, snap_dicts[0], snap_dicts[-1], goroutines_first, module)
         result.update(culprits=found.culprits, growth=found.growth, heap_diff_stacks=found.heap_diff_stacks,
                       goroutine_groups=found.goroutine_groups)
         if found.errors:
@@ -237,6 +239,10 @@ class Runner:
         last_heap = snap_dicts[-1]["profiles"].get("heap")
         result["pprof_command"] = (f"go tool pprof -top -sample_index=inuse_space -base {first_heap} {last_heap}"
                                    if first_heap and last_heap else None)
+        if scenario.fixture is not None and self.settings.vet:
+            from .vet import relate, run_vet
+
+            result["vet"] = relate(run_vet(scenario.fixture), found.culprits)
         top = found.top if verdict.verdict == "leak" else None
         passed, why = outcome(verdict.verdict, scenario.expect, scenario.culprit, top)
         result.update(verdict=verdict.verdict, passed=passed)

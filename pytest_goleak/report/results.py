@@ -33,8 +33,11 @@ def validation(scenarios: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         for check in (s.get("budgets") or {}).values():
             sig = check["signal"]
             flagged_by_budget[sig] = flagged_by_budget.get(sig, False) or bool(check["exceeded"])
-        for sig, trend in (s.get("signals") or {}).items():
-            flagged = flagged_by_budget.get(sig, trend.get("decision") == "growing")
+        flags = {sig: flagged_by_budget.get(sig, trend.get("decision") == "growing")
+                 for sig, trend in (s.get("signals") or {}).items()}
+        if s.get("vet") is not None:
+            flags["vet"] = any(f.get("points_at_leak") for f in s["vet"])
+        for sig, flagged in flags.items():
             cell = "tp" if positive and flagged else "fn" if positive else "fp" if flagged else "tn"
             m = matrix.setdefault(sig, {"tp": 0, "fn": 0, "fp": 0, "tn": 0, "caught": [], "false_alarms": []})
             m[cell] += 1

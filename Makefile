@@ -1,0 +1,36 @@
+# The README's two commands are `make goleak` (the main job) and `make test` (the tests).
+# Each sets up its own virtual environment on first use.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest
+GO     ?= $(shell command -v go || echo /usr/local/go/bin/go)
+export PATH := $(dir $(GO)):$(PATH)
+
+.PHONY: goleak test unit lint typecheck proto-check clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+# Main job: every shipped scenario through pytest --goleak; report in goleak-report/.
+goleak: $(VENV)/.installed
+	$(PYTEST) --goleak scenarios/ --goleak-report goleak-report -p no:cacheprovider
+
+# All tests: unit, integration (real Docker, Go, Redis, PostgreSQL), browser, lint and drift checks.
+test: $(VENV)/.installed
+	$(PYTEST) tests -p no:cacheprovider
+
+unit: $(VENV)/.installed
+	$(PYTEST) tests/unit -p no:cacheprovider
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check pytest_goleak tests
+	$(VENV)/bin/mypy pytest_goleak
+
+proto-check:
+	scripts/gen_proto.sh --check
+
+clean:
+	rm -rf $(VENV) goleak-report .pytest_cache .mypy_cache .ruff_cache

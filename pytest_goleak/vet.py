@@ -1,0 +1,56 @@
+"""The static detector: ``go vet`` over a fixture, its findings related to the measured leak.
+
+vet's lostcancel and httpresponse analyzers are the classic static leak checks (field guide,
+ch. 2.3). They see some leaks and not others; the validation matrix records which.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import gotool
+
+VET_TIMEOUT_S = 120.0
+#: analyzers whose findings are about a resource that is never released
+LEAK_ANALYZERS = frozenset({"lostcancel", "httpresponse"})
+
+
+def run_vet(package_dir: Path) -> list[dict[str, Any]]:
+    """Findings of ``go vet -json .`` as ``{analyzer, file, line, message}``; [] when vet is clean."""
+    try:
+        proc = subprocess.run([gotool.go_binary(), "vet", "-json", "."], cwd=package_dir, capture_output=True,
+                              text=True, timeout=VET_TIMEOUT_S, check=False)
+    except (gotool.GoError, subprocess.TimeoutExpired, OSError) as exc:
+        return [{"analyzer": "vet", "file": "", "line": 0, "message": f"go vet did not run: {exc}", "error": True}]
+    return parse_vet_json(proc.stderr + proc.stdout)
+
+
+def parse_vet_json(text: str) -> list[dict[str, Any]]:
+    """vet -json prints one JSON object per package, concatenated, possibly between plain lines."""
+    findings: list[dict[str, Any]] = []
+    decoder = json.JSONDecoder()
+    i = 0
+    while (start := text.find("{", i)) >= 0:
+        try:
+            obj, i = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            i = start + 1
+            continue
+        for analyzers in obj.values() if isinstance(obj, dict) else ():
+            for analyzer, items in analyzers.items() if isinstance(analyzers, dict) else ():
+                for item in items if isinstance(items, list) else ():
+                    file, _, rest = str(item.get("posn", "")).rpartition(".go:")
+                    line = rest.split(":")[0]
+                    findings.append({"analyzer": analyzer, "file": file + ".go" if file else "",
+                                     "line": int(line) if line.isdigit() else 0, "message": item.get("message", "")})
+    return findings
+
+
+def relate(findings: Sequence[dict[str, Any]], culprits: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark each finding that points at the leak: a leak analyzer, in a file on the top culprit's stack."""
+    files = {f.get("file") for c in culprits[:1] for f in c.get("stack", [])} | {c.get("file") for c in culprits[:1]}
+    return [{**f, "points_at_leak": f["analyzer"] in LEAK_ANALYZERS and f.get("file") in files} for f in findings]

@@ -1,0 +1,55 @@
+from pathlib import Path
+
+import pytest
+
+from pytest_goleak.scenario import ScenarioError, load_scenario
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    (tmp_path / "pkg").mkdir(exist_ok=True)
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_shipped_scenarios_all_load():
+    files = sorted((REPO / "scenarios").glob("*.yaml"))
+    assert len(files) >= 2
+    for f in files:
+        s = load_scenario(f)
+        assert s.name == f.stem
+        assert s.fixture is not None and s.fixture.is_dir()
+        assert s.expect in ("leak", "clean")
+
+
+def test_defaults_and_sizes(tmp_path):
+    s = load_scenario(write(tmp_path, "fixture: pkg\nbudgets:\n  heap_inuse_bytes_per_1k_requests: 1.5MB\n"
+                                       "  goroutines_per_1k_requests: 2\nlimits: {memory: 64MiB}\n"))
+    assert s.fixture == (tmp_path / "pkg").resolve()
+    assert s.budgets == {"heap_inuse_bytes_per_1k_requests": 1_500_000.0, "goroutines_per_1k_requests": 2.0}
+    assert s.limits.memory == 64 * 1024 * 1024
+    assert s.expect is None and s.load.requests == 2000 and s.snapshots == 6
+
+
+@pytest.mark.parametrize(("text", "line", "fragment"), [
+    ("fixture: pkg\nexpect: maybe\n", 2, "'expect' must be one of"),
+    ("fixture: pkg\nbogus: 1\n", 2, "unknown key 'bogus'"),
+    ("fixture: pkg\nload:\n  path: /x\n  rps: 5\n", 4, "unknown key 'load.rps'"),
+    ("fixture: pkg\nbudgets:\n  heap_inuse_bytes_per_1k_requests: lots\n", 3, "expected a size"),
+    ("fixture: pkg\nsnapshots: 2\n", 2, "at least 3"),
+    ("fixture: nowhere\n", 1, "not a directory"),
+    ("expect: leak\n", 1, "exactly one of 'fixture'"),
+    ("fixture: pkg\nload: [1, 2\n", 3, "YAML does not parse"),
+    ("fixture: pkg\nload:\n  path: work\n", 3, "must start with '/'"),
+    ("fixture: pkg\nservices: [mysql]\n", 2, "'services' must be a list"),
+    ("- just\n- a list\n", 1, "must be a YAML mapping"),
+])
+def test_errors_name_file_and_line(tmp_path, text, line, fragment):
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert err.value.line == line, str(err.value)
+    assert str(err.value).startswith(f"{path}:{line}: ")
+    assert fragment in str(err.value)

@@ -1,0 +1,51 @@
+from pytest_goleak.analysis import trend
+from pytest_goleak.verdict import culprit_matches, judge, outcome
+
+
+def pts(values):
+    return [(300 + 500 * i, float(v)) for i, v in enumerate(values)]
+
+
+def test_slope_budget_exceeded_only_when_growing():
+    growing = {"goroutines": trend(pts([10, 510, 1010, 1510, 2010, 2510]), "count")}
+    v = judge({"goroutines_per_1k_requests": 5}, growing, [])
+    assert v.verdict == "leak"
+    assert "goroutines_per_1k_requests = 1000.0 exceeds budget 5.0" in v.reasons[0]
+    flat = {"goroutines": trend(pts([10, 12, 9, 11, 10, 12]), "count")}
+    assert judge({"goroutines_per_1k_requests": 5}, flat, []).verdict == "clean"
+
+
+def test_plateau_within_budget_is_clean():
+    plateau = {"heap_inuse_bytes": trend(pts([0, 4e6, 8e6, 8e6, 8.01e6, 8e6, 8.02e6, 8e6]), "bytes")}
+    assert judge({"heap_inuse_bytes_per_1k_requests": 1024}, plateau, []).verdict == "clean"
+
+
+def test_absolute_cap():
+    snaps = [{"goroutines": 10}, {"goroutines": 20001}]
+    v = judge({"max_goroutines": 10000}, {}, snaps)
+    assert v.verdict == "leak" and v.checks[0].measured == 20001
+
+
+def test_missing_signal_is_reported_not_failed():
+    v = judge({"fds_per_1k_requests": 1}, {}, [])
+    assert v.verdict == "clean" and v.checks[0].detail == "signal not available"
+
+
+def test_oom_is_a_leak():
+    assert judge({}, {}, [], oom="OOM-killed at 32.0MiB after 900 requests").verdict == "leak"
+
+
+def test_outcome_rules():
+    assert outcome("leak", "leak", None, None) == (True, "expected leak, measured leak")
+    assert outcome("clean", "leak", None, None)[0] is False
+    assert outcome("clean", None, None, None)[0] is True  # a user's service within budget
+    assert outcome("leak", None, None, None)[0] is False
+    assert outcome("leak", "leak", "main.lookup", "main.other")[0] is False
+    assert outcome("leak", "leak", "main.lookup", "main.lookup.func1")[0] is True
+    assert outcome("error", "clean", None, None)[0] is False
+
+
+def test_culprit_matches():
+    assert culprit_matches("main.lookup", "main.lookup")
+    assert not culprit_matches("main.lookupAll", "main.lookup")
+    assert not culprit_matches(None, "main.lookup")
