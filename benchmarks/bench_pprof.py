@@ -163,8 +163,8 @@ def main() -> int:
 
     new, base = synthetic_files()
     raw_size = len(parse_size(new))
-    print(f"\n[synthetic] {new.name}: {new.stat().st_size / 1e6:.1f} MB gzipped, {raw_size / 1e6:.1f} MB raw, "
-          f"{len(load(new).samples)} samples")
+    print(f"\n[synthetic] {new.name}: {new.stat().st_size / 1e6:.1f} MB gzipped, "
+          f"{raw_size / 1e6:.1f} MB raw, {len(load(new).samples)} samples")
     stages(new, base, args.big_runs)
     print(f"  full pipeline        {summary(measure(engine_pipeline(new, base), args.big_runs))}")
     processes(new, base, args.big_runs, with_go)

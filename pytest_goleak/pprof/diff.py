@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .goroutines import group_by_stack
-from .model import Frame, Location, Profile, ProfileError, Sample
+from .model import Frame, Label, Location, Profile, ProfileError, Sample
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,22 +48,18 @@ def subtract(new: Profile, base: Profile) -> Profile:
     """new minus base, exactly as ``go tool pprof -base`` builds its profile. Raises
     ProfileError if the two profiles have different sample or period types."""
     _check_compatible(new, base)
-    merged: dict[tuple[object, ...], list[int]] = {}
-    shape: dict[tuple[object, ...], Sample] = {}
-    canon: dict[tuple[object, ...], Location] = {}
+    merged: dict[tuple[tuple[Location, ...], tuple[Label, ...]], list[int]] = {}
+    canon = _canonical_locations(new, base)
     for prof, sign in ((new, 1), (base, -1)):
         for s in prof.samples:
-            locs = tuple(canon.setdefault(loc.merge_key, loc) for loc in s.locations)
-            key = (tuple(id(loc) for loc in locs), s.labels)
+            key = (tuple(map(canon.__getitem__, s.locations)), s.labels)
             acc = merged.get(key)
             if acc is None:
                 merged[key] = [sign * v for v in s.values]
-                shape[key] = Sample((), locs, s.labels)
             else:
                 for i, v in enumerate(s.values):
                     acc[i] += sign * v
-    samples = tuple(Sample(tuple(v), shape[k].locations, shape[k].labels)
-                    for k, v in merged.items() if any(v))
+    samples = tuple(Sample(tuple(v), locs, labels) for (locs, labels), v in merged.items() if any(v))
     times = [t for t in (new.time_nanos, base.time_nanos) if t]
     return Profile(
         sample_types=new.sample_types, samples=samples, mappings=new.mappings or base.mappings,
@@ -73,6 +69,37 @@ def subtract(new: Profile, base: Profile) -> Profile:
         comments=tuple(dict.fromkeys(new.comments + base.comments)),
         drop_frames=new.drop_frames, keep_frames=new.keep_frames,
     )
+
+
+def _canonical_locations(*profiles: Profile) -> dict[Location, Location]:
+    """Each distinct Location of the profiles -> the first one with the same merge key."""
+    by_key: dict[tuple[object, ...], Location] = {}
+    canon: dict[Location, Location] = {}
+    for prof in profiles:
+        for s in prof.samples:
+            for loc in s.locations:
+                if loc not in canon:
+                    canon[loc] = by_key.setdefault(loc.merge_key, loc)
+    return canon
+
+
+def _by_frames(samples: tuple[Sample, ...], space: int, objects: int) -> dict[tuple[Frame, ...], list[int]]:
+    # Sum per location tuple first (cheap identity hashing), then expand frames once per stack.
+    per_stack: dict[tuple[Location, ...], list[int]] = {}
+    for s in samples:
+        acc = per_stack.get(s.locations)
+        if acc is None:
+            per_stack[s.locations] = [s.values[space], s.values[objects]]
+        else:
+            acc[0] += s.values[space]
+            acc[1] += s.values[objects]
+    out: dict[tuple[Frame, ...], list[int]] = {}
+    for locs, (sp, ob) in per_stack.items():
+        frames = tuple(f for loc in locs for f in loc.frames)
+        acc = out.setdefault(frames, [0, 0])
+        acc[0] += sp
+        acc[1] += ob
+    return out
 
 
 def _same_type(a: tuple[str, str], b: tuple[str, str]) -> bool:
@@ -95,16 +122,8 @@ def growth(base: Profile, new: Profile, limit: int = 20) -> list[GrowthSite]:
     its in-use object delta. Raises ProfileError unless both are heap profiles."""
     space, objects = new.index_of("inuse_space"), new.index_of("inuse_objects")
     diff = subtract(new, base)
-    newest: dict[tuple[Frame, ...], list[int]] = {}
-    for s in new.samples:
-        acc = newest.setdefault(s.frames, [0, 0])
-        acc[0] += s.values[space]
-        acc[1] += s.values[objects]
-    deltas: dict[tuple[Frame, ...], list[int]] = {}
-    for s in diff.samples:
-        acc = deltas.setdefault(s.frames, [0, 0])
-        acc[0] += s.values[space]
-        acc[1] += s.values[objects]
+    newest = _by_frames(new.samples, space, objects)
+    deltas = _by_frames(diff.samples, space, objects)
     growing = sorted(((fr, d) for fr, d in deltas.items() if d[0] > 0 and fr),
                      key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
     out = []

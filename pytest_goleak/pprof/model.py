@@ -42,7 +42,10 @@ class Mapping:
     build_id: str
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: a Location is compared and hashed by identity. Stacks are tuples of Locations and
+# are hashed millions of times on big profiles; field-wise hashing made that the bottleneck.
+# Across profiles, use ``merge_key``.
+@dataclass(frozen=True, slots=True, eq=False)
 class Location:
     """A program counter with its (possibly inlined) frames, leaf-most first."""
 

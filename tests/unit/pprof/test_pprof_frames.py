@@ -28,7 +28,8 @@ def test_package_of() -> None:
 
 
 def test_first_user_frame_skips_runtime_and_stdlib() -> None:
-    frames = [Frame("runtime.chansend1", "runtime/chan.go", 161), Frame("net/http.HandlerFunc.ServeHTTP", "x", 1),
+    frames = [Frame("runtime.chansend1", "runtime/chan.go", 161),
+              Frame("net/http.HandlerFunc.ServeHTTP", "x", 1),
               Frame("main.lookup", "main.go", 21), Frame("main.main", "main.go", 30)]
     assert first_user_frame(frames) == frames[2]
     assert first_user_frame(frames[:2]) is None
