@@ -270,8 +270,11 @@ def delta_label(value: float, unit: str) -> str:
     if unit == "bytes":
         disp, div = unit_scale(unit, abs(value))
         return f"{sign}{abs(value) / div:.1f} {disp}" if div > 1 else f"{sign}{abs(value):.0f} B"
-    # Four significant figures are plenty for a slope (998.2, 5,692); two below one (0.56).
-    return f"{sign}{abs(value):,.4g}" if abs(value) >= 1 else f"{sign}{abs(value):.2g}"
+    # Whole numbers from 1,000 up (65,575 — never 6.558e+04), one decimal below, two below one.
+    v = abs(value)
+    if v >= 1000:
+        return f"{sign}{v:,.0f}"
+    return f"{sign}{v:.1f}".removesuffix(".0") if v >= 1 else f"{sign}{v:.2g}"
 
 
 def slope_label(slope: float, unit: str) -> str:
