@@ -90,7 +90,7 @@ def prime(instance: Instance, timeout: float = 30.0) -> None:
         try:
             get(url, timeout=timeout)
         except FetchError:
-            pass  # the snapshot that needs it will say what is wrong
+            return  # the snapshot that needs it will say what is wrong; a hang is not waited on twice
 
 
 def _fetch(url: str, timeout: float) -> bytes:

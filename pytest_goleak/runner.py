@@ -134,18 +134,16 @@ class Runner:
             try:
                 snaps = self._drive(scenario, instance, loadgen, services, result, out_dir)
             except (CaptureError, FetchError, load.LoadError, RuntimeFailure) as exc:
-                st = instance.status()
-                if st.oom_killed and not isinstance(exc, _OOM):
-                    raise _OOM(f"OOM-killed at {format_bytes(scenario.limits.memory)} "
-                               f"after {result.get('requests') or 'some'} requests") from exc
+                if not isinstance(exc, _OOM):
+                    _explain_death(instance, scenario, result.get("requests") or 0, exc)
                 raise
         finally:
             logs = instance.logs()
             status = instance.status()
             instance.close()
-        (out_dir / "container.log").write_text(logs)
-        result["artifacts"]["log"] = f"{scenario.name}/container.log"
-        result["container"].update(exit_code=status.exit_code, oom_killed=status.oom_killed)
+            (out_dir / "container.log").write_text(logs)
+            result["artifacts"]["log"] = f"{scenario.name}/container.log"
+            result["container"].update(exit_code=status.exit_code, oom_killed=status.oom_killed)
         self._gctrace(logs, snaps, result, out_dir, scenario.name)
         self._judge(scenario, snaps, result)
 
@@ -157,7 +155,7 @@ class Runner:
         phases: list[dict[str, Any]] = []
         per_phase = max(1, scenario.load.requests // (scenario.snapshots - 1))
         deadline = time.monotonic() + scenario.timeout
-        prime(instance)
+        prime(instance, timeout=scenario.capture_timeout)
         with load.LoadDriver(loadgen, instance.base_url, scenario.load) as driver:
             if scenario.load.warmup_requests:
                 phases.append(dataclasses.asdict(driver.run(scenario.load.warmup_requests)))
@@ -165,9 +163,10 @@ class Runner:
             for i in range(scenario.snapshots):
                 if i:
                     phases.append(dataclasses.asdict(driver.run(per_phase)))
+                result["requests"] = driver.total  # so far: the evidence if the fixture dies next
                 self._check_alive(instance, scenario, driver.total)
                 snap = take_snapshot(instance, i, round(time.monotonic() - t_start, 3), driver.total, out_dir,
-                                     report_dir, leak_profile=leak_profile)
+                                     report_dir, leak_profile=leak_profile, timeout=scenario.capture_timeout)
                 snaps.append(snap)
                 for svc in services:
                     result["server_connections"][svc.name].append([snap.requests, svc.connections()])
@@ -186,7 +185,8 @@ class Runner:
         if st.running:
             return
         if st.oom_killed:
-            raise _OOM(f"OOM-killed at {format_bytes(scenario.limits.memory)} after {requests} requests")
+            raise _OOM(f"OOM-killed at {format_bytes(scenario.limits.memory)} after {requests} requests",
+                       st.exit_code, instance.logs(), True)
         raise RuntimeFailure(f"the fixture exited with code {st.exit_code} after {requests} requests",
                              st.exit_code, instance.logs())
 
@@ -251,6 +251,25 @@ class Runner:
 
 class _OOM(RuntimeFailure):
     pass
+
+
+def _explain_death(instance: Instance, scenario: Scenario, requests: int, exc: Exception) -> None:
+    """A failed capture or a dead load driver is often only the symptom of a fixture that died:
+    raise what really happened (OOM-kill, or exit code and logs) instead of the symptom."""
+    deadline = time.monotonic() + 1.5  # the engine notices an exit a moment after the sockets close
+    st = instance.status()
+    while st.running and time.monotonic() < deadline:
+        time.sleep(0.1)
+        st = instance.status()
+    if st.running:
+        return
+    if st.oom_killed:
+        raise _OOM(f"OOM-killed at {format_bytes(scenario.limits.memory)} after {requests} requests",
+                   st.exit_code, instance.logs(), True) from exc
+    if not isinstance(exc, RuntimeFailure) or exc.exit_code is None:
+        symptom = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RuntimeFailure(f"the fixture exited with code {st.exit_code} after {requests} requests "
+                             f"({symptom})", st.exit_code, instance.logs()) from exc
 
 
 def _message(reasons: tuple[str, ...], culprits: list[dict[str, Any]], why: str) -> str:

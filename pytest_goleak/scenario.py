@@ -86,6 +86,7 @@ class Scenario:
     limits: Limits = field(default_factory=Limits)
     memprofilerate: int | None = None  # None: the harness default (see options)
     timeout: float = 300.0
+    capture_timeout: float = 30.0  # bound on each profile / figures request of a snapshot
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def line_of(self, key: str) -> int | None:
@@ -119,7 +120,7 @@ def load_scenario(path: Path | str, text: str | None = None) -> Scenario:
 _TOP_KEYS = {
     "name", "description", "fixture", "dockerfile", "image", "expect", "culprit", "services",
     "env", "port", "port_env", "pprof_port", "health", "network", "load", "snapshots", "budgets",
-    "limits", "memprofilerate", "timeout",
+    "limits", "memprofilerate", "timeout", "capture_timeout",
 }
 _LOAD_KEYS = {f.name for f in dataclasses.fields(Load)}
 _LIMIT_KEYS = {"memory", "pids"}
@@ -228,6 +229,10 @@ class _Builder:
         kw["memprofilerate"] = mpr
         if "timeout" in data:
             kw["timeout"] = self.convert(data["timeout"], "timeout", parse_duration)
+        if "capture_timeout" in data:
+            kw["capture_timeout"] = self.convert(data["capture_timeout"], "capture_timeout", parse_duration)
+            if kw["capture_timeout"] <= 0:
+                raise self.fail("capture_timeout", "'capture_timeout' must be more than zero")
         return Scenario(**kw)
 
     def _source(self, data: dict[str, Any], kw: dict[str, Any]) -> None:

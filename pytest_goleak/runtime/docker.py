@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -101,10 +102,11 @@ class DockerInstance:
         self._cgroup_file: Path | None = None
 
     def host_pid(self) -> int | None:
+        """The fixture's pid on THIS host, or None (a remote engine's pid means nothing here)."""
         if self._pid is None:
             pid = int(self.container.attrs.get("State", {}).get("Pid") or 0)
-            self._pid = pid or None
-        return self._pid
+            self._pid = pid if pid and _pid_is_container(pid, self.container.id) else 0
+        return self._pid or None
 
     def cgroup_memory(self) -> int | None:
         path = self._cgroup_file or self._find_cgroup_file()
@@ -179,6 +181,7 @@ class DockerRuntime:
         }
         full_env = dict(env)
         kwargs: dict[str, Any] = {}
+        publish_ip = check_reachable()
         if network == "host":
             port = _free_port()
             full_env[port_env] = str(port)
@@ -186,20 +189,26 @@ class DockerRuntime:
             kwargs["network_mode"] = "host"
         else:
             full_env[port_env] = str(port)
-            ports: dict[str, Any] = {f"{port}/tcp": ("127.0.0.1", None)}
+            ports: dict[str, Any] = {f"{port}/tcp": (publish_ip, None)}
             if pprof_port:
-                ports[f"{pprof_port}/tcp"] = ("127.0.0.1", None)
+                ports[f"{pprof_port}/tcp"] = (publish_ip, None)
             kwargs["ports"] = ports
         hardening = ["read-only rootfs", "cap_drop ALL", "no-new-privileges", f"pids {pids}",
                      f"memory {memory} (swap = memory)"]
         if nonroot:
             kwargs["user"] = "65532:65532"
             hardening.insert(0, "non-root 65532:65532")
-        container = self.client.containers.run(
-            image, detach=True, name=f"goleak-{scenario_name[:40]}-{uuid.uuid4().hex[:6]}", labels=labels,
-            environment=full_env, mem_limit=memory, memswap_limit=memory, pids_limit=pids, read_only=True,
-            cap_drop=["ALL"], security_opt=["no-new-privileges"], tmpfs={"/tmp": "rw,size=16m"}, **kwargs,
-        )
+        name = f"goleak-{scenario_name[:40]}-{uuid.uuid4().hex[:6]}"
+        try:
+            container = self.client.containers.run(
+                image, detach=True, name=name, labels=labels,
+                environment=full_env, mem_limit=memory, memswap_limit=memory, pids_limit=pids, read_only=True,
+                cap_drop=["ALL"], security_opt=["no-new-privileges"], tmpfs={"/tmp": "rw,size=16m"}, **kwargs,
+            )
+        except BaseException:
+            # Created but not started (a bad port, Ctrl-C between create and start): still ours.
+            self._remove_by_name(name)
+            raise
         try:
             base, pprof = self._urls(container, network, port, pprof_port)
         except BaseException:
@@ -207,8 +216,13 @@ class DockerRuntime:
             raise
         info = InstanceInfo("docker", {"image": image, "id": container.id[:12], "name": container.name,
                                        "network": network, "memory_limit": memory, "pids_limit": pids,
-                                       "hardening": hardening, "endpoint": docker_endpoint()})
+                                       "hardening": hardening, "endpoint": _redact(docker_endpoint()),
+                                       "published_on": publish_ip, "reached_at": base})
         return DockerInstance(self.client, container, base, pprof, info)
+
+    def _remove_by_name(self, name: str) -> None:
+        with contextlib.suppress(Exception):  # never created: nothing to remove
+            _remove(self.client.containers.get(name))
 
     def _urls(self, container: Any, network: str, port: int, pprof_port: int | None) -> tuple[str, str]:
         host = _published_host()
@@ -238,13 +252,68 @@ class DockerRuntime:
             time.sleep(0.05)
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1", "")
+_ANY = ("0.0.0.0", "::")
+
+
+def _engine_host() -> str | None:
+    """The host name of a tcp:// or ssh:// engine; None for a socket on this machine."""
+    endpoint = os.environ.get("DOCKER_HOST", "")
+    if not endpoint.startswith(("tcp://", "ssh://")):
+        return None
+    netloc = endpoint.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    if netloc.startswith("["):
+        return netloc[1:].split("]", 1)[0]
+    return netloc.split(":")[0]
+
+
+def publish_ip() -> str:
+    """The address ports are published on, on the ENGINE's host (GOLEAK_PUBLISH_IP, default loopback)."""
+    return os.environ.get("GOLEAK_PUBLISH_IP", "").strip() or "127.0.0.1"
+
+
 def _published_host() -> str:
-    """Where published ports live: loopback for a local engine, the engine's host for tcp:// or ssh://."""
-    host = os.environ.get("DOCKER_HOST", "")
-    if host.startswith(("tcp://", "ssh://")):
-        override = os.environ.get("GOLEAK_DOCKER_PUBLISHED_HOST")
-        if override:
-            return override
-        netloc = host.split("://", 1)[1].rsplit("@", 1)[-1]
-        return netloc.split(":")[0].strip("[]") or "127.0.0.1"
-    return "127.0.0.1"
+    """The address THIS machine dials to reach a published port.
+
+    GOLEAK_DOCKER_PUBLISHED_HOST wins; else a specific GOLEAK_PUBLISH_IP; else loopback for a local
+    engine (unix socket, or tcp/ssh to localhost, e.g. through a tunnel) and the engine's host name
+    for a remote one.
+    """
+    override = os.environ.get("GOLEAK_DOCKER_PUBLISHED_HOST", "").strip()
+    if override:
+        return override
+    ip = publish_ip()
+    if ip not in _LOOPBACK and ip not in _ANY:
+        return ip
+    host = _engine_host()
+    return "127.0.0.1" if host is None or host in _LOOPBACK else host
+
+
+def check_reachable() -> str:
+    """The publish IP, or a RuntimeFailure up front when the ports could not be reached from here."""
+    ip, host = publish_ip(), _engine_host()
+    remote = host is not None and host not in _LOOPBACK
+    if remote and ip in _LOOPBACK and not os.environ.get("GOLEAK_DOCKER_PUBLISHED_HOST", "").strip():
+        raise RuntimeFailure(
+            f"the Docker engine at {_redact(docker_endpoint())} is on another host: ports published on its "
+            "127.0.0.1 cannot be reached from here. Set GOLEAK_PUBLISH_IP to an address of that host this "
+            "machine can reach (0.0.0.0 for all of its interfaces), or forward the ports and set "
+            "GOLEAK_DOCKER_PUBLISHED_HOST; see README 'Runtimes'")
+    return ip
+
+
+def _redact(endpoint: str) -> str:
+    """DOCKER_HOST without a password, for reports."""
+    scheme, sep, rest = endpoint.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        user, _, tail = rest.partition("@")
+        return f"{scheme}://{user.split(':', 1)[0]}@{tail}"
+    return endpoint
+
+
+def _pid_is_container(pid: int, container_id: str) -> bool:
+    """True when /proc/<pid> on this host is that container's process (its cgroup names the id)."""
+    try:
+        return container_id in Path(f"/proc/{pid}/cgroup").read_text()
+    except OSError:
+        return False

@@ -15,6 +15,7 @@ from .base import InstanceInfo, RuntimeFailure, Status
 
 _LISTEN_RE = re.compile(r"listening on (?:\[::\]|[0-9.]+|\S+?):(\d+)")
 START_TIMEOUT_S = 30.0
+_APP_URL_ENV = ("REDIS_URL", "DATABASE_URL")
 
 
 class LocalInstance:
@@ -68,7 +69,9 @@ class LocalRuntime:
     def start(self, binary: Path, *, port_env: str, env: Mapping[str, str]) -> LocalInstance:
         logdir = Path(tempfile.mkdtemp(prefix="goleak-local-"))
         log_path = logdir / "fixture.log"
-        full_env = {**os.environ, **env, "GOLEAK_LISTEN": "127.0.0.1:0", port_env: "0"}
+        # A developer's own REDIS_URL / DATABASE_URL must not reach a fixture: only services we provide.
+        inherited = {k: v for k, v in os.environ.items() if k not in _APP_URL_ENV}
+        full_env = {**inherited, **env, "GOLEAK_LISTEN": "127.0.0.1:0", port_env: "0"}
         with log_path.open("wb") as log:
             proc = subprocess.Popen([str(binary)], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                     env=full_env, start_new_session=True)
