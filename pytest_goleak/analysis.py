@@ -28,6 +28,7 @@ SIGNALS: dict[str, str] = {
     "cgroup_memory_bytes": "bytes",
     "gc_live_heap_bytes": "bytes",
     "goroutineleak": "count",
+    "server_connections": "count",
 }
 
 

@@ -40,6 +40,7 @@ class Snapshot:
     cgroup_memory_bytes: float | None = None
     gc_live_heap_bytes: float | None = None  # from the gctrace, filled in after the run
     goroutineleak: int | None = None
+    server_connections: float | None = None  # Redis clients / PostgreSQL backends, all services
     profiles: dict[str, str] = field(default_factory=dict)
     memstats: dict[str, float] = field(default_factory=dict)
 

@@ -136,6 +136,24 @@ class ResultCollector:
             self.gs.record(result)
 
 
+@pytest.fixture(scope="session")
+def goleak(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Run scenarios from Python tests: ``goleak.run("scenarios/x.yaml", budgets={...})``."""
+    from .api import Goleak
+
+    gs = _session(request.config)
+    if gs is not None:
+        yield Goleak(gs)
+        return
+    # Without --goleak the fixture brings its own session (it reports through its results only).
+    private = GoleakSession(options.settings_from(request.config), is_worker=True)
+    private.start()
+    try:
+        yield Goleak(private)
+    finally:
+        private.close()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     gs = _session(session.config)
     if gs is None:

@@ -168,8 +168,11 @@ class Runner:
                 snap = take_snapshot(instance, i, round(time.monotonic() - t_start, 3), driver.total, out_dir,
                                      report_dir, leak_profile=leak_profile, timeout=scenario.capture_timeout)
                 snaps.append(snap)
-                for svc in services:
-                    result["server_connections"][svc.name].append([snap.requests, svc.connections()])
+                counts = [svc.connections() for svc in services]
+                for svc, count in zip(services, counts):
+                    result["server_connections"][svc.name].append([snap.requests, count])
+                if counts and all(c is not None for c in counts):
+                    snap.server_connections = float(sum(c for c in counts if c is not None))
                 if time.monotonic() > deadline:
                     raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s "
                                          f"after {i + 1} of {scenario.snapshots} snapshots")

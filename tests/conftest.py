@@ -40,5 +40,8 @@ def go_toolchain() -> str:
     return str(go)
 
 
-def our_containers(client) -> list[str]:
-    return [c.name for c in client.containers.list(all=True, filters={"label": "pytest-goleak"})]
+def our_containers(client, *scenarios: str) -> list[str]:
+    """Containers of the project's label, optionally only those of the named scenarios (other
+    runs on the same engine, e.g. a developer's, must not make a test fail)."""
+    found = client.containers.list(all=True, filters={"label": "pytest-goleak"})
+    return [c.name for c in found if not scenarios or c.labels.get("pytest-goleak.scenario") in scenarios]

@@ -29,6 +29,7 @@ SIGNAL_TITLES = {
     "threads": "OS threads",
     "cgroup_memory_bytes": "cgroup memory",
     "gc_live_heap_bytes": "Live heap after GC",
+    "server_connections": "Server-side connections (Redis clients, PostgreSQL backends)",
 }
 #: Absolute caps and the signal each one bounds.
 CAP_BUDGETS = {"max_goroutines": "goroutines", "max_rss": "rss_bytes"}
@@ -45,6 +46,7 @@ SNAPSHOT_COLUMNS = (
     ("goroutineleak", "count", "leaked goroutines"),
     ("threads", "count", "threads"),
     ("fds", "count", "fds"),
+    ("server_connections", "count", "server conns"),
 )
 _PROFILE_ORDER = {"heap": 0, "goroutine": 1, "allocs": 2, "goroutine_text": 3}
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")

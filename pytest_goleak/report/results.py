@@ -15,30 +15,33 @@ SCHEMA_VERSION = 1
 VERDICT_ORDER = {"error": 0, "leak": 1, "clean": 2, "skipped": 3}
 
 
+def signal_flags(s: Mapping[str, Any]) -> dict[str, bool]:
+    """Which signals flagged one scenario: a budget on the signal was exceeded, or, for a signal
+    with no budget, its trend was judged ``growing``; ``vet`` flags when a leak finding points at
+    the culprit's code."""
+    by_budget: dict[str, bool] = {}
+    for check in (s.get("budgets") or {}).values():
+        sig = check["signal"]
+        by_budget[sig] = by_budget.get(sig, False) or bool(check["exceeded"])
+    flags = {sig: by_budget.get(sig, trend.get("decision") == "growing")
+             for sig, trend in (s.get("signals") or {}).items()}
+    if s.get("vet") is not None:
+        flags["vet"] = any(f.get("points_at_leak") for f in s["vet"])
+    return flags
+
+
 def validation(scenarios: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Per signal, a confusion matrix over scenarios whose truth (``expect``) is known.
-
-    A signal *flags* a scenario when a budget on it was exceeded, or, for a signal with no
-    budget, when its trend was judged ``growing``. Known leaks are the positives.
-    """
+    Known leaks are the positives; see :func:`signal_flags` for what flagging means."""
     matrix: dict[str, dict[str, Any]] = {}
     overall = {"tp": 0, "fn": 0, "fp": 0, "tn": 0}
     for s in scenarios:
         if s.get("expect") not in ("leak", "clean") or s.get("verdict") not in ("leak", "clean"):
             continue
         positive = s["expect"] == "leak"
-        overall["tp" if positive and s["verdict"] == "leak" else "fn" if positive else
-                "fp" if s["verdict"] == "leak" else "tn"] += 1
-        flagged_by_budget: dict[str, bool] = {}
-        for check in (s.get("budgets") or {}).values():
-            sig = check["signal"]
-            flagged_by_budget[sig] = flagged_by_budget.get(sig, False) or bool(check["exceeded"])
-        flags = {sig: flagged_by_budget.get(sig, trend.get("decision") == "growing")
-                 for sig, trend in (s.get("signals") or {}).items()}
-        if s.get("vet") is not None:
-            flags["vet"] = any(f.get("points_at_leak") for f in s["vet"])
-        for sig, flagged in flags.items():
-            cell = "tp" if positive and flagged else "fn" if positive else "fp" if flagged else "tn"
+        overall[_cell(positive, s["verdict"] == "leak")] += 1
+        for sig, flagged in signal_flags(s).items():
+            cell = _cell(positive, flagged)
             m = matrix.setdefault(sig, {"tp": 0, "fn": 0, "fp": 0, "tn": 0, "caught": [], "false_alarms": []})
             m[cell] += 1
             if cell == "tp":
@@ -46,6 +49,12 @@ def validation(scenarios: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             elif cell == "fp":
                 m["false_alarms"].append(s["name"])
     return {"overall": overall, "signals": dict(sorted(matrix.items()))}
+
+
+def _cell(positive: bool, flagged: bool) -> str:
+    if positive:
+        return "tp" if flagged else "fn"
+    return "fp" if flagged else "tn"
 
 
 def build(scenarios: list[dict[str, Any]], settings: Mapping[str, Any]) -> dict[str, Any]:

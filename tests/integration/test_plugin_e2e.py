@@ -57,7 +57,7 @@ def test_leaky_and_fixed_twins_end_to_end(pytester, docker_client, go_toolchain)
     assert (pytester.path / "rep" / "index.html").is_file()
     junit = (pytester.path / "junit.xml").read_text()
     assert 'name="goleak.verdict" value="leak"' in junit
-    assert our_containers(docker_client) == []
+    assert our_containers(docker_client, "chan_leaky", "chan_fixed") == []
 
 
 def test_bad_scenario_errors_alone_and_report_is_written(pytester, docker_client, go_toolchain):
@@ -94,3 +94,22 @@ def test_docker_unreachable_is_one_clear_error(pytester, monkeypatch):
     assert out.count("cannot reach a Docker engine at unix:///nonexistent/goleak.sock") == 1
     assert "Traceback" not in out
     assert json.loads((pytester.path / "rep" / "results.json").read_text())["error"].startswith("cannot reach")
+
+
+def test_python_api_with_budgets_written_in_python(pytester, docker_client, go_toolchain):
+    pytester.makepyfile(test_api=f"""
+        def test_twins(goleak):
+            leaky = goleak.run({str(FIXTURES.parent / 'scenarios' / 'goroutine_chan_leaky.yaml')!r},
+                               requests=1200, snapshots=4, budgets={{"goroutines_per_1k_requests": 2}})
+            assert leaky.verdict == "leak" and leaky.culprit == "main.lookup"
+            assert leaky.growth("goroutines") > 500
+            # A budget loose enough for a leak of one goroutine per request turns the verdict.
+            lenient = goleak.run({str(FIXTURES.parent / 'scenarios' / 'goroutine_chan_leaky.yaml')!r},
+                                 requests=1200, snapshots=4,
+                                 budgets={{"goroutines_per_1k_requests": 5000, "heap_inuse_bytes_per_1k_requests": "64MiB",
+                                          "heap_objects_per_1k_requests": 1e6}})
+            assert lenient.verdict == "clean", lenient.message
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--goleak-report", "rep")
+    result.assert_outcomes(passed=1)
+    assert our_containers(docker_client, "goroutine_chan_leaky") == []
