@@ -1,0 +1,68 @@
+"""A fixture container as the plugin starts it is hardened: checked on the engine's own record
+of it AND on the kernel's view of its process (/proc/<pid>/status)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pytest_goleak import build
+from pytest_goleak.httpget import get
+from pytest_goleak.options import Settings
+from pytest_goleak.runtime.base import wait_healthy
+from pytest_goleak.runtime.docker import DockerRuntime
+from pytest_goleak.scenario import load_scenario
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.integration
+MEMORY = 64 * 1024 * 1024
+
+
+@pytest.fixture
+def instance(docker_client, go_toolchain):
+    scenario = load_scenario(REPO / "scenarios" / "goroutine_chan_fixed.yaml")
+    art = build.build_for_docker(scenario, docker_client, Settings().cache_dir)
+    assert art.image is not None
+    inst = DockerRuntime(docker_client, "hardening-test").start(
+        art.image, scenario_name="hardening", port=8080, port_env="PORT", pprof_port=None, env={},
+        network="bridge", memory=MEMORY, pids=128, nonroot=True)
+    try:
+        wait_healthy(inst, "/healthz", 30)
+        yield inst
+    finally:
+        inst.close()
+    assert docker_client.containers.list(all=True, filters={"id": inst.container.id}) == []
+
+
+def test_engine_record_shows_every_hardening_setting(instance):
+    instance.container.reload()
+    attrs = instance.container.attrs
+    hc = attrs["HostConfig"]
+    assert attrs["Config"]["User"] == "65532:65532"
+    assert hc["ReadonlyRootfs"] is True
+    assert hc["CapDrop"] == ["ALL"] and not hc.get("CapAdd")
+    assert hc["SecurityOpt"] == ["no-new-privileges"]
+    assert hc["PidsLimit"] == 128
+    assert hc["Memory"] == MEMORY and hc["MemorySwap"] == MEMORY  # no swap beyond the limit
+    assert hc["Privileged"] is False
+    assert hc["PortBindings"] == {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]}
+    published = attrs["NetworkSettings"]["Ports"]["8080/tcp"]
+    assert [p["HostIp"] for p in published] == ["127.0.0.1"]
+    assert instance.base_url == f"http://127.0.0.1:{published[0]['HostPort']}"
+    labels = attrs["Config"]["Labels"]
+    assert labels["pytest-goleak"] == "1" and labels["pytest-goleak.owner-pid"] == str(os.getpid())
+    assert instance.info.details["published_on"] == "127.0.0.1"
+
+
+def test_kernel_view_of_the_process_is_unprivileged(instance):
+    pid = instance.host_pid()
+    assert pid, "the container's pid is on this host and verified by its cgroup"
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    status = dict(line.split(":", 1) for line in lines if ":" in line)
+    assert status["Uid"].split() == ["65532"] * 4 and status["Gid"].split() == ["65532"] * 4
+    assert status["NoNewPrivs"].strip() == "1"
+    assert int(status["CapEff"], 16) == 0 and int(status["CapBnd"], 16) == 0
+    assert 0 < (instance.cgroup_memory() or 0) <= MEMORY
+    assert get(instance.base_url + "/healthz", timeout=5) == b"ok\n"
