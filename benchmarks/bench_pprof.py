@@ -148,7 +148,7 @@ def processes(new_path: Path, base_path: Path, runs: int, with_go: bool) -> None
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=15)
-    ap.add_argument("--big-runs", type=int, default=5)
+    ap.add_argument("--big-runs", type=int, default=3)
     ap.add_argument("--skip-go", action="store_true", help="do not run go tool pprof")
     args = ap.parse_args()
     with_go = not args.skip_go and shutil.which("go") is not None
@@ -166,7 +166,6 @@ def main() -> int:
     print(f"\n[synthetic] {new.name}: {new.stat().st_size / 1e6:.1f} MB gzipped, "
           f"{raw_size / 1e6:.1f} MB raw, {len(load(new).samples)} samples")
     stages(new, base, args.big_runs)
-    print(f"  full pipeline        {summary(measure(engine_pipeline(new, base), args.big_runs))}")
     processes(new, base, args.big_runs, with_go)
     return 0
 

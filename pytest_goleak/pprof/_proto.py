@@ -124,31 +124,42 @@ def _location(loc: Any, functions: dict[int, tuple[str, str]], mappings: dict[in
 
 
 def _samples(samples: Any, locations: dict[int, Location], n_types: int, s: _Strings) -> tuple[Sample, ...]:
-    # The hot loop of the engine for big profiles: keep it free of per-sample function calls
-    # except for the rare labelled or broken sample.
+    # The hot loop of the engine for big profiles. Stacks and label sets repeat a lot (same
+    # stack, different allocation sizes), so both are converted once and shared: less work and
+    # less memory, and identical stacks are the identical tuple.
     out = []
+    stacks: dict[tuple[int, ...], tuple[Location, ...]] = {}
+    label_sets: dict[tuple[tuple[int, int, int, int], ...], tuple[Label, ...]] = {}
     get = locations.__getitem__
     for i, sm in enumerate(samples):
         values = tuple(sm.value)
         if len(values) != n_types:
             raise ProfileError(f"sample {i} has {len(values)} values but the profile has "
                                f"{n_types} sample types")
-        try:
-            locs = tuple(map(get, sm.location_id))
-        except KeyError as err:
-            raise ProfileError(f"sample {i} refers to location {err.args[0]}, which does not exist") from None
-        out.append(Sample(values, locs, _labels(sm.label, s) if sm.label else ()))
+        ids = tuple(sm.location_id)
+        locs = stacks.get(ids)
+        if locs is None:
+            try:
+                locs = stacks[ids] = tuple(map(get, ids))
+            except KeyError as err:
+                raise ProfileError(f"sample {i} refers to location {err.args[0]}, "
+                                   "which does not exist") from None
+        labels: tuple[Label, ...] = ()
+        if sm.label:
+            raw = tuple((lb.key, lb.str, lb.num, lb.num_unit) for lb in sm.label)
+            labels = label_sets.get(raw) or label_sets.setdefault(raw, _labels(raw, s))
+        out.append(Sample(values, locs, labels))
     return tuple(out)
 
 
-def _labels(labels: Any, s: _Strings) -> tuple[Label, ...]:
+def _labels(raw: tuple[tuple[int, int, int, int], ...], s: _Strings) -> tuple[Label, ...]:
     out: list[Label] = []
-    for lb in labels:
-        key = s(lb.key, "label key")
-        if lb.str:
-            out.append((key, s(lb.str, "label value"), ""))
+    for key_i, str_i, num, unit_i in raw:
+        key = s(key_i, "label key")
+        if str_i:
+            out.append((key, s(str_i, "label value"), ""))
         else:
-            out.append((key, lb.num, s(lb.num_unit, "label unit")))
+            out.append((key, num, s(unit_i, "label unit")))
     return tuple(out)
 
 

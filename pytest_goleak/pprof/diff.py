@@ -49,10 +49,10 @@ def subtract(new: Profile, base: Profile) -> Profile:
     ProfileError if the two profiles have different sample or period types."""
     _check_compatible(new, base)
     merged: dict[tuple[tuple[Location, ...], tuple[Label, ...]], list[int]] = {}
-    canon = _canonical_locations(new, base)
+    canon = _canonical_stacks(new, base)
     for prof, sign in ((new, 1), (base, -1)):
         for s in prof.samples:
-            key = (tuple(map(canon.__getitem__, s.locations)), s.labels)
+            key = (canon[s.locations], s.labels)
             acc = merged.get(key)
             if acc is None:
                 merged[key] = [sign * v for v in s.values]
@@ -71,15 +71,21 @@ def subtract(new: Profile, base: Profile) -> Profile:
     )
 
 
-def _canonical_locations(*profiles: Profile) -> dict[Location, Location]:
-    """Each distinct Location of the profiles -> the first one with the same merge key."""
+def _canonical_stacks(*profiles: Profile) -> dict[tuple[Location, ...], tuple[Location, ...]]:
+    """Each distinct stack of the profiles -> the same stack made of canonical Locations (the
+    first Location seen with each merge key), so equal stacks from both profiles compare equal.
+    Works per distinct stack and per distinct Location: big profiles repeat both a lot."""
     by_key: dict[tuple[object, ...], Location] = {}
-    canon: dict[Location, Location] = {}
+    canon_loc: dict[Location, Location] = {}
+    canon: dict[tuple[Location, ...], tuple[Location, ...]] = {}
     for prof in profiles:
         for s in prof.samples:
+            if s.locations in canon:
+                continue
             for loc in s.locations:
-                if loc not in canon:
-                    canon[loc] = by_key.setdefault(loc.merge_key, loc)
+                if loc not in canon_loc:
+                    canon_loc[loc] = by_key.setdefault(loc.merge_key, loc)
+            canon[s.locations] = tuple(map(canon_loc.__getitem__, s.locations))
     return canon
 
 
@@ -120,10 +126,16 @@ def _check_compatible(new: Profile, base: Profile) -> None:
 def growth(base: Profile, new: Profile, limit: int = 20) -> list[GrowthSite]:
     """Heap allocation stacks whose in-use bytes grew, biggest first, each cross-checked with
     its in-use object delta. Raises ProfileError unless both are heap profiles."""
+    _check_compatible(new, base)
     space, objects = new.index_of("inuse_space"), new.index_of("inuse_objects")
-    diff = subtract(new, base)
+    # Summed per stack, new - base is exactly what subtract() then grouping would give, without
+    # building the merged profile.
     newest = _by_frames(new.samples, space, objects)
-    deltas = _by_frames(diff.samples, space, objects)
+    deltas = {fr: list(v) for fr, v in newest.items()}
+    for fr, (sp, ob) in _by_frames(base.samples, space, objects).items():
+        acc = deltas.setdefault(fr, [0, 0])
+        acc[0] -= sp
+        acc[1] -= ob
     growing = sorted(((fr, d) for fr, d in deltas.items() if d[0] > 0 and fr),
                      key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
     out = []
