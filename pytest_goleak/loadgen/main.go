@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -84,6 +85,11 @@ func main() {
 			DisableCompression:  true,
 		},
 	}
+	senders, err := makeSenders(client, &cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "loadgen: %v\n", err)
+		os.Exit(2)
+	}
 	in := bufio.NewScanner(os.Stdin)
 	out := json.NewEncoder(os.Stdout)
 	for in.Scan() {
@@ -92,15 +98,36 @@ func main() {
 			fmt.Fprintf(os.Stderr, "loadgen: bad request count %q\n", in.Text())
 			os.Exit(2)
 		}
-		if err := out.Encode(run(client, &cfg, n)); err != nil {
+		if err := out.Encode(run(senders, &cfg, n)); err != nil {
 			os.Exit(1)
 		}
 	}
 }
 
+// A sender sends one request; each worker owns one, so a raw connection is never shared.
+type sender func() (int, error)
+
+// makeSenders gives each worker a raw keep-alive connection for http:// targets, and a shared
+// net/http.Client for anything else (https, proxies).
+func makeSenders(client *http.Client, cfg *config) ([]sender, error) {
+	target, err := url.Parse(cfg.url)
+	if err != nil {
+		return nil, fmt.Errorf("bad -url: %v", err)
+	}
+	senders := make([]sender, cfg.concurrency)
+	for w := range senders {
+		if raw, err := newRaw(target, cfg); err == nil {
+			senders[w] = raw.do
+		} else {
+			senders[w] = func() (int, error) { return once(client, cfg) }
+		}
+	}
+	return senders, nil
+}
+
 // run sends n requests from cfg.concurrency workers. With a rate, request i is not sent
 // before start + i/rate, which paces the total without a ticker per worker.
-func run(client *http.Client, cfg *config, n int64) phase {
+func run(senders []sender, cfg *config, n int64) phase {
 	var next, ok, failed atomic.Int64
 	var mu sync.Mutex
 	status := map[string]int{}
@@ -125,7 +152,7 @@ func run(client *http.Client, cfg *config, n int64) phase {
 					}
 				}
 				t0 := time.Now()
-				code, err := once(client, cfg)
+				code, err := senders[w]()
 				latencies[w] = append(latencies[w], time.Since(t0))
 				if err != nil {
 					failed.Add(1)
