@@ -299,9 +299,9 @@ def write_terminal(write_line: Callable[[str], None], comparison: Mapping[str, A
 
 def check_options(*, save: str | None, compare: str | None, fail_exprs: Sequence[str], rootdir: Path) -> None:
     """Validate the options before anything runs. Raises ValueError (a usage error)."""
+    parse_rules(fail_exprs)
     if fail_exprs and not compare:
         raise ValueError("--goleak-compare-fail needs --goleak-compare FILE|NAME")
-    parse_rules(fail_exprs)
     if save is not None and not save.strip():
         raise ValueError("--goleak-save needs a NAME or a PATH")
     if compare:

@@ -1,0 +1,246 @@
+"""Baselines: rule grammar, noise-aware comparison, storage and the entry point (no Docker)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_goleak import baseline as bl
+
+
+def trend(slope, lo, hi, p=0.5, unit="count", decision=None):
+    return {
+        "unit": unit,
+        "slope_per_1k": slope,
+        "ci": [lo, hi],
+        "p_value": p,
+        "decision": decision or ("growing" if p < 0.05 and slope > 0 else "flat"),
+        "series": [],
+    }
+
+
+def run(name="svc", **signals):
+    return {
+        "schema_version": 1,
+        "tool": {"name": "pytest-goleak", "version": "0"},
+        "scenarios": [{"name": name, "verdict": "clean", "requests": 3000, "signals": signals}],
+    }
+
+
+CLEAN = {
+    "goroutines": trend(0.0, -1.7, 1.7),
+    "heap_inuse_bytes": trend(70e3, 30e3, 155e3, p=0.004, unit="bytes"),
+}
+LEAKY = {
+    "goroutines": trend(1000.0, 1000.0, 1001.7, p=0.004),
+    "heap_inuse_bytes": trend(1.9e6, 1.86e6, 2.1e6, p=0.004, unit="bytes"),
+}
+
+
+# ---------------------------------------------------------------- grammar
+
+
+@pytest.mark.parametrize(
+    ("expr", "signal", "relative", "amount"),
+    [
+        ("heap:+20%", "heap_inuse_bytes", True, 0.2),
+        ("goroutines:+0", "goroutines", False, 0.0),
+        ("heap:+64KiB", "heap_inuse_bytes", False, 65536.0),
+        ("rss:+1.5MB", "rss_bytes", False, 1.5e6),
+        ("objects:+100", "heap_objects", False, 100.0),
+        ("fds:+2", "fds", False, 2.0),
+        ("heap_inuse_bytes:+10%", "heap_inuse_bytes", True, 0.1),
+        (" goroutineleak : +0 ", "goroutineleak", False, 0.0),
+    ],
+)
+def test_rule_grammar(expr, signal, relative, amount):
+    r = bl.parse_rule(expr)
+    assert (r.signal, r.relative, r.amount) == (signal, relative, pytest.approx(amount))
+
+
+@pytest.mark.parametrize(
+    ("expr", "says"),
+    [
+        ("heap", "expected SIGNAL:+N%"),
+        ("heap:20%", "expected SIGNAL:+N%"),
+        ("heap:-20%", "expected SIGNAL:+N%"),
+        ("memory:+20%", "unknown signal 'memory'"),
+        ("goroutines:+5KiB", "goroutines is a count"),
+        ("heap:+5parsecs", "expected a size"),
+        ("", "expected SIGNAL:+N%"),
+    ],
+)
+def test_bad_rules_say_why(expr, says):
+    with pytest.raises(ValueError, match="bad --goleak-compare-fail") as err:
+        bl.parse_rule(expr)
+    assert says in str(err.value)
+
+
+def test_default_rules_when_none_given():
+    assert [r.expr for r in bl.parse_rules(())] == list(bl.DEFAULT_RULES)
+
+
+# ---------------------------------------------------------------- comparison
+
+
+def test_leak_introduced_is_a_regression_on_both_rules():
+    c = bl.compare_runs(
+        run(**LEAKY), bl.snapshot(run(**CLEAN), "abc"), bl.parse_rules(("heap:+20%", "goroutines:+0"))
+    )
+    status = {r["signal"]: r["status"] for r in c["rows"]}
+    assert status == {"goroutines": "regression", "heap_inuse_bytes": "regression"}
+    assert not c["passed"] and len(c["failures"]) == 2
+    assert "svc: goroutines regressed against the baseline (goroutines:+0)" in c["failures"][0]
+
+
+def test_same_figures_pass():
+    c = bl.compare_runs(run(**CLEAN), bl.snapshot(run(**CLEAN), None), bl.parse_rules(()))
+    assert c["passed"] and {r["status"] for r in c["rows"]} == {"same"}
+
+
+def test_higher_point_estimate_inside_the_noise_is_not_a_regression():
+    # A strict greater-than on point estimates would fail this; the intervals overlap.
+    cur = {**CLEAN, "heap_inuse_bytes": trend(140e3, 60e3, 300e3, p=0.004, unit="bytes")}
+    c = bl.compare_runs(run(**cur), bl.snapshot(run(**CLEAN), None), bl.parse_rules(("heap:+0%",)))
+    assert c["passed"]
+
+
+def test_margin_separates_higher_from_regression():
+    base = {"heap_inuse_bytes": trend(100e3, 90e3, 110e3, p=0.004, unit="bytes")}
+    cur = {"heap_inuse_bytes": trend(125e3, 120e3, 130e3, p=0.004, unit="bytes")}
+    within = bl.compare_runs(run(**cur), bl.snapshot(run(**base), None), bl.parse_rules(("heap:+20%",)))
+    assert within["rows"][0]["status"] == "higher" and within["passed"]  # limit 110K + 20K = 130K
+    strict = bl.compare_runs(run(**cur), bl.snapshot(run(**base), None), bl.parse_rules(("heap:+5%",)))
+    assert strict["rows"][0]["status"] == "regression"  # limit 115K
+    absolute = bl.compare_runs(run(**cur), bl.snapshot(run(**base), None), bl.parse_rules(("heap:+16KiB",)))
+    assert absolute["rows"][0]["status"] == "higher"  # limit 110K + 16,384 = 126,384 > 120K
+
+
+def test_a_rise_that_is_not_significant_never_fails():
+    cur = {"goroutines": trend(5.0, 2.0, 8.0, p=0.2)}
+    c = bl.compare_runs(run(**cur), bl.snapshot(run(**CLEAN), None), bl.parse_rules(("goroutines:+0",)))
+    assert c["passed"] and c["rows"][0]["status"] == "same"
+
+
+def test_signals_without_a_rule_are_shown_but_never_fail():
+    c = bl.compare_runs(run(**LEAKY), bl.snapshot(run(**CLEAN), None), bl.parse_rules(("fds:+0",)))
+    assert c["passed"] and {r["status"] for r in c["rows"]} == {"higher"}
+
+
+def test_new_missing_and_unmeasured():
+    base = bl.snapshot(
+        {"scenarios": [run("a", **CLEAN)["scenarios"][0], run("gone", **CLEAN)["scenarios"][0]]}, None
+    )
+    cur = {
+        "scenarios": [
+            run("a", goroutines=CLEAN["goroutines"])["scenarios"][0],
+            run("b", **CLEAN)["scenarios"][0],
+        ]
+    }
+    c = bl.compare_runs(cur, base, bl.parse_rules(()))
+    assert c["new_scenarios"] == ["b"] and c["missing_scenarios"] == ["gone"]
+    heap = next(r for r in c["rows"] if r["signal"] == "heap_inuse_bytes")
+    assert heap["status"] == "not measured" and c["passed"]
+
+
+def test_ruled_signals_come_first():
+    c = bl.compare_runs(run(**LEAKY), bl.snapshot(run(**CLEAN), None), bl.parse_rules(("heap:+20%",)))
+    assert [r["signal"] for r in c["rows"]] == ["heap_inuse_bytes", "goroutines"]
+
+
+# ---------------------------------------------------------------- storage and entry point
+
+
+def test_name_and_path_resolution(tmp_path):
+    assert bl.resolve("main", tmp_path) == tmp_path / ".goleak" / "baselines" / "main.json"
+    assert bl.resolve("out/b.json", tmp_path) == bl.Path("out/b.json")
+    assert bl.resolve("b.json", tmp_path) == bl.Path("b.json")
+
+
+def test_save_then_compare_by_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_SHA", "f" * 40)
+    comparison, failures = bl.apply(run(**CLEAN), save="main", compare=None, fail_exprs=(), rootdir=tmp_path)
+    assert comparison is None and failures == []
+    doc = json.loads((tmp_path / ".goleak/baselines/main.json").read_text())
+    assert doc["commit"] == "f" * 40 and doc["kind"] == bl.BASELINE_KIND
+    assert set(doc["scenarios"]["svc"]["signals"]["goroutines"]) == {
+        "unit",
+        "slope_per_1k",
+        "ci",
+        "p_value",
+        "decision",
+    }
+    comparison, failures = bl.apply(
+        run(**LEAKY), save=None, compare="main", fail_exprs=("goroutines:+0",), rootdir=tmp_path
+    )
+    assert comparison is not None and comparison["baseline"]["commit"] == "f" * 40
+    assert len(failures) == 1 and "goroutines" in failures[0]
+    lines: list[str] = []
+    bl.write_terminal(lines.append, comparison)
+    assert lines[1].split() == [
+        "scenario",
+        "signal",
+        "baseline/1k",
+        "[95%",
+        "CI]",
+        "current/1k",
+        "[95%",
+        "CI]",
+        "change",
+        "status",
+    ]
+    assert any("REGRESSION" in line and line.startswith("svc") for line in lines)
+
+
+def test_results_json_works_as_a_baseline(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(run(**CLEAN)))
+    comparison, failures = bl.apply(
+        run(**CLEAN), save=None, compare=str(path), fail_exprs=(), rootdir=tmp_path
+    )
+    assert failures == [] and comparison and comparison["passed"]
+
+
+def test_missing_baseline_fails_the_run_with_the_reason(tmp_path):
+    comparison, failures = bl.apply(run(**CLEAN), save=None, compare="nope", fail_exprs=(), rootdir=tmp_path)
+    assert (
+        comparison and comparison["error"] and "does not exist (saved with --goleak-save nope)" in failures[0]
+    )
+    with pytest.raises(ValueError, match="does not exist"):
+        bl.check_options(save=None, compare="nope", fail_exprs=(), rootdir=tmp_path)
+
+
+def test_check_options(tmp_path):
+    with pytest.raises(ValueError, match="needs --goleak-compare"):
+        bl.check_options(save=None, compare=None, fail_exprs=("heap:+1%",), rootdir=tmp_path)
+    with pytest.raises(ValueError, match="bad --goleak-compare-fail"):
+        bl.check_options(save=None, compare=None, fail_exprs=("heap:1",), rootdir=tmp_path)
+    bl.check_options(save="x", compare=None, fail_exprs=(), rootdir=tmp_path)
+
+
+def test_compare_then_save_to_the_same_name(tmp_path):
+    bl.apply(run(**CLEAN), save="main", compare=None, fail_exprs=(), rootdir=tmp_path)
+    comparison, failures = bl.apply(
+        run(**LEAKY), save="main", compare="main", fail_exprs=(), rootdir=tmp_path
+    )
+    assert failures and comparison and comparison["saved_to"].endswith("main.json")
+    again, failures = bl.apply(run(**LEAKY), save=None, compare="main", fail_exprs=(), rootdir=tmp_path)
+    assert failures == []
+
+
+def test_wrong_file_and_version(tmp_path):
+    (tmp_path / "x.json").write_text('{"hello": 1}')
+    with pytest.raises(ValueError, match="neither a pytest-goleak baseline nor a results.json"):
+        bl.read_baseline(str(tmp_path / "x.json"), tmp_path)
+    (tmp_path / "v.json").write_text(
+        json.dumps({"kind": bl.BASELINE_KIND, "baseline_version": 99, "scenarios": {}})
+    )
+    with pytest.raises(ValueError, match="version 99"):
+        bl.read_baseline(str(tmp_path / "v.json"), tmp_path)
+
+
+def test_write_terminal_without_comparison_writes_nothing():
+    lines: list[str] = []
+    bl.write_terminal(lines.append, None)
+    assert lines == []
