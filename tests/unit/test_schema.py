@@ -1,0 +1,94 @@
+"""results.json against its published JSON Schema (pytest_goleak/schema/results.schema.json).
+
+``docs/results.example.json`` is a real results.json (goroutine_chan twins, trimmed); fresh ones
+from Docker runs are validated in tests/integration/test_baseline_e2e.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_goleak import baseline
+from pytest_goleak.report import results as results_mod
+from pytest_goleak.runner import base_result
+from pytest_goleak.scenario import Scenario
+from tests.conftest import REPO
+
+jsonschema = pytest.importorskip("jsonschema")
+SCHEMA_PATH = Path(results_mod.__file__).parents[1] / "schema" / "results.schema.json"
+EXAMPLE = REPO / "docs" / "results.example.json"
+
+
+@pytest.fixture(scope="module")
+def validator():
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def errors(validator, doc):
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(doc)]
+
+
+def built(scenarios):
+    """Through results.build and a JSON round trip, exactly as results.json is written."""
+    return json.loads(json.dumps(results_mod.build(scenarios, {"runtime": "docker"}), default=str))
+
+
+def test_schema_version_matches_the_code():
+    schema = json.loads(SCHEMA_PATH.read_text())
+    assert schema["properties"]["schema_version"]["const"] == results_mod.SCHEMA_VERSION
+    assert set(schema["required"]) == set(results_mod.build([], {}))
+
+
+def test_every_scenario_key_is_documented_in_the_schema():
+    schema = json.loads(SCHEMA_PATH.read_text())
+    keys = set(base_result(Scenario(path=Path("x.yaml"), name="x")))
+    assert keys - set(schema["$defs"]["scenario"]["properties"]) == set()
+
+
+def example():
+    return json.loads(EXAMPLE.read_text())
+
+
+def test_the_real_example_validates(validator):
+    assert errors(validator, example()) == []
+
+
+def test_a_fresh_scenario_result_validates(validator):
+    assert errors(validator, built([base_result(Scenario(path=Path("x.yaml"), name="x"))])) == []
+
+
+def test_a_comparison_validates(validator):
+    doc = example()
+    base = baseline.snapshot(doc, "abc")
+    doc["comparison"] = baseline.compare_runs(doc, base, baseline.parse_rules(("heap:+20%", "goroutines:+0")))
+    doc["comparison"]["baseline"]["path"] = "baseline.json"
+    assert doc["comparison"]["rows"]
+    assert errors(validator, doc) == []
+
+
+@pytest.mark.parametrize(
+    ("breakage", "where"),
+    [
+        (lambda d: d.pop("scenarios"), "'scenarios' is a required property"),
+        (lambda d: d.update(schema_version=2), "$.schema_version"),
+        (lambda d: d["scenarios"][0].update(verdict="maybe"), "$.scenarios[0].verdict"),
+        (
+            lambda d: d["scenarios"][0]["signals"]["goroutines"].update(ci=[1.0]),
+            "$.scenarios[0].signals.goroutines.ci",
+        ),
+        (lambda d: d["scenarios"][0].update(passed="yes"), "$.scenarios[0].passed"),
+        (lambda d: d.update(comparison={"rows": []}), "$.comparison"),
+        (lambda d: d.update(created="yesterday"), "$.created"),
+    ],
+)
+def test_a_broken_document_is_rejected(validator, breakage, where):
+    doc = example()
+    breakage(doc)
+    found = errors(validator, doc)
+    assert found, "the broken document validated"
+    assert any(where in e for e in found), found
