@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import socket
 import time
@@ -185,7 +186,8 @@ class DockerRuntime:
         if network == "host":
             port = _free_port()
             full_env[port_env] = str(port)
-            full_env.setdefault("GOLEAK_LISTEN", f"127.0.0.1:{port}")
+            listen_ip = f"[{publish_ip}]" if ":" in publish_ip else publish_ip
+            full_env.setdefault("GOLEAK_LISTEN", f"{listen_ip}:{port}")
             kwargs["network_mode"] = "host"
         else:
             full_env[port_env] = str(port)
@@ -252,8 +254,16 @@ class DockerRuntime:
             time.sleep(0.05)
 
 
-_LOOPBACK = ("127.0.0.1", "localhost", "::1", "")
 _ANY = ("0.0.0.0", "::")
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _engine_host() -> str | None:
@@ -275,25 +285,25 @@ def publish_ip() -> str:
 def _published_host() -> str:
     """The address THIS machine dials to reach a published port.
 
-    GOLEAK_DOCKER_PUBLISHED_HOST wins; else a specific GOLEAK_PUBLISH_IP; else loopback for a local
-    engine (unix socket, or tcp/ssh to localhost, e.g. through a tunnel) and the engine's host name
-    for a remote one.
+    GOLEAK_DOCKER_PUBLISHED_HOST wins; else the publish IP itself when it is one address; for a
+    wildcard publish IP, loopback for a local engine (unix socket, or tcp/ssh to localhost, e.g.
+    through a tunnel) and the engine's host name for a remote one.
     """
     override = os.environ.get("GOLEAK_DOCKER_PUBLISHED_HOST", "").strip()
     if override:
         return override
     ip = publish_ip()
-    if ip not in _LOOPBACK and ip not in _ANY:
-        return ip
+    if ip not in _ANY:
+        return ip  # a specific address of the engine's host (a remote one's 127.0.0.1 fails early)
     host = _engine_host()
-    return "127.0.0.1" if host is None or host in _LOOPBACK else host
+    return "127.0.0.1" if host is None or _is_loopback(host) else host
 
 
 def check_reachable() -> str:
     """The publish IP, or a RuntimeFailure up front when the ports could not be reached from here."""
     ip, host = publish_ip(), _engine_host()
-    remote = host is not None and host not in _LOOPBACK
-    if remote and ip in _LOOPBACK and not os.environ.get("GOLEAK_DOCKER_PUBLISHED_HOST", "").strip():
+    remote = host is not None and not _is_loopback(host)
+    if remote and _is_loopback(ip) and not os.environ.get("GOLEAK_DOCKER_PUBLISHED_HOST", "").strip():
         raise RuntimeFailure(
             f"the Docker engine at {_redact(docker_endpoint())} is on another host: ports published on its "
             "127.0.0.1 cannot be reached from here. Set GOLEAK_PUBLISH_IP to an address of that host this "
