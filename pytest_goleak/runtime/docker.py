@@ -51,7 +51,7 @@ def sweep(client: Any, only_dead_owners: bool = True) -> list[str]:
     alive on this host, so parallel sessions (xdist workers, other jobs) are not disturbed.
     """
     removed: list[str] = []
-    for c in client.containers.list(all=True, filters={"label": LABEL}):
+    for c in client.containers.list(all=True, filters={"label": LABEL}, ignore_removed=True):
         owner = c.labels.get(f"{LABEL}.owner-pid", "")
         host = c.labels.get(f"{LABEL}.owner-host", "")
         if only_dead_owners and host == socket.gethostname() and owner.isdigit() and _alive(int(owner)):

@@ -45,8 +45,9 @@ def pytest_cmd(*args: str) -> list[str]:
 
 def containers_of(client: Any, scenarios: set[str]) -> list[str]:
     """Our labelled containers for these scenario names (other engineers' runs are not ours)."""
-    return [c.name for c in client.containers.list(all=True, filters={"label": LABEL})
-            if c.labels.get(f"{LABEL}.scenario") in scenarios]
+    return [c.name for name in sorted(scenarios)
+            for c in client.containers.list(all=True, filters={"label": f"{LABEL}.scenario={name}"},
+                                            ignore_removed=True)]
 
 
 @pytest.fixture(scope="module")

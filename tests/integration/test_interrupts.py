@@ -44,7 +44,7 @@ def wait_until_loading(client: Any, proc: subprocess.Popen[bytes], name: str, ca
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         assert proc.poll() is None, log.read_text()[-3000:]
-        running = [c for c in client.containers.list(filters={"label": f"{LABEL}.scenario={name}"})]
+        running = client.containers.list(filters={"label": f"{LABEL}.scenario={name}"}, ignore_removed=True)
         if running and any("loadgen" in line for line in strays(cache)):
             time.sleep(1.0)
             return
@@ -144,5 +144,6 @@ def test_sigkill_leaves_a_container_that_the_next_run_sweeps(tmp_path, cache, do
             time.sleep(0.2)
         assert [cmd for pid, cmd in below.items() if alive(pid)] == []
     finally:
-        for c in docker_client.containers.list(all=True, filters={"label": f"{LABEL}.scenario={name}"}):
+        for c in docker_client.containers.list(all=True, filters={"label": f"{LABEL}.scenario={name}"},
+                                               ignore_removed=True):
             c.remove(force=True)
