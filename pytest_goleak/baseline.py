@@ -62,21 +62,21 @@ def parse_rule(expr: str) -> Rule:
     m = _EXPR.match(expr)
     known = ", ".join([*ALIASES, *(s for s in SIGNALS if s not in ALIASES)])
     if not m:
-        raise ValueError(f"bad --goleak-compare-fail {expr!r}: expected SIGNAL:+N% or SIGNAL:+N "
+        raise ValueError(f"bad compare-fail rule {expr!r}: expected SIGNAL:+N% or SIGNAL:+N "
                          f"(e.g. heap:+20%, goroutines:+0, heap:+64KiB)")
     name, number, suffix = m.groups()
     signal = ALIASES.get(name, name)
     if signal not in SIGNALS:
-        raise ValueError(f"bad --goleak-compare-fail {expr!r}: unknown signal {name!r}; known: {known}")
+        raise ValueError(f"bad compare-fail rule {expr!r}: unknown signal {name!r}; known: {known}")
     if suffix == "%":
         return Rule(expr.strip(), signal, True, float(number) / 100.0)
     if suffix and SIGNALS[signal] != "bytes":
-        raise ValueError(f"bad --goleak-compare-fail {expr!r}: {signal} is a count; "
+        raise ValueError(f"bad compare-fail rule {expr!r}: {signal} is a count; "
                          f"a size unit ({suffix!r}) only goes with a byte signal")
     try:
         amount = parse_size(number + suffix)
     except ValueError as exc:
-        raise ValueError(f"bad --goleak-compare-fail {expr!r}: {exc}") from None
+        raise ValueError(f"bad compare-fail rule {expr!r}: {exc}") from None
     return Rule(expr.strip(), signal, False, amount)
 
 
@@ -276,7 +276,7 @@ def write_terminal(write_line: Callable[[str], None], comparison: Mapping[str, A
     if not comparison:
         return
     base = comparison.get("baseline") or {}
-    commit = (base.get("commit") or "unknown commit")[:12]
+    commit = (base.get("commit") or "")[:12] or "unknown commit"
     rules = ", ".join(r["expr"] for r in comparison.get("rules") or [])
     write_line(f"baseline comparison against {base.get('path') or '?'} "
                f"({commit}, {base.get('created') or '?'}); rules: {rules}")

@@ -2,7 +2,7 @@
 
 Each command imports what it needs inside its function: ``goleak top`` is benchmarked against
 ``go tool pprof`` as a whole process, so nothing heavy (docker, jinja2, yaml, pytest) may be
-imported on its path.
+imported on its path. ``goleak run`` imports the whole harness, lazily, inside its functions.
 """
 
 from __future__ import annotations
@@ -10,6 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not imported at run time: `goleak top` stays light
+    from .options import Settings
+    from .session import GoleakSession
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
@@ -44,8 +49,118 @@ def _top(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="a scenario file (YAML)")
+    p.add_argument("--report", metavar="DIR", default="goleak-report",
+                   help="where to write results.json, the HTML report and profiles (default goleak-report)")
+    p.add_argument("--runtime", choices=("docker", "local"), default="docker",
+                   help="run the fixture in Docker (default) or as a local process")
+    p.add_argument("--requests", metavar="N", type=_positive, help="requests (overrides the file)")
+    p.add_argument("--snapshots", metavar="N", type=_positive, help="snapshots (overrides the file)")
+    p.add_argument("--budget", metavar="NAME=VALUE", action="append", default=[],
+                   help="a default budget, e.g. goroutines_per_1k_requests=2 (repeatable)")
+    p.add_argument("--memprofilerate", metavar="N", type=_positive, help="runtime.MemProfileRate")
+    p.add_argument("--no-vet", dest="vet", action="store_false", help="skip `go vet` over a Go fixture")
+    p.add_argument("--save", metavar="NAME|PATH", help="save the growth figures as a baseline")
+    p.add_argument("--compare", metavar="FILE|NAME", help="compare the growth figures against a baseline")
+    p.add_argument("--compare-fail", metavar="EXPR", action="append", default=[],
+                   help="a regression that fails the run, e.g. heap:+20%% or goroutines:+0 (repeatable)")
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return int(value)
+
+
+def _run(ns: argparse.Namespace) -> int:
+    """One scenario outside pytest, through the same session, runner and reports as a pytest run.
+    Exit status: 0 passed, 1 not passed (or could not run), 2 bad input."""
+    from pathlib import Path
+
+    settings = _run_settings(ns)
+    if isinstance(settings, str):
+        print(f"goleak run: {settings}", file=sys.stderr)
+        return 2
+    from .scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(Path(ns.scenario))
+    except ScenarioError as err:
+        print(f"goleak run: {err}", file=sys.stderr)
+        return 2
+    from .runtime.docker import DockerUnavailable
+    from .session import GoleakSession
+
+    gs = GoleakSession(settings, is_worker=False)
+    try:
+        try:
+            gs.start()
+        except DockerUnavailable as exc:
+            gs.setup_error = str(exc)
+            gs.write_report()
+            print(f"goleak run: {exc}", file=sys.stderr)
+            return 1
+        result = gs.run(scenario)
+        gs.record(result)
+        failures = _report(gs, ns)
+    finally:
+        gs.close()
+    return 0 if result["passed"] and not failures else 1
+
+
+def _run_settings(ns: argparse.Namespace) -> Settings | str:
+    """Settings for ``goleak run``, or the text of what is wrong with the arguments."""
+    from pathlib import Path
+
+    import pytest
+
+    from . import baseline
+    from .options import DEFAULT_BUDGETS, DEFAULT_MEMPROFILERATE, Settings, parse_budget
+
+    try:
+        budgets = dict(DEFAULT_BUDGETS)
+        budgets.update(parse_budget(text) for text in ns.budget)
+        baseline.check_options(save=ns.save, compare=ns.compare, fail_exprs=ns.compare_fail,
+                               rootdir=Path.cwd())
+    except (pytest.UsageError, ValueError) as err:
+        return str(err)
+    return Settings(enabled=True, report_dir=Path(ns.report).resolve(), runtime=ns.runtime,
+                    snapshots=ns.snapshots, requests=ns.requests, budgets=budgets,
+                    memprofilerate=ns.memprofilerate or DEFAULT_MEMPROFILERATE, vet=ns.vet, save=ns.save,
+                    compare=ns.compare, compare_fail=tuple(ns.compare_fail))
+
+
+def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:
+    """Write results.json + HTML (the session's own writer), the terminal table, and the baseline
+    comparison. Returns the baseline failures."""
+    from pathlib import Path
+
+    from . import baseline
+    from .report import results as results_mod
+
+    gs.write_report()
+    results = gs.last_results
+    failures: list[str] | None = getattr(gs, "baseline_failures", None)
+    if failures is None:  # the session does not apply baselines itself: do it here, once
+        results["comparison"], failures = baseline.apply(
+            results, save=ns.save, compare=ns.compare, fail_exprs=tuple(ns.compare_fail), rootdir=Path.cwd())
+        if results["comparison"] is not None:
+            report_dir = gs.settings.report_dir
+            results_mod.write(report_dir, results)
+            from .report.html import write_html
+
+            write_html(report_dir, results)
+    gs.summary(print)
+    baseline.write_terminal(print, results.get("comparison"))
+    if ns.save:
+        print(f"baseline saved: {baseline.resolve(ns.save, Path.cwd())}")
+    return list(failures)
+
+
 _COMMANDS: dict[str, tuple[str, Command]] = {
     "top": ("print the go tool pprof -top table for a profile", (_top_args, _top)),
+    "run": ("run one scenario outside pytest (same results.json, HTML report and table)", (_run_args, _run)),
 }
 
 

@@ -72,7 +72,7 @@ def test_rule_grammar(expr, signal, relative, amount):
     ],
 )
 def test_bad_rules_say_why(expr, says):
-    with pytest.raises(ValueError, match="bad --goleak-compare-fail") as err:
+    with pytest.raises(ValueError, match="bad compare-fail rule") as err:
         bl.parse_rule(expr)
     assert says in str(err.value)
 
@@ -214,7 +214,7 @@ def test_missing_baseline_fails_the_run_with_the_reason(tmp_path):
 def test_check_options(tmp_path):
     with pytest.raises(ValueError, match="needs --goleak-compare"):
         bl.check_options(save=None, compare=None, fail_exprs=("heap:+1%",), rootdir=tmp_path)
-    with pytest.raises(ValueError, match="bad --goleak-compare-fail"):
+    with pytest.raises(ValueError, match="bad compare-fail rule"):
         bl.check_options(save=None, compare=None, fail_exprs=("heap:1",), rootdir=tmp_path)
     bl.check_options(save="x", compare=None, fail_exprs=(), rootdir=tmp_path)
 
