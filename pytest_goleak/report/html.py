@@ -535,6 +535,47 @@ def _validation(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+_COMPARISON_STATUS = {"regression": "over", "higher": "", "same": "", "lower": "within"}
+
+
+def _trend_text(fig: object, unit: str) -> str:
+    fig = _d(fig)
+    ci = _l(fig.get("ci"))
+    if num(fig.get("slope_per_1k")) is None:
+        return "\u2014"
+    bounds = f" [{fmt_value(ci[0], unit)}..{fmt_value(ci[1], unit)}]" if len(ci) == 2 else ""
+    return fmt_value(fig.get("slope_per_1k"), unit) + bounds
+
+
+def _comparison(results: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The baseline comparison (``results["comparison"]``), every field made safe to read."""
+    raw = results.get("comparison")
+    if not isinstance(raw, Mapping):
+        return None
+    base = _d(raw.get("baseline"))
+    rows = []
+    for r in (_d(x) for x in _l(raw.get("rows"))):
+        unit = "bytes" if r.get("unit") == "bytes" else "count"
+        change = num(r.get("change"))
+        signal = _s(r.get("signal"))
+        rows.append({
+            "scenario": _s(r.get("scenario")), "signal": SIGNAL_TITLES.get(signal, signal),
+            "baseline": _trend_text(r.get("baseline"), unit), "current": _trend_text(r.get("current"), unit),
+            "change": fmt_delta(r.get("delta_per_1k"), unit) if change is None else f"{100 * change:+.0f}%",
+            "rule": _s(r.get("rule")), "status": _s(r.get("status")),
+            "status_class": _COMPARISON_STATUS.get(_s(r.get("status")), ""),
+        })
+    return {
+        "passed": raw.get("passed") is True, "path": _s(base.get("path")),
+        "commit": _s(base.get("commit"))[:12], "created": _s(base.get("created"))[:40],
+        "error": _s(raw.get("error")),
+        "rules": [_s(_d(x).get("expr")) for x in _l(raw.get("rules"))],
+        "failures": [_s(f) for f in _l(raw.get("failures"))], "rows": rows,
+        "new": [_s(n) for n in _l(raw.get("new_scenarios"))],
+        "missing": [_s(n) for n in _l(raw.get("missing_scenarios"))],
+    }
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -591,7 +632,8 @@ def write_html(report_dir: Path, results: dict[str, Any]) -> list[Path]:
         page = env.get_template("scenario.html").render(s=view, **common)
         _write(report_dir / view["dir"] / "index.html", page, report_dir, written)
     index = env.get_template("index.html").render(
-        scenarios=views, counts=_counts(views), validation=_validation(results), **common
+        scenarios=views, counts=_counts(views), validation=_validation(results),
+        comparison=_comparison(results), **common
     )
     _write(report_dir / "index.html", index, report_dir, written)
     return written

@@ -244,3 +244,26 @@ def test_write_terminal_without_comparison_writes_nothing():
     lines: list[str] = []
     bl.write_terminal(lines.append, None)
     assert lines == []
+
+
+def test_html_report_shows_the_comparison_escaped(tmp_path):
+    from pytest_goleak.report.html import write_html
+
+    doc = run("<script>alert(1)</script>", **LEAKY)
+    doc["scenarios"][0].update(passed=True, message="m")
+    base = bl.snapshot(run("<script>alert(1)</script>", **CLEAN), "abc")
+    doc["comparison"] = bl.compare_runs(doc, base, bl.parse_rules(()))
+    doc["comparison"]["baseline"]["path"] = ".goleak/baselines/main.json"
+    write_html(tmp_path, doc)
+    html = (tmp_path / "index.html").read_text()
+    section = html[html.index('id="comparison"') : html.index('id="scenarios"')]
+    assert "REGRESSION" in section and "goroutines:+0" in section
+    assert "1.8 MiB [1.8 MiB..2.0 MiB]" in section
+    assert "<script>" not in html and "&lt;script&gt;" in section
+
+
+def test_html_report_without_comparison_has_no_section(tmp_path):
+    from pytest_goleak.report.html import write_html
+
+    write_html(tmp_path, run(**CLEAN) | {"comparison": None})
+    assert 'id="comparison"' not in (tmp_path / "index.html").read_text()
