@@ -1,0 +1,108 @@
+"""GitHub Actions workflows: this repository's CI and the example for users, linted by actionlint.
+
+actionlint is built from the Go module proxy (its PyPI wrapper downloads a binary from GitHub
+releases, which is not always reachable) and cached under ~/.cache/pytest-goleak/tools/.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO, _missing
+
+ACTIONLINT_VERSION = "v1.7.7"
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml")) + sorted(
+    (REPO / "examples" / "github").glob("*.yml")
+)
+CI = REPO / ".github" / "workflows" / "ci.yml"
+EXAMPLE = REPO / "examples" / "github" / "goleak.yml"
+
+
+@pytest.fixture(scope="session")
+def actionlint(go_toolchain: str) -> str:
+    tools = Path.home() / ".cache" / "pytest-goleak" / "tools" / f"actionlint-{ACTIONLINT_VERSION}"
+    binary = tools / "actionlint"
+    if not binary.exists():
+        env = {**os.environ, "GOBIN": str(tools), "GOFLAGS": "-mod=mod"}
+        proc = subprocess.run(
+            [go_toolchain, "install", f"github.com/rhysd/actionlint/cmd/actionlint@{ACTIONLINT_VERSION}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            cwd=tools.parent.parent,
+        )
+        if proc.returncode != 0 or not binary.exists():
+            _missing(
+                f"cannot build actionlint {ACTIONLINT_VERSION} from the Go module proxy: {proc.stderr[-500:]}"
+            )
+    return str(binary)
+
+
+def lint(actionlint: str, path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [actionlint, "-no-color", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=REPO,
+    )
+
+
+def test_both_workflows_exist():
+    assert CI in WORKFLOWS and EXAMPLE in WORKFLOWS
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: str(p.relative_to(REPO)))
+def test_workflow_passes_actionlint(actionlint, path):
+    out = lint(actionlint, path)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_actionlint_rejects_a_broken_workflow(actionlint, tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - run: echo ${{ github.nonsense_key }}\n      - uses: actions/checkout\n"
+    )
+    out = lint(actionlint, bad)
+    assert out.returncode != 0 and "nonsense_key" in out.stdout
+
+
+def steps(path: Path) -> list[dict]:
+    doc = yaml.safe_load(path.read_text())
+    return [s for job in doc["jobs"].values() for s in job["steps"]]
+
+
+def test_ci_runs_the_readme_commands():
+    runs = "\n".join(s.get("run", "") for s in steps(CI))
+    for command in ("make lint", "scripts/gen_proto.sh --check", "make unit", "make test", "make goleak"):
+        assert command in runs
+    assert "redis-server postgresql" in runs
+    assert any(s.get("uses", "").startswith("actions/setup-go@") for s in steps(CI))
+
+
+def test_example_gates_pull_requests_and_saves_baselines_on_main():
+    doc = yaml.safe_load(EXAMPLE.read_text())
+    triggers = doc[True] if True in doc else doc["on"]  # YAML 1.1 reads a bare `on` as true
+    assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
+    text = EXAMPLE.read_text()
+    assert "--goleak-compare baseline/baseline.json" in text
+    assert "--goleak-compare-fail heap:+20% --goleak-compare-fail goroutines:+0" in text
+    assert "--goleak-save baseline.json" in text
+    uploads = {
+        s["with"]["name"] for s in steps(EXAMPLE) if s.get("uses", "").startswith("actions/upload-artifact")
+    }
+    assert uploads == {"goleak-report", "goleak-baseline"}
+
+
+def test_readme_explains_the_example_workflow():
+    readme = (REPO / "README.md").read_text()
+    assert "examples/github/goleak.yml" in readme
