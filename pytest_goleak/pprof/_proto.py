@@ -6,6 +6,7 @@ resolved, so no protobuf object escapes and the rest of the engine never sees an
 
 from __future__ import annotations
 
+import operator
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -145,11 +146,16 @@ def _samples(samples: Any, locations: dict[int, Location], n_types: int, s: _Str
                 raise ProfileError(f"sample {i} refers to location {err.args[0]}, "
                                    "which does not exist") from None
         labels: tuple[Label, ...] = ()
-        if sm.label:
-            raw = tuple((lb.key, lb.str, lb.num, lb.num_unit) for lb in sm.label)
+        labs = sm.label
+        if labs:
+            # Go heap samples carry exactly one label ("bytes"): skip the generator for it.
+            raw = (_label_fields(labs[0]),) if len(labs) == 1 else tuple(map(_label_fields, labs))
             labels = label_sets.get(raw) or label_sets.setdefault(raw, _labels(raw, s))
         out.append(Sample(values, locs, labels))
     return tuple(out)
+
+
+_label_fields = operator.attrgetter("key", "str", "num", "num_unit")
 
 
 def _labels(raw: tuple[tuple[int, int, int, int], ...], s: _Strings) -> tuple[Label, ...]:
