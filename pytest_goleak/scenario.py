@@ -111,7 +111,10 @@ def load_scenario(path: Path | str, text: str | None = None) -> Scenario:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(path, mark.line + 1 if mark else None, f"YAML does not parse: {problem}") from exc
+        line = mark.line + 1 if mark else None
+        if line is None and isinstance(getattr(exc, "position", None), int):  # a ReaderError: a bad character
+            line = text.count("\n", 0, exc.position) + 1  # type: ignore[attr-defined]
+        raise ScenarioError(path, line or 1, f"YAML does not parse: {problem}") from exc
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise ScenarioError(path, 1, "a scenario must be a YAML mapping of keys to values")
     return _Builder(path, node).build(data)
@@ -208,11 +211,11 @@ class _Builder:
                 raise self.fail(key, f"'{key}' must be a TCP port, got {port}")
             if port is not None:
                 kw[key] = port
-        if "port_env" in data:
-            kw["port_env"] = self.typed(data, "port_env", str)
+        if self.typed(data, "port_env", str) is not None:
+            kw["port_env"] = data["port_env"]
         health = self.mapping(data.get("health"), "health", _HEALTH_KEYS)
-        if "path" in health:
-            kw["health_path"] = self.typed(health, "path", str, "health.path")
+        if self.typed(health, "path", str, "health.path") is not None:
+            kw["health_path"] = health["path"]
         if "timeout" in health:
             kw["health_timeout"] = self.convert(health["timeout"], "health.timeout", parse_duration)
         network = self.typed(data, "network", str) or "auto"
@@ -246,7 +249,10 @@ class _Builder:
         if key == "image":
             kw["image"] = value
             return
-        resolved = (self.path.parent / value).resolve()
+        try:
+            resolved = (self.path.parent / value).resolve()
+        except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop
+            raise self.fail(key, f"'{key}' is not a usable path: {exc}") from exc
         if key == "fixture" and not resolved.is_dir():
             raise self.fail(key, f"'fixture' must be a Go main package directory; {resolved} is not a directory")
         if key == "dockerfile" and not resolved.is_file():
@@ -257,8 +263,9 @@ class _Builder:
         data = self.mapping(raw, "load", _LOAD_KEYS)
         kw: dict[str, Any] = {}
         for key in ("path", "method", "body"):
-            if key in data:
-                kw[key] = self.typed(data, key, str, f"load.{key}")
+            value = self.typed(data, key, str, f"load.{key}")
+            if value is not None:
+                kw[key] = value
         if "path" in kw and not kw["path"].startswith("/"):
             raise self.fail("load.path", f"'load.path' must start with '/', got {kw['path']!r}")
         if "headers" in data:
