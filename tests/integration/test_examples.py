@@ -1,0 +1,68 @@
+"""examples/: a user's own service gated by nothing but a scenario file.
+
+`pytest --goleak examples/` must collect examples/orders_service/orders.goleak.yaml (by its
+suffix), build the service from its own Go module, run it FROM scratch with the API port given
+through ORDERS_PORT and pprof on the admin port, and pass within its budgets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, our_containers
+
+pytestmark = pytest.mark.integration
+ORDERS = REPO / "examples" / "orders_service"
+
+
+@pytest.fixture
+def real_caches(monkeypatch, go_toolchain):
+    """pytester points HOME at a temporary directory, which would send Go (and the harness) to
+    empty caches and rebuild the standard library for minutes: keep the user's real ones."""
+    home = pwd.getpwuid(os.getuid()).pw_dir
+    gocache = subprocess.run(
+        [go_toolchain, "env", "GOCACHE"],
+        env={**os.environ, "HOME": home},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    monkeypatch.setenv("GOCACHE", gocache)
+    monkeypatch.setenv(
+        "GOLEAK_CACHE_DIR", os.environ.get("GOLEAK_CACHE_DIR") or f"{home}/.cache/pytest-goleak"
+    )
+
+
+def test_orders_service_is_plain_go(go_toolchain):
+    main = (ORDERS / "main.go").read_text()
+    assert "go_fixtures" not in main and "pytest_goleak" not in main  # nothing of ours inside
+    assert '"net/http/pprof"' in main and "ORDERS_PORT" in main
+    for cmd in ([go_toolchain, "vet", "."], [str(Path(go_toolchain).with_name("gofmt")), "-l", "."]):
+        out = subprocess.run(cmd, cwd=ORDERS, capture_output=True, text=True, timeout=120, check=False)
+        assert out.returncode == 0 and out.stdout == "", out.stdout + out.stderr
+
+
+def test_pytest_goleak_examples_passes(pytester, docker_client, go_toolchain, real_caches):
+    args = ("--goleak", str(REPO / "examples"), "--goleak-report", "rep", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*args, "--rootdir", str(pytester.path))
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*orders.goleak.yaml .*", "orders*-*clean*pass*"])
+    data = json.loads((pytester.path / "rep" / "results.json").read_text())
+    (orders,) = data["scenarios"]
+    assert (orders["name"], orders["expect"], orders["verdict"], orders["passed"]) == (
+        "orders",
+        None,
+        "clean",
+        True,
+    )
+    assert orders["load"]["phases"][-1]["status"] == {"201": orders["load"]["phases"][-1]["requests"]}
+    assert orders["container"]["reached_at"] != orders["container"].get("pprof_at")  # two ports
+    for signal in ("goroutines", "heap_inuse_bytes", "fds"):
+        assert signal in orders["signals"]
+    assert our_containers(docker_client, "orders") == []
