@@ -62,6 +62,8 @@ def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int
     save("heap", ".pb.gz", heap)
     # Read memstats right after the forced GC, so HeapAlloc is the live heap, not garbage.
     _read_expvar(instance, snap, timeout)
+    if snap.heap_inuse_bytes is None:
+        _heap_from_profile(heap, snap)
     save("goroutine", ".pb.gz", _profile(f"{base}/goroutine", timeout))
     text = _fetch(f"{base}/goroutine?debug=2", timeout)
     if not text.startswith(b"goroutine "):
@@ -134,6 +136,19 @@ def _read_expvar(instance: Instance, snap: Snapshot, timeout: float) -> None:
     served = data.get("requests_served")
     if isinstance(served, int) and served > 0:
         snap.requests = served
+
+
+def _heap_from_profile(body: bytes, snap: Snapshot) -> None:
+    """No expvar (a user's service): the heap profile's inuse totals stand in. They are the
+    runtime's sampled estimates (see MemProfileRate), scaled as ``go tool pprof`` shows them."""
+    from .pprof import ProfileError, parse
+
+    try:
+        prof = parse(body)
+        snap.heap_inuse_bytes = float(prof.total(prof.index_of("inuse_space")))
+        snap.heap_objects = float(prof.total(prof.index_of("inuse_objects")))
+    except ProfileError:
+        return  # the samples are still saved; the heap signals are simply absent
 
 
 def _read_proc(pid: int | None, snap: Snapshot) -> None:
