@@ -3,7 +3,7 @@
 
     .venv/bin/python benchmarks/bench_loadgen.py [--rounds 5] [--requests 60000] [--concurrency 8]
 
-Both tools hit the same local process (go_fixtures/sized_leak with LEAK_BYTES=0, which only
+Both tools hit the same local process (go_fixtures/bench/sized_leak with LEAK_BYTES=0, which only
 writes "ok"), alternating round by round so machine noise hits both alike. Targets: at least
 5,000 req/s and at least 0.5x wrk.
 """
@@ -46,7 +46,7 @@ def main() -> int:
     binary = loadgen_binary(Settings().cache_dir)
     ours: list[float] = []
     theirs: list[float] = []
-    with local_fixture("sized_leak", {"LEAK_BYTES": "0"}) as base:
+    with local_fixture("bench/sized_leak", {"LEAK_BYTES": "0"}) as base:
         url = base + "/work"
         with LoadDriver(binary, base, Load(path="/work", concurrency=args.concurrency)) as driver:
             driver.run(2000)  # warm both the server and the connections

@@ -14,10 +14,12 @@ from .units import parse_size
 
 #: Project-wide default budgets, suited to a typical HTTP service: a few stray goroutines or a
 #: little cache growth per 1,000 requests is noise; a leak of one object per request is not.
+#: Measured on the shipped clean twins (exact live-heap figures), the worst noise was 14 KiB and
+#: 56 objects per 1,000 requests, so these leave a fourfold margin.
 DEFAULT_BUDGETS: dict[str, float] = {
     "goroutines_per_1k_requests": 5.0,
-    "heap_inuse_bytes_per_1k_requests": 256 * 1024.0,
-    "heap_objects_per_1k_requests": 2000.0,
+    "heap_inuse_bytes_per_1k_requests": 64 * 1024.0,
+    "heap_objects_per_1k_requests": 250.0,
     "fds_per_1k_requests": 5.0,
     "max_goroutines": 10000.0,
 }

@@ -33,7 +33,7 @@ func handleWork(w http.ResponseWriter, _ *http.Request) {
 }
 
 func main() {
-	server.Run("sized_leak", func(mux *http.ServeMux) {
+	server.Run("bench/sized_leak", func(mux *http.ServeMux) {
 		mux.HandleFunc("/work", handleWork)
 	})
 }
