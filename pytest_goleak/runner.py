@@ -138,9 +138,11 @@ class Runner:
                     _explain_death(instance, scenario, result.get("requests") or 0, exc)
                 raise
         finally:
-            logs = instance.logs()
-            status = instance.status()
-            instance.close()
+            try:
+                logs = instance.logs()
+                status = instance.status()
+            finally:
+                instance.close()  # even when a second Ctrl-C cuts the log fetch short
             (out_dir / "container.log").write_text(logs)
             result["artifacts"]["log"] = f"{scenario.name}/container.log"
             result["container"].update(exit_code=status.exit_code, oom_killed=status.oom_killed)

@@ -34,7 +34,8 @@ def connect(timeout: int = CLIENT_TIMEOUT_S) -> Any:
     import docker.errors
 
     try:
-        client = docker.from_env(timeout=timeout)
+        # ssh://: the system ssh client (your ~/.ssh/config, agent, known_hosts), not paramiko
+        client = docker.from_env(timeout=timeout, use_ssh_client=docker_endpoint().startswith("ssh://"))
         client.ping()
         return client
     except (docker.errors.DockerException, OSError) as exc:
@@ -161,7 +162,8 @@ class DockerInstance:
             pass
         except Exception:  # noqa: BLE001 - a timeout must not keep the container alive
             pass
-        _remove(self.container)
+        finally:
+            _remove(self.container)  # also when a second Ctrl-C cuts the polite stop short
 
 
 class DockerRuntime:
