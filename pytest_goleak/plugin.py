@@ -22,6 +22,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "goleak: a pytest-goleak scenario item")
     settings = options.settings_from(config)
+    if settings.enabled and not hasattr(config, "workerinput"):
+        from . import baseline
+
+        try:  # a missing baseline or a bad rule is a usage error now, not after the whole run
+            baseline.check_options(save=settings.save, compare=settings.compare,
+                                   fail_exprs=settings.compare_fail, rootdir=settings.rootdir)
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
     if settings.enabled:
         gs = GoleakSession(settings, is_worker=hasattr(config, "workerinput"))
         config.stash[SESSION_KEY] = gs
@@ -48,7 +56,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         gs.setup_error = str(exc)
         if not gs.is_worker:
             gs.write_report()
-        pytest.exit(f"pytest-goleak: {exc}", returncode=pytest.ExitCode.INTERNAL_ERROR)
+        # One clear line (pytest prints a UsageError once, as "ERROR: ..."), never a traceback per item.
+        raise pytest.UsageError(f"pytest-goleak: {exc}") from None
 
 
 def is_scenario_file(path: Path) -> bool:
@@ -161,6 +170,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     try:
         if not gs.is_worker and (gs.results or gs.setup_error):
             gs.write_report()
+            if gs.baseline_failures:  # a regression against the baseline fails the run
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
     finally:
         gs.close()
 
@@ -170,3 +181,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if gs is not None and not gs.is_worker and gs.results:
         terminalreporter.section("goleak")
         gs.summary(terminalreporter.write_line)
+        from .baseline import write_terminal
+
+        write_terminal(terminalreporter.write_line, (getattr(gs, "last_results", None) or {}).get("comparison"))

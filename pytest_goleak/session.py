@@ -29,6 +29,7 @@ class GoleakSession:
         self.docker: Any = None
         self.services: Any = None
         self.setup_error: str | None = None
+        self.baseline_failures: list[str] = []
         self.swept: list[str] = []
         self._runner: Any = None
         self._old_sigterm: Any = None
@@ -99,6 +100,12 @@ class GoleakSession:
         results = results_mod.build(self.results, self.settings_json())
         if self.setup_error:
             results["error"] = self.setup_error
+        elif self.settings.save or self.settings.compare:
+            from . import baseline
+
+            s = self.settings
+            results["comparison"], self.baseline_failures = baseline.apply(
+                results, save=s.save, compare=s.compare, fail_exprs=s.compare_fail, rootdir=s.rootdir)
         self.last_results = results
         path = results_mod.write(self.settings.report_dir, results)
         try:

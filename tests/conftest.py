@@ -5,12 +5,27 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 pytest_plugins = ["pytester"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pin Go's caches and the harness's build cache to the real home before pytester swaps HOME
+    for a temporary one; otherwise every pytester run rebuilds the standard library (minutes)."""
+    go = shutil.which("go") or "/usr/local/go/bin/go"
+    if not Path(go).exists():
+        return
+    for var in ("GOCACHE", "GOMODCACHE", "GOPATH"):
+        if var not in os.environ:
+            value = subprocess.run([go, "env", var], capture_output=True, text=True, timeout=60, check=False)
+            if value.returncode == 0 and value.stdout.strip():
+                os.environ[var] = value.stdout.strip()
+    os.environ.setdefault("GOLEAK_CACHE_DIR", str(Path.home() / ".cache" / "pytest-goleak"))
 
 
 def _missing(reason: str) -> None:

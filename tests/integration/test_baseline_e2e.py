@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goleak import plugin, session
 from tests.conftest import REPO, our_containers
 
 pytestmark = pytest.mark.integration
@@ -123,11 +122,6 @@ def test_clean_build_against_its_own_baseline_passes_every_time(tmp_path, docker
     assert all("REGRESSION" not in r.values() for _, r in outcomes)
 
 
-def _wired() -> bool:
-    return "baseline" in Path(session.__file__).read_text() + Path(plugin.__file__).read_text()
-
-
-@pytest.mark.skipif(not _wired(), reason="baseline.apply is not wired into the pytest session yet")
 def test_pytest_save_then_compare_fails_the_run(pytester, docker_client, go_toolchain, real_caches):
     write_scenario(pytester.path / "main" / "chan.goleak.yaml", "fixed")
     write_scenario(pytester.path / "pr" / "chan.goleak.yaml", "leaky")
@@ -173,7 +167,6 @@ def test_pytest_save_then_compare_fails_the_run(pytester, docker_client, go_tool
     assert validate(pytester.path / "rep-again" / "results.json")["comparison"]["passed"] is True
 
 
-@pytest.mark.skipif(not _wired(), reason="baseline.apply is not wired into the pytest session yet")
 def test_pytest_bad_compare_rule_is_a_usage_error(pytester):
     write_scenario(pytester.path / "main" / "chan.goleak.yaml", "fixed")
     out = pytester.runpytest_subprocess(

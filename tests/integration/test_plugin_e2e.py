@@ -51,7 +51,7 @@ def test_leaky_and_fixed_twins_end_to_end(pytester, docker_client, go_toolchain)
     assert leaky["budgets"]["goroutines_per_1k_requests"]["measured"] > 500  # one goroutine per timed-out request
     top = leaky["culprits"][0]
     assert top["function"] == "main.lookup" and top["file"].endswith("goroutine_chan/leaky/main.go")
-    assert top["state"] == "chan send"
+    assert top["state"].startswith("chan send")  # "(leaked)" where the goroutineleak experiment is on
     heap = leaky["snapshots"][-1]["profiles"]["heap"]
     assert (pytester.path / "rep" / heap).read_bytes()[:2] == b"\x1f\x8b"
     assert (pytester.path / "rep" / "index.html").is_file()
@@ -66,7 +66,7 @@ def test_bad_scenario_errors_alone_and_report_is_written(pytester, docker_client
     (pytester.path / "scenarios" / "good.yaml").write_text(scenario_text("fixed", "clean"))
     result = pytester.runpytest_subprocess("--goleak", "scenarios", "--goleak-report", "rep", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*scenarios/bad.yaml:7: unknown key 'surprise'*"])
+    result.stdout.fnmatch_lines(["*scenarios/bad.yaml:6: unknown key 'surprise'*"])
     result.stdout.no_fnmatch_line("*Traceback*")
     data = json.loads((pytester.path / "rep" / "results.json").read_text())
     assert {s["name"]: s["verdict"] for s in data["scenarios"]} == {"bad": "error", "good": "clean"}
@@ -89,7 +89,7 @@ def test_docker_unreachable_is_one_clear_error(pytester, monkeypatch):
     for name in ("a", "b"):
         (pytester.path / "scenarios" / f"{name}.yaml").write_text(scenario_text("fixed", "clean"))
     result = pytester.runpytest_subprocess("--goleak", "scenarios", "--goleak-report", "rep", "-p", "no:cacheprovider")
-    assert result.ret == pytest.ExitCode.INTERNAL_ERROR
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
     out = result.stdout.str() + result.stderr.str()
     assert out.count("cannot reach a Docker engine at unix:///nonexistent/goleak.sock") == 1
     assert "Traceback" not in out
