@@ -31,8 +31,9 @@ def main() -> int:
         scen = Path(tmp) / "scenarios"
         scen.mkdir()
         for size in sizes:
+            fixture = REPO / "go_fixtures" / "bench" / "sized_leak"
             (scen / f"leak_{size:05d}.yaml").write_text(
-                f"fixture: {REPO / 'go_fixtures' / 'bench' / 'sized_leak'}\nenv: {{LEAK_BYTES: '{size}'}}\nload: {{path: /work}}\n")
+                f"fixture: {fixture}\nenv: {{LEAK_BYTES: '{size}'}}\nload: {{path: /work}}\n")
         report = Path(tmp) / "report"
         subprocess.run([sys.executable, "-m", "pytest", "--goleak", str(scen), "--goleak-report", str(report), "-q",
                         "-p", "no:cacheprovider"], cwd=REPO, capture_output=True, timeout=3600, check=False,

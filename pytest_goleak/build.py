@@ -86,7 +86,8 @@ def build_for_docker(scenario: Scenario, client: Any, cache_dir: Path) -> Artifa
 
 def build_for_local(scenario: Scenario, cache_dir: Path) -> Artifact:
     if scenario.fixture is None:
-        raise BuildError(f"{scenario.path}: the local runtime needs 'fixture' (a Go package), not a Dockerfile or image")
+        raise BuildError(f"{scenario.path}: the local runtime needs 'fixture' (a Go package), "
+                         "not a Dockerfile or image")
     t0 = time.monotonic()
     binary, digest, version, experiment, cached = build_binary(scenario.fixture, cache_dir)
     return Artifact(str(scenario.fixture), binary, None, digest, version, cached, time.monotonic() - t0, experiment)

@@ -125,7 +125,8 @@ def _text_groups(report_dir: Path, last: dict[str, Any], out: CulpritReport) -> 
     if not rel:
         return []
     try:
-        groups = pprof.goroutines.group_text(pprof.goroutines.parse_text((report_dir / rel).read_text(errors="replace")))
+        text = (report_dir / rel).read_text(errors="replace")
+        groups = pprof.goroutines.group_text(pprof.goroutines.parse_text(text))
     except (OSError, pprof.ProfileError) as exc:
         out.errors.append(f"goroutine text: {exc}")
         return []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import socket
 import urllib.error
 import urllib.request
 
@@ -19,8 +18,7 @@ def get(url: str, timeout: float = 10.0, max_bytes: int = 512 * 1024 * 1024) -> 
             body: bytes = resp.read(max_bytes + 1)
     except urllib.error.HTTPError as exc:
         raise FetchError(f"GET {url} answered HTTP {exc.code}") from exc
-    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError,
-            http.client.HTTPException, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"GET {url} failed: {reason}") from exc
     if len(body) > max_bytes:

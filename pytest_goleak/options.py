@@ -118,5 +118,6 @@ def settings_from(config: pytest.Config) -> Settings:
         enabled=bool(enabled), report_dir=Path(config.invocation_params.dir, report),
         runtime=runtime, snapshots=opt("goleak_snapshots"), requests=opt("goleak_requests"), budgets=budgets,
         memprofilerate=mpr, cache_dir=Path(cache) if cache else Settings.cache_dir,
-        vet=bool(config.getini("goleak_vet")), rootdir=config.rootpath, save=opt("goleak_save"), compare=opt("goleak_compare"), compare_fail=tuple(opt("goleak_compare_fail") or ()),
+        vet=bool(config.getini("goleak_vet")), rootdir=config.rootpath, save=opt("goleak_save"),
+        compare=opt("goleak_compare"), compare_fail=tuple(opt("goleak_compare_fail") or ()),
     )

@@ -106,15 +106,16 @@ class ScenarioItem(pytest.Item):
         if result["verdict"] == "skipped":
             pytest.skip(result["message"])
         if not result["passed"]:
-            pytest.fail(f"{result['name']}: {result['message']}" + (f"\n{result['error']}" if result.get("error") else ""),
-                        pytrace=False)
+            detail = f"\n{result['error']}" if result.get("error") else ""
+            pytest.fail(f"{result['name']}: {result['message']}{detail}", pytrace=False)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"goleak scenario {self.name}"
 
 
 def junit_properties(result: dict[str, Any]) -> list[tuple[str, object]]:
-    props: list[tuple[str, object]] = [("goleak.verdict", result["verdict"]), ("goleak.expect", result.get("expect") or "")]
+    props: list[tuple[str, object]] = [("goleak.verdict", result["verdict"]),
+                                       ("goleak.expect", result.get("expect") or "")]
     for name, check in (result.get("budgets") or {}).items():
         if check.get("measured") is not None:
             props.append((f"goleak.{name}", round(float(check["measured"]), 3)))

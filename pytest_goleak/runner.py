@@ -171,7 +171,7 @@ class Runner:
                                      report_dir, leak_profile=leak_profile, timeout=scenario.capture_timeout)
                 snaps.append(snap)
                 counts = [svc.connections() for svc in services]
-                for svc, count in zip(services, counts):
+                for svc, count in zip(services, counts, strict=True):
                     result["server_connections"][svc.name].append([snap.requests, count])
                 if counts and all(c is not None for c in counts):
                     snap.server_connections = float(sum(c for c in counts if c is not None))

@@ -303,7 +303,8 @@ class _Builder:
         if "memory" in data:
             memory = int(self.convert(data["memory"], "limits.memory", parse_size))
             if memory < 6 * 1024 * 1024:
-                raise self.fail("limits.memory", f"'limits.memory' must be at least 6MiB (Docker's floor), got {memory}")
+                raise self.fail("limits.memory",
+                                f"'limits.memory' must be at least 6MiB (Docker's floor), got {memory}")
             kw["memory"] = memory
         pids = self.positive_int(data, "pids", "limits.pids", minimum=16)
         if pids is not None:

@@ -72,8 +72,8 @@ def judge(budgets: Mapping[str, float], trends: Mapping[str, Trend],
             checks.append(BudgetCheck(name, signal, limit, t.slope_per_1k, exceeded, unit, detail))
         elif name in CAP_BUDGETS:
             signal = CAP_BUDGETS[name]
-            values = [s.get(signal) for s in snapshots if isinstance(s.get(signal), (int, float))]
-            peak = float(max(values)) if values else None
+            values = [float(v) for s in snapshots if isinstance(v := s.get(signal), (int, float))]
+            peak = max(values) if values else None
             exceeded = peak is not None and peak > limit
             checks.append(BudgetCheck(name, signal, limit, peak, exceeded, unit, f"peak {fmt(peak, unit)}"))
     reasons = tuple(f"{c.name} = {fmt(c.measured, c.unit)} exceeds budget {fmt(c.limit, c.unit)}: {c.detail}"

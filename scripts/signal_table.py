@@ -25,7 +25,8 @@ START, END = "<!-- signal-table:start -->", "<!-- signal-table:end -->"
 
 def table(results: dict) -> str:
     by_name = {s["name"]: s for s in results["scenarios"]}
-    lines = ["| pattern (scenario) | verdict | culprit | " + " | ".join(h for _, h in COLUMNS) + " | false alarms on the fixed twin |",
+    header = " | ".join(h for _, h in COLUMNS)
+    lines = [f"| pattern (scenario) | verdict | culprit | {header} | false alarms on the fixed twin |",
              "|---" * (len(COLUMNS) + 4) + "|"]
     for name, s in sorted(by_name.items()):
         if s.get("expect") != "leak":
@@ -33,7 +34,8 @@ def table(results: dict) -> str:
         flags = signal_flags(s)
         cells = ["✅" if flags.get(sig) else ("—" if sig not in flags else "❌") for sig, _ in COLUMNS]
         twin = by_name.get(name.removesuffix("_leaky") + "_fixed")
-        alarms = ", ".join(h for sig, h in COLUMNS if twin and signal_flags(twin).get(sig)) or ("none" if twin else "no twin")
+        alarms = ", ".join(h for sig, h in COLUMNS if twin and signal_flags(twin).get(sig))
+        alarms = alarms or ("none" if twin else "no twin")
         culprit = s["culprits"][0]["function"] if s.get("culprits") else "?"
         lines.append(f"| {name.removesuffix('_leaky')} | {s['verdict']} | `{culprit}` | " + " | ".join(cells)
                      + f" | {alarms} |")

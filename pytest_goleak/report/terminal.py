@@ -40,7 +40,7 @@ def write_summary(write_line: Callable[[str], None], results: Mapping[str, Any],
     table = rows(results["scenarios"])
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]
     for r in table:
-        write_line("  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[-1])
+        write_line("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1])
     write_line("(* = growing: significant upward trend; figures are Theil-Sen slopes per 1,000 requests)")
     matrix = (results.get("validation") or {}).get("signals") or {}
     if matrix:

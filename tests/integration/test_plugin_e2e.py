@@ -38,12 +38,14 @@ def test_plain_pytest_does_not_collect_scenarios(pytester):
 
 def test_leaky_and_fixed_twins_end_to_end(pytester, docker_client, go_toolchain):
     pytester.mkdir("scenarios")
-    (pytester.path / "scenarios" / "chan_leaky.yaml").write_text(scenario_text("leaky", "leak", "culprit: main.lookup\n"))
+    leaky = scenario_text("leaky", "leak", "culprit: main.lookup\n")
+    (pytester.path / "scenarios" / "chan_leaky.yaml").write_text(leaky)
     (pytester.path / "scenarios" / "chan_fixed.yaml").write_text(scenario_text("fixed", "clean"))
     result = pytester.runpytest_subprocess("--goleak", "scenarios", "--goleak-report", "rep", "-p", "no:cacheprovider",
                                            "--junitxml", "junit.xml")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*goleak*", "scenario*expect*verdict*result*", "chan_leaky*leak*leak*pass*main.lookup*"])
+    result.stdout.fnmatch_lines(["*goleak*", "scenario*expect*verdict*result*",
+                                 "chan_leaky*leak*leak*pass*main.lookup*"])
     data = json.loads((pytester.path / "rep" / "results.json").read_text())
     by_name = {s["name"]: s for s in data["scenarios"]}
     leaky, fixed = by_name["chan_leaky"], by_name["chan_fixed"]
@@ -106,7 +108,8 @@ def test_python_api_with_budgets_written_in_python(pytester, docker_client, go_t
             # A budget loose enough for a leak of one goroutine per request turns the verdict.
             lenient = goleak.run({str(FIXTURES.parent / 'scenarios' / 'goroutine_chan_leaky.yaml')!r},
                                  requests=1200, snapshots=4,
-                                 budgets={{"goroutines_per_1k_requests": 5000, "heap_inuse_bytes_per_1k_requests": "64MiB",
+                                 budgets={{"goroutines_per_1k_requests": 5000,
+                                          "heap_inuse_bytes_per_1k_requests": "64MiB",
                                           "heap_objects_per_1k_requests": 1e6}})
             assert lenient.verdict == "clean", lenient.message
     """)

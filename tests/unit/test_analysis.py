@@ -54,11 +54,13 @@ def test_trends_skip_missing_signals():
     assert "goroutines" in out and "fds" not in out
 
 
-GCTRACE = """\
-gc 1 @0.004s 1%: 0.010+0.20+0.002 ms clock, 0.020+0/0.1/0+0.004 ms cpu, 3->3->0 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P
-some other log line
-gc 2 @1.500s 0%: 0.011+0.31+0.003 ms clock, 0.022+0.1/0.2/0+0.006 ms cpu, 4->4->2 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 2 P (forced)
-"""
+GCTRACE = "\n".join([
+    "gc 1 @0.004s 1%: 0.010+0.20+0.002 ms clock, 0.020+0/0.1/0+0.004 ms cpu, 3->3->0 MB, 4 MB goal, "
+    "0 MB stacks, 0 MB globals, 2 P",
+    "some other log line",
+    "gc 2 @1.500s 0%: 0.011+0.31+0.003 ms clock, 0.022+0.1/0.2/0+0.006 ms cpu, 4->4->2 MB, 5 MB goal, "
+    "0 MB stacks, 0 MB globals, 2 P (forced)",
+])
 
 
 def test_parse_gctrace():

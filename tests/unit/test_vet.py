@@ -2,13 +2,13 @@ from pytest_goleak.vet import parse_vet_json, relate
 
 VET_OUTPUT = """{}
 {
-	"example.com/m/leaky": {
-		"lostcancel": [
-			{"posn": "/src/leaky/main.go:40:2", "end": "/src/leaky/main.go:40:64",
-			 "message": "the cancel function is not used on all paths (possible context leak)"}
-		],
-		"printf": [{"posn": "/src/leaky/util.go:7:3", "message": "wrong verb"}]
-	}
+    "example.com/m/leaky": {
+        "lostcancel": [
+            {"posn": "/src/leaky/main.go:40:2", "end": "/src/leaky/main.go:40:64",
+             "message": "the cancel function is not used on all paths (possible context leak)"}
+        ],
+        "printf": [{"posn": "/src/leaky/util.go:7:3", "message": "wrong verb"}]
+    }
 }
 """
 
