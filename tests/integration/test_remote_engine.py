@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -141,13 +142,15 @@ def _run(cwd: Path, env: dict[str, str]) -> dict[str, dict]:
 
 @pytest.mark.integration
 def test_tcp_engine_end_to_end(tmp_path, tcp_engine, docker_client, go_toolchain):
-    for name in ("goroutine_chan_leaky", "goroutine_chan_fixed"):
-        copy_scenario(REPO / "scenarios" / f"{name}.yaml", tmp_path / "scenarios", **SMALL)
+    tag = uuid.uuid4().hex[:6]  # our own scenario names: other runs may share this engine
+    for variant in ("leaky", "fixed"):
+        copy_scenario(REPO / "scenarios" / f"goroutine_chan_{variant}.yaml", tmp_path / "scenarios",
+                      name=f"tcp_{variant}_{tag}", **SMALL)
     endpoint = f"tcp://127.0.0.1:{tcp_engine.port}"
     by_name = _run(tmp_path, {"DOCKER_HOST": endpoint})
     assert tcp_engine.connections > 0  # the engine was really reached through TCP
-    assert {n: r["verdict"] for n, r in by_name.items()} == {"goroutine_chan_leaky": "leak",
-                                                            "goroutine_chan_fixed": "clean"}
+    assert {n: r["verdict"] for n, r in by_name.items()} == {f"tcp_leaky_{tag}": "leak",
+                                                            f"tcp_fixed_{tag}": "clean"}
     for r in by_name.values():
         assert r["container"]["endpoint"] == endpoint
         assert r["container"]["published_on"] == "127.0.0.1"
@@ -160,10 +163,11 @@ def test_tcp_engine_end_to_end(tmp_path, tcp_engine, docker_client, go_toolchain
 @pytest.mark.integration
 def test_tcp_engine_with_a_chosen_publish_ip(tmp_path, tcp_engine, docker_client, go_toolchain):
     """GOLEAK_PUBLISH_IP: ports bound on that address of the engine's host, and dialled there."""
-    copy_scenario(REPO / "scenarios" / "goroutine_chan_fixed.yaml", tmp_path / "scenarios", **SMALL)
+    name = f"tcp_publish_ip_{uuid.uuid4().hex[:6]}"
+    copy_scenario(REPO / "scenarios" / "goroutine_chan_fixed.yaml", tmp_path / "scenarios", name=name, **SMALL)
     env = {"DOCKER_HOST": f"tcp://127.0.0.1:{tcp_engine.port}", "GOLEAK_PUBLISH_IP": "127.0.0.2"}
     by_name = _run(tmp_path, env)
-    r = by_name["goroutine_chan_fixed"]
+    r = by_name[name]
     assert r["verdict"] == "clean"
     assert r["container"]["published_on"] == "127.0.0.2"
     assert r["container"]["reached_at"].startswith("http://127.0.0.2:")

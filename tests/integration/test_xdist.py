@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import uuid
 
 import pytest
 
@@ -19,7 +20,8 @@ SMALL = {"requests: 3000": "requests: 1200", "snapshots: 6": "snapshots: 4"}
 
 def test_two_workers_four_scenarios_one_report(tmp_path, docker_client, go_toolchain):
     names = {}
-    for copy in ("a", "b"):
+    tag = uuid.uuid4().hex[:6]  # our own scenario names: other runs may share this engine
+    for copy in (f"a{tag}", f"b{tag}"):
         for variant in ("leaky", "fixed"):
             name = f"chan_{variant}_{copy}"
             copy_scenario(REPO / "scenarios" / f"goroutine_chan_{variant}.yaml", tmp_path / "scenarios",
