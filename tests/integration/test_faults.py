@@ -76,7 +76,8 @@ def test_every_fault_ran_and_nothing_was_left_behind(fault_run):
 def test_crash_mid_run_is_an_error_with_exit_code_and_last_log_lines(fault_run):
     r = fault_run["by_name"]["crash"]
     assert (r["verdict"], r["passed"]) == ("error", False)
-    assert re.search(r"the fixture exited with code 2 after \d+ requests", r["message"]), r["message"]
+    m = re.search(r"the fixture exited with code 2 after (\d+) requests", r["message"])
+    assert m and 150 <= int(m.group(1)) <= 200, r["message"]  # answered requests, the 150th panics
     assert "--- last log lines ---" in r["error"]
     assert "panic: faults/crash: deliberate crash after 150 requests" in r["error"]
     assert r["container"]["exit_code"] == 2 and r["container"]["oom_killed"] is False
@@ -89,8 +90,8 @@ def test_oom_kill_at_the_memory_limit_is_a_leak(fault_run):
     assert (r["verdict"], r["passed"]) == ("leak", True), r["message"]
     m = re.fullmatch(r"OOM-killed at 32\.0MiB after (\d+) requests", r["oom"])
     assert m, r["oom"]
-    # 1 MiB per request under 32 MiB: killed within the first few dozen requests
-    assert 0 < int(m.group(1)) <= 300
+    # answered requests: 1 MiB each under 32 MiB, less what the runtime itself needs
+    assert 10 <= int(m.group(1)) < 32
     assert "OOM-killed at 32.0MiB" in r["message"]
     assert r["container"]["oom_killed"] is True and r["container"]["exit_code"] == 137
 
