@@ -112,6 +112,7 @@ def test_signal_mid_scenario_leaves_nothing(tmp_path, cache, docker_client, go_t
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, out[-3000:]
     assert "KeyboardInterrupt" in out
     assert took < 30, f"shutting down took {took:.1f}s"
+    print(f"{signal.Signals(sig).name} {source}: pytest exited {took:.1f}s after the signal")
     assert containers_of(docker_client, {name}) == []
     assert [cmd for pid, cmd in below.items() if alive(pid)] == []
     assert strays(cache) == []
