@@ -143,7 +143,8 @@ class DockerInstance:
         except docker.errors.NotFound:
             return Status(running=False)
         state = self.container.attrs.get("State", {})
-        return Status(running=bool(state.get("Running")), exit_code=None if state.get("Running") else state.get("ExitCode"),
+        running = bool(state.get("Running"))
+        return Status(running=running, exit_code=None if running else state.get("ExitCode"),
                       oom_killed=bool(state.get("OOMKilled")))
 
     def logs(self) -> str:
