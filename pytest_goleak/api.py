@@ -73,8 +73,8 @@ class Goleak:
         if requests is not None:
             changes["load"] = dataclasses.replace(sc.load, requests=requests)
         if snapshots is not None:
-            if snapshots < 3:
-                raise ScenarioError(sc.path, None, f"snapshots must be at least 3, got {snapshots}")
+            if snapshots < 4:
+                raise ScenarioError(sc.path, None, f"snapshots must be at least 4, got {snapshots}")
             changes["snapshots"] = snapshots
         if expect is not None:
             changes["expect"] = expect

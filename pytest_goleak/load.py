@@ -7,6 +7,7 @@ stdin (a request count); it answers one JSON line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -18,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from . import gotool
+from .procutil import die_with_parent
 from .scenario import Load
 
 LOADGEN_DIR = Path(__file__).parent / "loadgen"
@@ -71,7 +73,7 @@ class LoadDriver:
         self.load = load
         self.total = 0
         self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      start_new_session=True)
+                                      start_new_session=True, preexec_fn=die_with_parent(signal.SIGKILL))
 
     def run(self, requests: int) -> PhaseResult:
         """Send ``requests`` requests and wait for them, bounded by the per-request timeout."""
@@ -122,4 +124,7 @@ class LoadDriver:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        if exc is not None:  # interrupted or failed mid-phase: do not wait for the phase to finish
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
         self.close()

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import glob
 import hashlib
 import os
@@ -39,6 +38,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from .procutil import die_with_parent, free_port
 
 NAMES = ("redis", "postgres")
 URL_ENV = {"redis": "GOLEAK_REDIS_URL", "postgres": "GOLEAK_POSTGRES_URL"}
@@ -167,26 +168,6 @@ def _private_dir(kind: str, user: pwd.struct_passwd | None) -> Path:
     return tmp
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _die_with_parent(sig: int) -> Callable[[], None]:
-    """A preexec_fn: the kernel sends ``sig`` to the server when the thread that started it ends.
-
-    It runs after the switch to the unprivileged user (which would clear the setting). Services
-    are started from pytest's main thread, so in practice: when the Python process ends.
-    """
-
-    def preexec() -> None:
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, sig)
-
-    return preexec
-
-
 def _server_user() -> pwd.struct_passwd | None:
     """The unprivileged user to run servers as when we are root; None when we are not root."""
     if os.geteuid() != 0:
@@ -207,7 +188,7 @@ def _spawn(argv: list[str], user: pwd.struct_passwd | None, log: Path,
         # order, instead of killing the server under a scenario that is still winding down.
         proc: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_die_with_parent(death_signal), **kw)
+            start_new_session=True, preexec_fn=die_with_parent(death_signal), **kw)
         return proc
 
 
@@ -265,7 +246,7 @@ def _start_local_redis() -> Service | None:
         return None
     user = _server_user()
     tmp = _private_dir("redis", user)
-    port = _free_port()
+    port = free_port()
     log = tmp / "redis.log"
     argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--protected-mode", "no",
             "--save", "", "--appendonly", "no", "--dir", str(tmp), "--maxclients", "10000",
@@ -308,7 +289,7 @@ def _start_local_postgres() -> Service | None:
                               check=False, **kw)  # type: ignore[call-overload]
         if done.returncode != 0:
             raise ServiceUnavailable(f"initdb failed: {done.stderr.decode(errors='replace')[-400:]}")
-        port = _free_port()
+        port = free_port()
         argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(port),
                 "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={tmp}",
                 "-c", f"max_connections={PG_MAX_CONNECTIONS}", "-c", "fsync=off",

@@ -58,5 +58,5 @@ def go_toolchain() -> str:
 def our_containers(client, *scenarios: str) -> list[str]:
     """Containers of the project's label, optionally only those of the named scenarios (other
     runs on the same engine, e.g. a developer's, must not make a test fail)."""
-    found = client.containers.list(all=True, filters={"label": "pytest-goleak"})
+    found = client.containers.list(all=True, filters={"label": "pytest-goleak"}, ignore_removed=True)
     return [c.name for c in found if not scenarios or c.labels.get("pytest-goleak.scenario") in scenarios]

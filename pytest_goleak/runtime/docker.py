@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..build import LABEL
+from ..procutil import free_port
 from .base import InstanceInfo, RuntimeFailure, Status
 
 CLIENT_TIMEOUT_S = 60
@@ -85,12 +86,6 @@ def _remove(container: Any) -> None:
         container.remove(force=True, v=True)
     except docker.errors.NotFound:
         pass
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class DockerInstance:
@@ -187,7 +182,7 @@ class DockerRuntime:
         kwargs: dict[str, Any] = {}
         publish_ip = check_reachable()
         if network == "host":
-            port = _free_port()
+            port = free_port()
             full_env[port_env] = str(port)
             listen_ip = f"[{publish_ip}]" if ":" in publish_ip else publish_ip
             full_env.setdefault("GOLEAK_LISTEN", f"{listen_ip}:{port}")

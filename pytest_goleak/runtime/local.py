@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..procutil import die_with_parent
 from .base import InstanceInfo, RuntimeFailure, Status
 
 _LISTEN_RE = re.compile(r"listening on (?:\[::\]|[0-9.]+|\S+?):(\d+)")
@@ -74,7 +75,7 @@ class LocalRuntime:
         full_env = {**inherited, **env, "GOLEAK_LISTEN": "127.0.0.1:0", port_env: "0"}
         with log_path.open("wb") as log:
             proc = subprocess.Popen([str(binary)], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    env=full_env, start_new_session=True, preexec_fn=_die_with_parent)
+                                    env=full_env, start_new_session=True, preexec_fn=die_with_parent(signal.SIGKILL))
         info = InstanceInfo("local", {"binary": str(binary), "pid": proc.pid, "process_group": proc.pid})
         instance = LocalInstance(proc, log_path, "", "", info)
         try:
@@ -84,14 +85,6 @@ class LocalRuntime:
             raise
         instance.base_url = instance.pprof_url = f"http://127.0.0.1:{port}"
         return instance
-
-
-def _die_with_parent() -> None:
-    """preexec_fn: the kernel SIGKILLs the fixture when pytest dies without cleaning up (SIGKILL)."""
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def _wait_for_port(instance: LocalInstance) -> int:

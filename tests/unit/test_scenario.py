@@ -38,7 +38,7 @@ def test_defaults_and_sizes(tmp_path):
     ("fixture: pkg\nbogus: 1\n", 2, "unknown key 'bogus'"),
     ("fixture: pkg\nload:\n  path: /x\n  rps: 5\n", 4, "unknown key 'load.rps'"),
     ("fixture: pkg\nbudgets:\n  heap_inuse_bytes_per_1k_requests: lots\n", 3, "expected a size"),
-    ("fixture: pkg\nsnapshots: 2\n", 2, "at least 3"),
+    ("fixture: pkg\nsnapshots: 3\n", 2, "at least 4"),
     ("fixture: nowhere\n", 1, "not a directory"),
     ("expect: leak\n", 1, "exactly one of 'fixture'"),
     ("fixture: pkg\nload: [1, 2\n", 3, "YAML does not parse"),
