@@ -88,20 +88,22 @@ def find(report_dir: Path, first: dict[str, Any], last: dict[str, Any], goroutin
     return out
 
 
-def _load_pair(report_dir: Path, first: dict[str, Any], last: dict[str, Any], kind: str) -> tuple[Any, Any] | None:
+def _load_pair(report_dir: Path, first: dict[str, Any], last: dict[str, Any], kind: str,
+               out: CulpritReport) -> tuple[Any, Any] | None:
+    """The first and last profiles of one kind; None (with the reason noted) when unreadable."""
     a, b = first.get("profiles", {}).get(kind), last.get("profiles", {}).get(kind)
     if not a or not b:
         return None
-    return pprof.load(report_dir / a), pprof.load(report_dir / b)
+    try:
+        return pprof.load(report_dir / a), pprof.load(report_dir / b)
+    except pprof.ProfileError as exc:
+        out.errors.append(f"{kind} profile: {exc}")
+        return None
 
 
 def _goroutine_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], out: CulpritReport,
                     limit: int, module: str | None) -> list[dict[str, Any]]:
-    try:
-        pair = _load_pair(report_dir, first, last, "goroutine")
-    except pprof.ProfileError as exc:
-        out.errors.append(f"goroutine profile: {exc}")
-        return []
+    pair = _load_pair(report_dir, first, last, "goroutine", out)
     text_groups = _text_groups(report_dir, last, out)
     if pair is None:
         return []
@@ -152,11 +154,7 @@ def _state_for(user: Any, text_groups: Sequence[Any]) -> str | None:
 
 def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], out: CulpritReport,
                limit: int, module: str | None) -> list[dict[str, Any]]:
-    try:
-        pair = _load_pair(report_dir, first, last, "heap")
-    except pprof.ProfileError as exc:
-        out.errors.append(f"heap profile: {exc}")
-        return []
+    pair = _load_pair(report_dir, first, last, "heap", out)
     if pair is None:
         return []
     sites = pprof.diff.growth(pair[0], pair[1], limit=max(limit, 20))

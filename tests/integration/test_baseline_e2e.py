@@ -9,8 +9,6 @@ Every results.json written here is validated against the published JSON Schema.
 from __future__ import annotations
 
 import json
-import os
-import pwd
 import subprocess
 import sys
 import textwrap
@@ -70,24 +68,6 @@ def rows(stdout: str) -> dict[str, str]:
     return found
 
 
-@pytest.fixture
-def real_caches(monkeypatch, go_toolchain):
-    """pytester points HOME at a temporary directory, which would send Go (and the harness) to
-    empty caches and rebuild the standard library for minutes: keep the user's real ones."""
-    home = pwd.getpwuid(os.getuid()).pw_dir
-    gocache = subprocess.run(
-        [go_toolchain, "env", "GOCACHE"],
-        env={**os.environ, "HOME": home},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    monkeypatch.setenv("GOCACHE", gocache)
-    monkeypatch.setenv(
-        "GOLEAK_CACHE_DIR", os.environ.get("GOLEAK_CACHE_DIR") or f"{home}/.cache/pytest-goleak"
-    )
-
-
 def test_leak_introduced_fails_the_compare_with_a_readable_table(tmp_path, docker_client, go_toolchain):
     fixed = write_scenario(tmp_path / "main" / "chan.goleak.yaml", "fixed")
     leaky = write_scenario(tmp_path / "pr" / "chan.goleak.yaml", "leaky")
@@ -122,7 +102,7 @@ def test_clean_build_against_its_own_baseline_passes_every_time(tmp_path, docker
     assert all("REGRESSION" not in r.values() for _, r in outcomes)
 
 
-def test_pytest_save_then_compare_fails_the_run(pytester, docker_client, go_toolchain, real_caches):
+def test_pytest_save_then_compare_fails_the_run(pytester, docker_client, go_toolchain):
     write_scenario(pytester.path / "main" / "chan.goleak.yaml", "fixed")
     write_scenario(pytester.path / "pr" / "chan.goleak.yaml", "leaky")
     saved = pytester.runpytest_subprocess(

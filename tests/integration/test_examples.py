@@ -8,8 +8,6 @@ through ORDERS_PORT and pprof on the admin port, and pass within its budgets.
 from __future__ import annotations
 
 import json
-import os
-import pwd
 import subprocess
 from pathlib import Path
 
@@ -21,24 +19,6 @@ pytestmark = pytest.mark.integration
 ORDERS = REPO / "examples" / "orders_service"
 
 
-@pytest.fixture
-def real_caches(monkeypatch, go_toolchain):
-    """pytester points HOME at a temporary directory, which would send Go (and the harness) to
-    empty caches and rebuild the standard library for minutes: keep the user's real ones."""
-    home = pwd.getpwuid(os.getuid()).pw_dir
-    gocache = subprocess.run(
-        [go_toolchain, "env", "GOCACHE"],
-        env={**os.environ, "HOME": home},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    monkeypatch.setenv("GOCACHE", gocache)
-    monkeypatch.setenv(
-        "GOLEAK_CACHE_DIR", os.environ.get("GOLEAK_CACHE_DIR") or f"{home}/.cache/pytest-goleak"
-    )
-
-
 def test_orders_service_is_plain_go(go_toolchain):
     main = (ORDERS / "main.go").read_text()
     assert "go_fixtures" not in main and "pytest_goleak" not in main  # nothing of ours inside
@@ -48,7 +28,7 @@ def test_orders_service_is_plain_go(go_toolchain):
         assert out.returncode == 0 and out.stdout == "", out.stdout + out.stderr
 
 
-def test_pytest_goleak_examples_passes(pytester, docker_client, go_toolchain, real_caches):
+def test_pytest_goleak_examples_passes(pytester, docker_client, go_toolchain):
     args = ("--goleak", str(REPO / "examples"), "--goleak-report", "rep", "-p", "no:cacheprovider")
     result = pytester.runpytest_subprocess(*args, "--rootdir", str(pytester.path))
     result.assert_outcomes(passed=1)

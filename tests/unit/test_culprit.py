@@ -1,0 +1,69 @@
+"""Culprit naming on real profiles captured from the fixtures (tests/data/profiles, see regen.py)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pytest_goleak import culprit
+from pytest_goleak.pprof import Frame
+from tests.conftest import REPO
+
+DATA = REPO / "tests" / "data" / "profiles"
+
+
+def snapshots(tmp_path: Path, fixture: str) -> tuple[dict, dict]:
+    for f in DATA.glob(f"{fixture}.*"):
+        shutil.copy(f, tmp_path / f.name)
+
+    def snap(which: str) -> dict:
+        return {"profiles": {"heap": f"{fixture}.{which}.heap.pb.gz",
+                             "goroutine": f"{fixture}.{which}.goroutine.pb.gz",
+                             "goroutine_text": f"{fixture}.{which}.goroutine.txt"}}
+
+    return snap("base"), snap("new")
+
+
+def test_goroutine_leak_names_the_blocked_function_with_its_state(tmp_path):
+    first, last = snapshots(tmp_path, "goroutine_chan_leaky")
+    module = "github.com/pytest-goleak/go_fixtures"
+    found = culprit.find(tmp_path, first, last, goroutines_first=True, module=module)
+    top = found.culprits[0]
+    assert (top["kind"], top["function"]) == ("goroutine", "main.lookup")
+    assert top["state"].startswith("chan send") and top["delta"] > 0
+    assert top["file"].endswith("goroutine_chan/leaky/main.go")
+    assert [f["function"] for f in top["stack"]][0] == "runtime.gopark"
+    assert found.goroutine_groups and found.growth["inuse_space"] and not found.errors
+
+
+def test_heap_leak_names_the_allocating_function(tmp_path):
+    first, last = snapshots(tmp_path, "global_map_leaky")
+    found = culprit.find(tmp_path, first, last, goroutines_first=False, module=None)
+    top = found.culprits[0]
+    assert (top["kind"], top["function"]) == ("heap", "main.remember")
+    assert top["delta_space"] > 0 and top["delta_objects"] > 0
+    biggest = max(found.heap_diff_stacks, key=lambda s: s["delta_space"])
+    assert "main.remember" in biggest["stack"] and biggest["stack"][0] != "main.remember"  # root first
+
+
+def test_unreadable_profile_is_noted_not_raised(tmp_path):
+    first, last = snapshots(tmp_path, "global_map_leaky")
+    (tmp_path / "global_map_leaky.new.heap.pb.gz").write_bytes(b"<html>not a profile</html>")
+    found = culprit.find(tmp_path, first, last, goroutines_first=False)
+    assert any(e.startswith("heap profile:") for e in found.errors)
+
+
+def test_pick_frame_prefers_the_users_own_code():
+    stack = [Frame("runtime.gopark", "proc.go", 1), Frame("github.com/redis/go-redis/v9.(*Client).dial", "r.go", 2),
+             Frame("github.com/acme/svc/store.Open", "store.go", 3), Frame("main.handle", "main.go", 4)]
+    assert culprit.pick_frame(stack, "github.com/acme/svc") == (stack[2], True)
+    assert culprit.pick_frame(stack, None) == (stack[3], True)
+    assert culprit.pick_frame(stack[:2], None) == (stack[1], False)  # a library, not the standard library
+    assert culprit.pick_frame(stack[:1], None) == (stack[0], False)
+
+
+def test_source_context_around_the_line(tmp_path):
+    src = tmp_path / "main.go"
+    src.write_text("\n".join(f"line {n}" for n in range(1, 11)))
+    assert culprit.source_context(str(src), 5, around=1) == [(4, "line 4"), (5, "line 5"), (6, "line 6")]
+    assert culprit.source_context(str(tmp_path / "missing.go"), 5) == []
