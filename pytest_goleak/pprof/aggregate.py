@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -67,35 +67,48 @@ def top_report(profile: Profile, sample_index: int, by: By = "function", focus: 
     if not 0 <= sample_index < len(profile.sample_types):
         raise ProfileError(f"sample index {sample_index} is outside [0..{len(profile.sample_types) - 1}]")
     total = profile.total(sample_index)  # pprof takes the total before focusing
-    samples = filter_samples(profile.samples, focus, ignore)
+    # Flat and cum are linear in the sample value for a given stack, and focus/ignore decide
+    # per stack, so everything below works on the sum per distinct stack (big profiles have
+    # many samples per stack: same stack, different labels).
+    weights = _filter_stacks(profile.stack_weights(sample_index), focus, ignore)
     if by == "stack":
-        return _stack_rows(samples, sample_index, total, nodecount)
+        return _stack_rows(weights, total, nodecount)
     if by not in ("function", "line"):
         raise ProfileError(f"unknown aggregation {by!r}; use function, line or stack")
-    graph = _Graph.build(_weights(samples, sample_index), by)
+    graph = _Graph.build(weights, by)
     return graph.trim(total, nodecount or 0, node_fraction)
 
 
 def filter_samples(samples: Iterable[Sample], focus: str | None, ignore: str | None) -> list[Sample]:
     """pprof -focus/-ignore: keep a sample if any location matches focus and none matches ignore."""
+    samples = list(samples)
+    keep = _stack_filter(focus, ignore)
+    return samples if keep is None else [s for s in samples if keep(s.locations)]
+
+
+def _filter_stacks(weights: dict[tuple[Location, ...], int], focus: str | None,
+                   ignore: str | None) -> dict[tuple[Location, ...], int]:
+    keep = _stack_filter(focus, ignore)
+    return weights if keep is None else {st: w for st, w in weights.items() if keep(st)}
+
+
+def _stack_filter(focus: str | None, ignore: str | None) -> Callable[[tuple[Location, ...]], bool] | None:
     focus_re, ignore_re = _compile(focus, "focus"), _compile(ignore, "ignore")
     if focus_re is None and ignore_re is None:
-        return list(samples)
+        return None
     verdict: dict[int, bool | None] = {}  # per location: True focus, False ignore, None neither
-    kept = []
-    for s in samples:
+
+    def keep(locations: tuple[Location, ...]) -> bool:
         focused = focus_re is None
-        for loc in s.locations:
+        for loc in locations:
             v = verdict.get(id(loc), ...)
             if v is ...:
                 v = verdict[id(loc)] = _classify(loc, focus_re, ignore_re)
             if v is False:
-                break
+                return False
             focused = focused or v is True
-        else:
-            if focused:
-                kept.append(s)
-    return kept
+        return focused
+    return keep
 
 
 def _compile(pattern: str | None, what: str) -> re.Pattern[str] | None:
@@ -119,18 +132,6 @@ def _matches(loc: Location, rx: re.Pattern[str]) -> bool:
     if any(rx.search(f.function) or rx.search(f.file) for f in loc.frames):
         return True
     return loc.mapping is not None and rx.search(loc.mapping.file) is not None
-
-
-def _weights(samples: Iterable[Sample], index: int) -> dict[tuple[Location, ...], int]:
-    # Flat and cum are linear in the sample value for a given stack, so samples sharing a stack
-    # (same stack, different labels) are summed first: big profiles have many such samples.
-    acc: dict[tuple[Location, ...], int] = {}
-    get = acc.get
-    for s in samples:
-        v = s.values[index]
-        if v:
-            acc[s.locations] = get(s.locations, 0) + v
-    return acc
 
 
 # --- the call graph -------------------------------------------------------------------------------
@@ -275,12 +276,11 @@ class _Graph:
         return Row(printable(self.keys[n]), flat.get(n, 0), cum[n], Frame(name, file, line), inline=inline)
 
 
-def _stack_rows(samples: list[Sample], index: int, total: int, nodecount: int | None) -> TopResult:
+def _stack_rows(weights: dict[tuple[Location, ...], int], total: int, nodecount: int | None) -> TopResult:
     acc: dict[tuple[Frame, ...], int] = {}
-    for s in samples:
-        if s.values[index]:
-            fr = s.frames
-            acc[fr] = acc.get(fr, 0) + s.values[index]
+    for locs, w in weights.items():
+        fr = tuple(f for loc in locs for f in loc.frames)
+        acc[fr] = acc.get(fr, 0) + w
     items = sorted(acc.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
     rows = tuple(Row(";".join(f.function for f in reversed(fr)) or "<unknown>", v, v,
                      fr[0] if fr else None, fr) for fr, v in items if v)

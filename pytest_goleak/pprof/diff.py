@@ -7,6 +7,7 @@ summed; samples that end up all zero disappear; earliest time, summed durations,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .goroutines import group_by_stack
@@ -48,21 +49,21 @@ def subtract(new: Profile, base: Profile) -> Profile:
     """new minus base, exactly as ``go tool pprof -base`` builds its profile. Raises
     ProfileError if the two profiles have different sample or period types."""
     _check_compatible(new, base)
+    groups = (_groups(new), _groups(base))
+    canon = _canonical_stacks(stack for g in groups for stack, _, _ in g)
     # Keyed by the id of the canonical stack (unique per content, kept alive by `canon`):
-    # hashing an int instead of a tuple of ~30 Locations, twice per sample, is most of the win
-    # on big profiles.
+    # hashing an int instead of a tuple of ~30 Locations is most of the win on big profiles.
     merged: dict[tuple[int, tuple[Label, ...]], tuple[tuple[Location, ...], list[int]]] = {}
-    canon = _canonical_stacks(new, base)
-    for prof, sign in ((new, 1), (base, -1)):
-        for s in prof.samples:
-            stack = canon[id(s.locations)]
-            key = (id(stack), s.labels)
+    for group, sign in zip(groups, (1, -1), strict=True):
+        for locations, labels, values in group:
+            stack = canon[id(locations)]
+            key = (id(stack), labels)
             entry = merged.get(key)
             if entry is None:
-                merged[key] = (stack, list(s.values) if sign > 0 else [-v for v in s.values])
+                merged[key] = (stack, list(values) if sign > 0 else [-v for v in values])
             else:
                 acc = entry[1]
-                for i, v in enumerate(s.values):
+                for i, v in enumerate(values):
                     acc[i] += sign * v
     samples = tuple(Sample(tuple(v), stack, labels) for (_, labels), (stack, v) in merged.items() if any(v))
     times = [t for t in (new.time_nanos, base.time_nanos) if t]
@@ -76,37 +77,51 @@ def subtract(new: Profile, base: Profile) -> Profile:
     )
 
 
-def _canonical_stacks(*profiles: Profile) -> dict[int, tuple[Location, ...]]:
-    """id of each stack tuple of the profiles -> one shared tuple of canonical Locations (the
-    first Location seen with each merge key), so equal stacks from both profiles become the
-    same object. The profiles keep the keyed tuples alive, so their ids stay valid; parse()
-    shares one tuple per distinct stack, so this runs once per stack, not per sample."""
+def _groups(profile: Profile) -> list[tuple[tuple[Location, ...], tuple[Label, ...], list[int] | tuple[int, ...]]]:
+    """(stack, labels, values) in sample order; for a parsed profile already summed per distinct
+    (stack, labels), which is what merging them one by one would give."""
+    cols = profile._columns
+    if cols is None:
+        return [(s.locations, s.labels, s.values) for s in profile.samples]
+    stacks, label_sets = cols.stacks, cols.label_sets
+    return [(stacks[k], label_sets[lb], v) for (k, lb), v in cols.groups().items()]
+
+
+def _canonical_stacks(stacks: Iterable[tuple[Location, ...]]) -> dict[int, tuple[Location, ...]]:
+    """id of each stack tuple -> one shared tuple of canonical Locations (the first Location
+    seen with each merge key), so equal stacks from both profiles become the same object. The
+    profiles keep the keyed tuples alive, so their ids stay valid; parse() shares one tuple per
+    distinct stack, so this runs once per stack, not per sample."""
     by_key: dict[tuple[object, ...], Location] = {}
     canon_loc: dict[Location, Location] = {}
     unique: dict[tuple[Location, ...], tuple[Location, ...]] = {}
     canon: dict[int, tuple[Location, ...]] = {}
-    for prof in profiles:
-        for s in prof.samples:
-            if id(s.locations) in canon:
-                continue
-            for loc in s.locations:
-                if loc not in canon_loc:
-                    canon_loc[loc] = by_key.setdefault(loc.merge_key, loc)
-            stack = tuple(map(canon_loc.__getitem__, s.locations))
-            canon[id(s.locations)] = unique.setdefault(stack, stack)
+    for locations in stacks:
+        if id(locations) in canon:
+            continue
+        for loc in locations:
+            if loc not in canon_loc:
+                canon_loc[loc] = by_key.setdefault(loc.merge_key, loc)
+        stack = tuple(map(canon_loc.__getitem__, locations))
+        canon[id(locations)] = unique.setdefault(stack, stack)
     return canon
 
 
-def _by_frames(samples: tuple[Sample, ...], space: int, objects: int) -> dict[tuple[Frame, ...], list[int]]:
+def _by_frames(profile: Profile, space: int, objects: int) -> dict[tuple[Frame, ...], list[int]]:
     # Sum per location tuple first (cheap identity hashing), then expand frames once per stack.
+    cols = profile._columns
     per_stack: dict[tuple[Location, ...], list[int]] = {}
-    for s in samples:
-        acc = per_stack.get(s.locations)
-        if acc is None:
-            per_stack[s.locations] = [s.values[space], s.values[objects]]
-        else:
-            acc[0] += s.values[space]
-            acc[1] += s.values[objects]
+    if cols is not None:
+        per_stack = {st: [sp, ob] for st, sp, ob in zip(cols.stacks, cols.stack_sums(space),
+                                                         cols.stack_sums(objects), strict=True)}
+    else:
+        for s in profile.samples:
+            acc = per_stack.get(s.locations)
+            if acc is None:
+                per_stack[s.locations] = [s.values[space], s.values[objects]]
+            else:
+                acc[0] += s.values[space]
+                acc[1] += s.values[objects]
     out: dict[tuple[Frame, ...], list[int]] = {}
     for locs, (sp, ob) in per_stack.items():
         frames = tuple(f for loc in locs for f in loc.frames)
@@ -138,9 +153,9 @@ def growth(base: Profile, new: Profile, limit: int = 20) -> list[GrowthSite]:
     space, objects = new.index_of("inuse_space"), new.index_of("inuse_objects")
     # Summed per stack, new - base is exactly what subtract() then grouping would give, without
     # building the merged profile.
-    newest = _by_frames(new.samples, space, objects)
+    newest = _by_frames(new, space, objects)
     deltas = {fr: list(v) for fr, v in newest.items()}
-    for fr, (sp, ob) in _by_frames(base.samples, space, objects).items():
+    for fr, (sp, ob) in _by_frames(base, space, objects).items():
         acc = deltas.setdefault(fr, [0, 0])
         acc[0] -= sp
         acc[1] -= ob

@@ -8,7 +8,9 @@ leaf-first, so ``Sample.frames`` reads like a Go traceback.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import compress, repeat
 
 LabelValue = str | int
 # (key, value, unit): unit is "" for string labels and for numeric labels without one.
@@ -78,6 +80,68 @@ class Sample:
         return tuple(itertools.chain.from_iterable(loc.frames for loc in self.locations))
 
 
+class Columns:
+    """The samples of a parsed profile, column-wise: per sample an index into ``stacks`` and
+    into ``label_sets`` (each distinct stack and label set exists once, as one shared tuple) and
+    its values, flat (``values[i * n_types + k]`` is value k of sample i).
+
+    ``parse`` builds this instead of a million ``Sample`` objects: top, subtract and growth only
+    need sums per distinct stack, which are computed from the columns; ``Profile.samples`` is
+    made from them on first use, equal to what a sample-by-sample parse gives. Internal."""
+
+    __slots__ = ("n_types", "stacks", "label_sets", "sid", "lid", "values")
+
+    def __init__(self, n_types: int, stacks: list[tuple[Location, ...]], label_sets: list[tuple[Label, ...]],
+                 sid: list[int], lid: list[int], values: list[int]) -> None:
+        self.n_types = n_types
+        self.stacks = stacks  # distinct, no two equal
+        self.label_sets = label_sets  # distinct, no two equal
+        self.sid = sid
+        self.lid = lid
+        self.values = values
+
+    def column(self, index: int) -> list[int]:
+        return self.values[index::self.n_types]
+
+    def samples(self) -> tuple[Sample, ...]:
+        it = iter(self.values)
+        values: Iterator[tuple[int, ...]] = zip(*repeat(it, self.n_types), strict=False)
+        return tuple(map(Sample, values, map(self.stacks.__getitem__, self.sid),
+                         map(self.label_sets.__getitem__, self.lid)))
+
+    def stack_sums(self, index: int) -> list[int]:
+        """Sum of value ``index`` per stack id."""
+        acc = [0] * len(self.stacks)
+        for k, v in zip(self.sid, self.values[index::self.n_types], strict=True):
+            acc[k] += v
+        return acc
+
+    def stack_weights(self, index: int) -> dict[tuple[Location, ...], int]:
+        """stack -> summed value, for the stacks with at least one non-zero value, in the order
+        they first have one (what summing sample by sample, skipping zeros, gives)."""
+        col = self.values[index::self.n_types]
+        acc = [0] * len(self.stacks)
+        for k, v in zip(self.sid, col, strict=True):
+            acc[k] += v
+        stacks = self.stacks
+        return {stacks[k]: acc[k] for k in dict.fromkeys(compress(self.sid, col))}
+
+    def groups(self) -> dict[tuple[int, int], list[int]]:
+        """(stack id, label set id) -> summed values, in order of first occurrence."""
+        n_labels = len(self.label_sets)
+        keys = [s * n_labels + lb for s, lb in zip(self.sid, self.lid, strict=True)] if n_labels > 1 else self.sid
+        index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+        gid = list(map(index.__getitem__, keys))
+        sums = []
+        for i in range(self.n_types):
+            acc = [0] * len(index)
+            for g, v in zip(gid, self.values[i::self.n_types], strict=True):
+                acc[g] += v
+            sums.append(acc)
+        return {divmod(k, n_labels) if n_labels > 1 else (k, 0): [col[g] for col in sums]
+                for k, g in index.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     sample_types: tuple[tuple[str, str], ...]  # (type, unit), e.g. ("inuse_space", "bytes")
@@ -91,6 +155,41 @@ class Profile:
     comments: tuple[str, ...] = ()
     drop_frames: str = ""
     keep_frames: str = ""
+    # Set by parse(), which then leaves ``samples`` unset: it is made from the columns on first
+    # access (see __getattr__). None for profiles built from Sample objects.
+    _columns: Columns | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __getattr__(self, name: str) -> object:
+        # Only reached for an attribute that is not set: ``samples`` of a parsed profile.
+        if name == "samples":
+            cols = object.__getattribute__(self, "_columns")
+            if cols is not None:
+                samples = cols.samples()
+                object.__setattr__(self, "samples", samples)
+                return samples
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @classmethod
+    def _from_columns(cls, columns: Columns, **fields: object) -> Profile:
+        """A Profile whose samples are made from ``columns`` when first asked for."""
+        prof = object.__new__(cls)
+        for name in _PROFILE_FIELDS:
+            object.__setattr__(prof, name, fields.get(name, _PROFILE_DEFAULTS.get(name)))
+        object.__setattr__(prof, "_columns", columns)
+        return prof
+
+    def stack_weights(self, index: int) -> dict[tuple[Location, ...], int]:
+        """Per distinct stack, the sum of value ``index`` over its samples with a non-zero value
+        (stacks without one are left out), in order of first such sample."""
+        if self._columns is not None:
+            return self._columns.stack_weights(index)
+        acc: dict[tuple[Location, ...], int] = {}
+        get = acc.get
+        for s in self.samples:
+            v = s.values[index]
+            if v:
+                acc[s.locations] = get(s.locations, 0) + v
+        return acc
 
     def index_of(self, name: str | None = None) -> int:
         """The value index for a sample type, resolved like ``go tool pprof -sample_index``:
@@ -114,11 +213,22 @@ class Profile:
     def total(self, index: int) -> int:
         """The total pprof reports for a value index: the sum of absolute sample values, so a
         diff profile's total is the amount of change in both directions."""
+        if self._columns is not None:
+            return sum(map(abs, self._columns.column(index)))
         return sum(abs(s.values[index]) for s in self.samples)
 
     def net(self, index: int) -> int:
         """Signed sum of a value index: for ``subtract(new, base)`` the net growth."""
+        if self._columns is not None:
+            return sum(self._columns.column(index))
         return sum(s.values[index] for s in self.samples)
 
     def unit_of(self, index: int) -> str:
         return self.sample_types[index][1]
+
+
+_PROFILE_FIELDS = ("sample_types", "mappings", "period_type", "period", "duration_nanos", "time_nanos",
+                   "default_sample_type", "comments", "drop_frames", "keep_frames")
+_PROFILE_DEFAULTS: dict[str, object] = {"mappings": (), "period_type": None, "period": 0, "duration_nanos": 0,
+                                        "time_nanos": 0, "default_sample_type": "", "comments": (),
+                                        "drop_frames": "", "keep_frames": ""}
