@@ -116,11 +116,15 @@ class Services:
 
 def provide(name: str, environ: dict[str, str] | os._Environ[str]) -> Service:
     """Provide one service by the first way that works (see the module docstring)."""
+    allowed = {w.strip() for w in environ.get("GOLEAK_SERVICE_PROVIDERS", "env,local,docker").split(",")}
     given = environ.get(URL_ENV[name], "").strip()
-    if given:
+    if given and "env" in allowed:
         return Service(name, given, origin="env")
     problems: list[str] = []
-    for way in (_local, _docker):
+    ways = [way for key, way in (("local", _local), ("docker", _docker)) if key in allowed]
+    if len(ways) < 2:
+        problems.append(f"GOLEAK_SERVICE_PROVIDERS={environ.get('GOLEAK_SERVICE_PROVIDERS')} rules out the rest")
+    for way in ways:
         try:
             service = way(name)
         except ServiceUnavailable as exc:

@@ -116,3 +116,21 @@ def test_python_api_with_budgets_written_in_python(pytester, docker_client, go_t
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--goleak-report", "rep")
     result.assert_outcomes(passed=1)
     assert our_containers(docker_client, "goroutine_chan_leaky") == []
+
+
+def test_scenario_whose_service_cannot_be_provided_is_skipped_with_its_reason(pytester, docker_client, go_toolchain,
+                                                                               monkeypatch):
+    monkeypatch.setenv("GOLEAK_SERVICE_PROVIDERS", "env")
+    monkeypatch.delenv("GOLEAK_REDIS_URL", raising=False)
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "needs_redis.yaml").write_text(
+        f"fixture: {FIXTURES / 'redis_client' / 'fixed'}\nexpect: clean\nservices: [redis]\nload: {{path: /work}}\n")
+    (pytester.path / "scenarios" / "plain.yaml").write_text(scenario_text("fixed", "clean"))
+    result = pytester.runpytest_subprocess("--goleak", "scenarios", "--goleak-report", "rep", "-p", "no:cacheprovider",
+                                           "-rs")
+    result.assert_outcomes(passed=1, skipped=1)  # skipped: neither failed nor silently passed
+    result.stdout.fnmatch_lines(["*SKIPPED*needs redis*GOLEAK_REDIS_URL*"])
+    data = json.loads((pytester.path / "rep" / "results.json").read_text())
+    verdicts = {s["name"]: s["verdict"] for s in data["scenarios"]}
+    assert verdicts == {"needs_redis": "skipped", "plain": "clean"}
+    assert our_containers(docker_client, "needs_redis", "plain") == []
