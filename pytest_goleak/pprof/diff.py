@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .goroutines import group_by_stack
-from .model import Frame, Label, Location, Profile, ProfileError, Sample
+from .model import Frame, Label, LazyColumns, Location, Profile, ProfileError, no_cyclic_gc
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,26 +49,54 @@ def subtract(new: Profile, base: Profile) -> Profile:
     """new minus base, exactly as ``go tool pprof -base`` builds its profile. Raises
     ProfileError if the two profiles have different sample or period types."""
     _check_compatible(new, base)
-    groups = (_groups(new), _groups(base))
-    canon = _canonical_stacks(stack for g in groups for stack, _, _ in g)
-    # Keyed by the id of the canonical stack (unique per content, kept alive by `canon`):
-    # hashing an int instead of a tuple of ~30 Locations is most of the win on big profiles.
-    merged: dict[tuple[int, tuple[Label, ...]], tuple[tuple[Location, ...], list[int]]] = {}
-    for group, sign in zip(groups, (1, -1), strict=True):
-        for locations, labels, values in group:
+    with no_cyclic_gc():
+        return _subtract(new, base)
+
+
+def _subtract(new: Profile, base: Profile) -> Profile:
+    parts = (_Groups(new), _Groups(base))
+    canon = _canonical_stacks(stack for part in parts for stack in part.stacks)
+    # Each (stack, labels) group of either profile gets the index of its merged entry, in order
+    # of first occurrence (new's groups, then base's). Keyed by the id of the canonical stack
+    # (unique per content, kept alive by `canon`): hashing an int instead of a tuple of ~30
+    # Locations is most of the win on big profiles.
+    merged: dict[tuple[int, tuple[Label, ...]], int] = {}
+    label_ids: dict[tuple[Label, ...], int] = {}
+    stack_ids: dict[int, int] = {}
+    stacks: list[tuple[Location, ...]] = []
+    sid: list[int] = []  # per merged entry: index into `stacks` and into the label sets
+    lid: list[int] = []
+    for part in parts:
+        for locations, labels in zip(part.stacks, part.labels, strict=True):
             stack = canon[id(locations)]
             key = (id(stack), labels)
-            entry = merged.get(key)
-            if entry is None:
-                merged[key] = (stack, list(values) if sign > 0 else [-v for v in values])
-            else:
-                acc = entry[1]
-                for i, v in enumerate(values):
-                    acc[i] += sign * v
-    samples = tuple(Sample(tuple(v), stack, labels) for (_, labels), (stack, v) in merged.items() if any(v))
+            j = merged.get(key)
+            if j is None:
+                j = merged[key] = len(sid)
+                k = stack_ids.get(id(stack))
+                if k is None:
+                    k = stack_ids[id(stack)] = len(stacks)
+                    stacks.append(stack)
+                sid.append(k)
+                lid.append(label_ids.setdefault(labels, len(label_ids)))
+            part.entry.append(j)
+    size = len(sid)
+
+    def make(index: int) -> list[int]:
+        # new + (-1 * base), one value index, per merged entry
+        acc = [0] * size
+        plus, minus = parts
+        for j, v in zip(plus.entry, plus.column(index), strict=True):
+            acc[j] += v
+        for j, v in zip(minus.entry, minus.column(index), strict=True):
+            acc[j] -= v
+        return acc
+
+    columns = LazyColumns(len(new.sample_types), stacks, list(label_ids), sid, lid, make)
     times = [t for t in (new.time_nanos, base.time_nanos) if t]
-    return Profile(
-        sample_types=new.sample_types, samples=samples, mappings=new.mappings or base.mappings,
+    return Profile._from_columns(
+        columns,
+        sample_types=new.sample_types, mappings=new.mappings or base.mappings,
         period_type=new.period_type, period=max(new.period, base.period),
         duration_nanos=new.duration_nanos + base.duration_nanos, time_nanos=min(times, default=0),
         default_sample_type=new.default_sample_type or base.default_sample_type,
@@ -77,14 +105,27 @@ def subtract(new: Profile, base: Profile) -> Profile:
     )
 
 
-def _groups(profile: Profile) -> list[tuple[tuple[Location, ...], tuple[Label, ...], list[int] | tuple[int, ...]]]:
-    """(stack, labels, values) in sample order; for a parsed profile already summed per distinct
-    (stack, labels), which is what merging them one by one would give."""
-    cols = profile._columns
-    if cols is None:
-        return [(s.locations, s.labels, s.values) for s in profile.samples]
-    stacks, label_sets = cols.stacks, cols.label_sets
-    return [(stacks[k], label_sets[lb], v) for (k, lb), v in cols.groups().items()]
+class _Groups:
+    """A profile's samples grouped by (stack, labels), in order of first occurrence; merging
+    them one by one would sum each group's values. ``column(index)`` sums one value index per
+    group, only when asked. ``entry`` is filled by ``subtract``: each group's merged entry."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.entry: list[int] = []
+        self.cols = cols = profile._columns
+        if cols is None:
+            self.samples = samples = profile.samples
+            self.stacks = [s.locations for s in samples]
+            self.labels = [s.labels for s in samples]
+            return
+        self.gid, g_sid, g_lid = cols.group_ids()
+        self.stacks = list(map(cols.stacks.__getitem__, g_sid))
+        self.labels = list(map(cols.label_sets.__getitem__, g_lid))
+
+    def column(self, index: int) -> list[int]:
+        if self.cols is None:
+            return [s.values[index] for s in self.samples]
+        return self.cols.sums_by(self.gid, len(self.stacks), index)
 
 
 def _canonical_stacks(stacks: Iterable[tuple[Location, ...]]) -> dict[int, tuple[Location, ...]]:

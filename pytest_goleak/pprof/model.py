@@ -7,10 +7,14 @@ leaf-first, so ``Sample.frames`` reads like a Go traceback.
 
 from __future__ import annotations
 
+import gc
 import itertools
-from collections.abc import Iterator
+import operator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import compress, count, repeat
+from typing import Any
 
 LabelValue = str | int
 # (key, value, unit): unit is "" for string labels and for numeric labels without one.
@@ -112,34 +116,113 @@ class Columns:
     def stack_sums(self, index: int) -> list[int]:
         """Sum of value ``index`` per stack id."""
         acc = [0] * len(self.stacks)
-        for k, v in zip(self.sid, self.values[index::self.n_types], strict=True):
+        for k, v in zip(self.sid, self.column(index), strict=True):
             acc[k] += v
         return acc
 
     def stack_weights(self, index: int) -> dict[tuple[Location, ...], int]:
         """stack -> summed value, for the stacks with at least one non-zero value, in the order
         they first have one (what summing sample by sample, skipping zeros, gives)."""
-        col = self.values[index::self.n_types]
+        col = self.column(index)
         acc = [0] * len(self.stacks)
         for k, v in zip(self.sid, col, strict=True):
             acc[k] += v
         stacks = self.stacks
         return {stacks[k]: acc[k] for k in dict.fromkeys(compress(self.sid, col))}
 
-    def groups(self) -> dict[tuple[int, int], list[int]]:
-        """(stack id, label set id) -> summed values, in order of first occurrence."""
+    def group_ids(self) -> tuple[list[int], list[int], list[int]]:
+        """Samples grouped by (stack id, label set id), groups numbered in order of first
+        occurrence: per sample its group, and per group its stack id and label set id."""
         n_labels = len(self.label_sets)
-        keys = [s * n_labels + lb for s, lb in zip(self.sid, self.lid, strict=True)] if n_labels > 1 else self.sid
-        index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+        keys = list(map(operator.add, map(operator.mul, self.sid, repeat(n_labels)), self.lid)) \
+            if n_labels > 1 else self.sid
+        index = dict(zip(dict.fromkeys(keys), count(), strict=False))
         gid = list(map(index.__getitem__, keys))
-        sums = []
-        for i in range(self.n_types):
-            acc = [0] * len(index)
-            for g, v in zip(gid, self.values[i::self.n_types], strict=True):
-                acc[g] += v
-            sums.append(acc)
-        return {divmod(k, n_labels) if n_labels > 1 else (k, 0): [col[g] for col in sums]
-                for k, g in index.items()}
+        if n_labels > 1:
+            return gid, [k // n_labels for k in index], [k % n_labels for k in index]
+        return gid, list(index), [0] * len(index)
+
+    def sums_by(self, ids: list[int], size: int, index: int) -> list[int]:
+        """Sum of value ``index`` per id, for ids (one per sample) in range(size)."""
+        acc = [0] * size
+        for k, v in zip(ids, self.column(index), strict=True):
+            acc[k] += v
+        return acc
+
+
+class LazyColumns(Columns):
+    """Columns whose values are made one value index at a time, when first asked for, by
+    ``make(index)`` (one value per entry of ``sid``/``lid``): what ``subtract`` returns, as
+    ``goleak top --base`` needs one value index of four. Until every value is needed, entries
+    whose values are all zero are still there; they add nothing to a sum or a weight, and are
+    dropped (as pprof's merge drops them) when the values are made, before ``samples``,
+    ``stack_sums`` or grouping can see them. Internal."""
+
+    __slots__ = ("_make", "_made", "_done")
+
+    def __init__(self, n_types: int, stacks: list[tuple[Location, ...]], label_sets: list[tuple[Label, ...]],
+                 sid: list[int], lid: list[int], make: Callable[[int], list[int]]) -> None:
+        super().__init__(n_types, stacks, label_sets, sid, lid, [])
+        self._make: Callable[[int], list[int]] | None = make
+        self._made: dict[int, list[int]] = {}
+        self._done = False
+
+    def column(self, index: int) -> list[int]:
+        if self._done:
+            return super().column(index)
+        col = self._made.get(index)
+        if col is None:
+            assert self._make is not None
+            col = self._made[index] = self._make(index)
+        return col
+
+    def finish(self) -> None:
+        """Make every value, drop the all-zero entries and the stacks and label sets only they used."""
+        if self._done:
+            return
+        cols = [self.column(i) for i in range(self.n_types)]
+        keep = list(map(any, zip(*cols, strict=True))) if cols else [False] * len(self.sid)
+        sid, lid = list(compress(self.sid, keep)), list(compress(self.lid, keep))
+        cols = [list(compress(col, keep)) for col in cols]
+        self.values = list(itertools.chain.from_iterable(zip(*cols, strict=True)))
+        self.sid, self.stacks = _compact(sid, self.stacks)
+        self.lid, self.label_sets = _compact(lid, self.label_sets)
+        self._done = True
+        self._made.clear()
+        self._make = None  # let go of the profiles it sums
+
+    def samples(self) -> tuple[Sample, ...]:
+        self.finish()
+        return super().samples()
+
+    def stack_sums(self, index: int) -> list[int]:
+        self.finish()
+        return super().stack_sums(index)
+
+    def group_ids(self) -> tuple[list[int], list[int], list[int]]:
+        self.finish()
+        return super().group_ids()
+
+
+def _compact(ids: list[int], objs: list[Any]) -> tuple[list[int], list[Any]]:
+    """Renumber ids (first-seen order) to the objects they use, dropping the unused ones."""
+    used = dict(zip(dict.fromkeys(ids), count(), strict=False))
+    return list(map(used.__getitem__, ids)), list(map(objs.__getitem__, used))
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building big acyclic structures: with millions
+    of live objects, its full collections cost seconds and can free nothing. Reference counting
+    still frees everything; the collector is re-enabled (if it was enabled) on the way out."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
