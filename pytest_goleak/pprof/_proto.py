@@ -21,13 +21,13 @@ import operator
 import re
 import zlib
 from collections.abc import Sequence
-from itertools import accumulate, count, repeat
+from itertools import accumulate, chain, count, repeat
 from typing import Any
 
 from google.protobuf.message import DecodeError
 
 from . import profile_pb2
-from .model import Columns, Frame, Label, Location, Mapping, Profile, ProfileError
+from .model import Columns, Frame, Label, Location, Mapping, Profile, ProfileError, no_cyclic_gc
 
 GZIP_MAGIC = b"\x1f\x8b"
 # A profile that inflates past this is a decompression bomb, not something Go wrote.
@@ -45,6 +45,11 @@ def parse(data: bytes) -> Profile:
     if not data:
         raise ProfileError("empty input (0 bytes): not a pprof profile")
     raw = _gunzip(data) if data[:2] == GZIP_MAGIC else bytes(data)
+    with no_cyclic_gc():  # millions of acyclic objects: the cyclic GC only costs here
+        return _parse(data, raw)
+
+
+def _parse(data: bytes, raw: bytes) -> Profile:
     view = _view()
     try:
         msg = view.Profile.FromString(raw)
@@ -220,6 +225,8 @@ class _View:
         self.unknown_fields = UnknownFieldSet
         # "tag + length" prefixes by length, for location_id (1), value (2) and label (3) runs
         self.heads = [[bytes([tag]) + _varint(n) for n in range(_MAX_RUN)] for tag in (0x0A, 0x12, 0x1A)]
+        # the encoded size of a length-delimited field (tag < 16) by content length
+        self.field_size = [len(h) + n for n, h in enumerate(self.heads[0])]
 
 
 _MAX_RUN = 1 << 14  # longer runs (stacks of over 5,000 frames) take the general path
@@ -248,8 +255,11 @@ class _FastColumns:
     """Samples split by the fast path; ``resolve`` turns them into Columns once locations and
     strings are known."""
 
-    def __init__(self, n_types: int, loc_runs: list[bytes], label_runs: list[bytes], values: list[int]) -> None:
+    def __init__(self, n_types: int, loc_runs: list[bytes], label_runs: list[bytes], values: list[int],
+                 one_label: bool = False) -> None:
         self.n_types, self.loc_runs, self.label_runs, self.values = n_types, loc_runs, label_runs, values
+        # one_label: each label run is one bare Label message (without its field tag and length)
+        self.one_label = one_label
 
     def resolve(self, locations: dict[int, Location], s: _Strings) -> Columns:
         view = _view()
@@ -266,8 +276,9 @@ class _FastColumns:
             stacks[i] = stack  # type: ignore[call-overload]
         lid, label_sets = _distinct(self.label_runs)
         by_raw: dict[tuple[tuple[int, int, int, int], ...], tuple[Label, ...]] = {}
+        h_lab = view.heads[2]
         for i, run in enumerate(label_sets):
-            raw = tuple(map(_label_fields, decode(run).label))
+            raw = tuple(map(_label_fields, decode(h_lab[len(run)] + run if self.one_label else run).label))
             labels = by_raw.get(raw)
             if labels is None:
                 labels = by_raw[raw] = _labels(raw, s)
@@ -316,7 +327,8 @@ def _columns_fast(samples: Any, n_types: int, view: _View) -> _FastColumns:
             raws[i] = profile_pb2.Sample.FromString(raws[i]).SerializeToString()
             if raws[i][:1] != b"\x0a":
                 raise _NotFast  # an empty stack
-    cat = view.SampleCat.FromString(b"".join(raws))
+    joined_raws = b"".join(raws)
+    cat = view.SampleCat.FromString(joined_raws)
     if len(view.unknown_fields(cat)):
         raise _NotFast
     loc_runs: list[bytes] = list(cat.location_id)
@@ -327,24 +339,43 @@ def _columns_fast(samples: Any, n_types: int, view: _View) -> _FastColumns:
     value_lens = list(map(len, value_runs))
     if max(loc_lens) >= _MAX_RUN or max(value_lens) >= _MAX_RUN:
         raise _NotFast
-    add = operator.add
+    labels: list[bytes] = list(cat.label)
+    label_lens = list(map(len, labels))
+    if max(label_lens, default=0) >= _MAX_RUN:
+        raise _NotFast
     h_loc, h_val, h_lab = view.heads
-    # Byte for byte: each sample starts with its location_id run, then its value run ...
-    heads = list(map(add, map(add, map(h_loc.__getitem__, loc_lens), loc_runs),
-                     map(add, map(h_val.__getitem__, value_lens), value_runs)))
-    if not all(map(bytes.startswith, raws, heads)):
-        raise _NotFast
-    # ... and the rest of each sample is whole label fields: together, the rests are exactly
-    # the label fields in order, and every sample ends on a label boundary.
-    rests: list[bytes] = list(map(operator.getitem, raws, map(slice, map(len, heads), repeat(None))))  # type: ignore[arg-type]
-    labels = list(cat.label)
-    if max(map(len, labels), default=0) >= _MAX_RUN:
-        raise _NotFast
-    label_fields = list(map(add, map(h_lab.__getitem__, map(len, labels)), labels))
-    if b"".join(rests) != b"".join(label_fields):
-        raise _NotFast
-    if not set(accumulate(map(len, rests))) <= set(accumulate(map(len, label_fields), initial=0)):
-        raise _NotFast
+    if len(labels) == n:
+        # One label per sample, as in Go's heap profiles. Byte for byte: the samples, together,
+        # are exactly each sample's location_id run, value run and label field, in that order
+        # (one comparison over the whole concatenation) ...
+        fields = chain.from_iterable(zip(map(h_loc.__getitem__, loc_lens), loc_runs,
+                                         map(h_val.__getitem__, value_lens), value_runs,
+                                         map(h_lab.__getitem__, label_lens), labels, strict=True))
+        if b"".join(fields) != joined_raws:
+            raise _NotFast
+        # ... and each sample is exactly as long as its three fields, so each sample holds its own.
+        size = view.field_size.__getitem__
+        add = operator.add
+        if list(map(len, raws)) != list(map(add, map(add, map(size, loc_lens), map(size, value_lens)),
+                                             map(size, label_lens))):
+            raise _NotFast
+        rests, one_label = labels, True
+    else:
+        add = operator.add
+        # Byte for byte: each sample starts with its location_id run, then its value run ...
+        heads = list(map(add, map(add, map(h_loc.__getitem__, loc_lens), loc_runs),
+                         map(add, map(h_val.__getitem__, value_lens), value_runs)))
+        if not all(map(bytes.startswith, raws, heads)):
+            raise _NotFast
+        # ... and the rest of each sample is whole label fields: together, the rests are exactly
+        # the label fields in order, and every sample ends on a label boundary.
+        rests = list(map(operator.getitem, raws, map(slice, map(len, heads), repeat(None))))  # type: ignore[arg-type]
+        label_fields = list(map(add, map(h_lab.__getitem__, label_lens), labels))
+        if b"".join(rests) != b"".join(label_fields):
+            raise _NotFast
+        if not set(accumulate(map(len, rests))) <= set(accumulate(map(len, label_fields), initial=0)):
+            raise _NotFast
+        one_label = False
     # Each value run holds exactly n_types whole varints.
     if set(map(len, map(bytes.translate, value_runs, *map(repeat, _TERMINAL)))) != {n_types} or \
             max(map(operator.itemgetter(-1), value_runs)) >= 0x80:
@@ -353,7 +384,7 @@ def _columns_fast(samples: Any, n_types: int, view: _View) -> _FastColumns:
     values = list(view.Values.FromString(b"\x0a" + _varint(len(joined)) + joined).v)
     if len(values) != n * n_types:
         raise _NotFast
-    return _FastColumns(n_types, loc_runs, rests, values)
+    return _FastColumns(n_types, loc_runs, rests, values, one_label)
 
 
 _label_fields = operator.attrgetter("key", "str", "num", "num_unit")

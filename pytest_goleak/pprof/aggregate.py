@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from .model import Frame, Location, Profile, ProfileError, Sample
+from .model import Frame, Location, Profile, ProfileError, Sample, no_cyclic_gc
 
 By = Literal["function", "line", "stack"]
 NODE_FRACTION = 0.005
@@ -64,6 +64,12 @@ def top_report(profile: Profile, sample_index: int, by: By = "function", focus: 
                ignore: str | None = None, nodecount: int | None = None,
                node_fraction: float = NODE_FRACTION) -> TopResult:
     """Like ``top`` but also returns what the table header reports (dropped nodes and so on)."""
+    with no_cyclic_gc():
+        return _top_report(profile, sample_index, by, focus, ignore, nodecount, node_fraction)
+
+
+def _top_report(profile: Profile, sample_index: int, by: By, focus: str | None, ignore: str | None,
+                nodecount: int | None, node_fraction: float) -> TopResult:
     if not 0 <= sample_index < len(profile.sample_types):
         raise ProfileError(f"sample index {sample_index} is outside [0..{len(profile.sample_types) - 1}]")
     total = profile.total(sample_index)  # pprof takes the total before focusing

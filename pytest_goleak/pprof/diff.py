@@ -191,6 +191,11 @@ def growth(base: Profile, new: Profile, limit: int = 20) -> list[GrowthSite]:
     """Heap allocation stacks whose in-use bytes grew, biggest first, each cross-checked with
     its in-use object delta. Raises ProfileError unless both are heap profiles."""
     _check_compatible(new, base)
+    with no_cyclic_gc():
+        return _growth(base, new, limit)
+
+
+def _growth(base: Profile, new: Profile, limit: int) -> list[GrowthSite]:
     space, objects = new.index_of("inuse_space"), new.index_of("inuse_objects")
     # Summed per stack, new - base is exactly what subtract() then grouping would give, without
     # building the merged profile.
