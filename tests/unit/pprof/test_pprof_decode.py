@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,17 @@ def test_fast_path_matches_general_path(name: str, monkeypatch: pytest.MonkeyPat
         assert fast.total(i) == general.total(i) and fast.net(i) == general.net(i)
         for by in ("function", "line", "stack"):
             assert top(fast, i, by=by) == top(general, i, by=by)  # type: ignore[arg-type]
+
+
+def test_fast_path_label_counts_other_than_one_per_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    # as many labels as samples, but not one each: the one-label check must not take it
+    from pytest_goleak.pprof import Sample
+
+    stack = (loc(1, "main.a"), loc(2, "main.b"), loc(3, "main.main"))
+    types = (("a", "count"), ("b", "count"), ("c", "count"))
+    for labels in ([(("k", "x", ""), ("n", 7, "bytes")), ()], [(), (("k", "x", ""),), (("n", 1, ""),)],
+                   [(("k", "y", ""),), (("k", "x", ""), ("n", 7, "bytes")), ()]):
+        p = replace(profile([]), sample_types=types,
+                    samples=tuple(Sample((i, 2 * i, 3), stack, lab) for i, lab in enumerate(labels)))
+        data = encode(p)
+        assert _plain(parse(data)) == _plain(_general(data, monkeypatch))

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from pprof_testlib import DATA, loc, profile
 
-from pytest_goleak.pprof import ProfileError, diff, load
+from pytest_goleak.pprof import Profile, ProfileError, diff, load
 from pytest_goleak.pprof.aggregate import top
 
 A, B, MAIN = loc(1, "main.a"), loc(2, "main.b"), loc(3, "main.main")
@@ -76,3 +76,24 @@ def test_goroutine_growth_finds_the_blocked_senders() -> None:
 def test_goroutine_growth_none_when_nothing_grew() -> None:
     p = load(DATA / "global_map_leaky.new.goroutine.pb.gz")
     assert diff.goroutine_growth(p, p) == []
+
+
+def _rows(p: Profile) -> list[object]:
+    return [(s.values, s.frames, s.labels) for s in p.samples]
+
+
+def test_subtract_of_parsed_profiles_is_the_sample_by_sample_merge() -> None:
+    # parsed profiles take the column-wise path, and its result sums each value index only when
+    # asked: same samples, same order, same tops as merging Sample objects one by one
+    new, base = load(DATA / "global_map_leaky.new.heap.pb.gz"), load(DATA / "global_map_leaky.base.heap.pb.gz")
+    new_s, base_s = (Profile(p.sample_types, p.samples, p.mappings, p.period_type, p.period) for p in (new, base))
+    want = diff.subtract(new_s, base_s)
+    for i in range(len(new.sample_types)):
+        lazy = diff.subtract(new, base)
+        assert lazy.total(i) == want.total(i) and lazy.net(i) == want.net(i)
+        assert top(lazy, i) == top(want, i)  # before its samples are made
+        assert _rows(lazy) == _rows(want)
+        assert top(lazy, i) == top(want, i)  # and after
+    again = diff.subtract(diff.subtract(new, base), new)
+    assert _rows(again) == _rows(diff.subtract(want, new_s))
+    assert diff.growth(base, new) == diff.growth(base_s, new_s)
