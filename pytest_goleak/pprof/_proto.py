@@ -223,10 +223,24 @@ class _View:
 
         self.Profile, self.SampleCat, self.Values = cls("Profile"), cls("GoleakSampleCat"), cls("GoleakValues")
         self.unknown_fields = UnknownFieldSet
-        # "tag + length" prefixes by length, for location_id (1), value (2) and label (3) runs
-        self.heads = [[bytes([tag]) + _varint(n) for n in range(_MAX_RUN)] for tag in (0x0A, 0x12, 0x1A)]
-        # the encoded size of a length-delimited field (tag < 16) by content length
-        self.field_size = [len(h) + n for n, h in enumerate(self.heads[0])]
+        # "tag + length" prefixes by length, for location_id (1), value (2) and label (3) runs,
+        # and the encoded size of such a field by content length; made up to the longest run
+        # seen (see ``ensure``): a small profile should not pay for 3 x 16,384 of them.
+        self.heads: list[list[bytes]] = [[], [], []]
+        self.field_size: list[int] = []
+
+    def ensure(self, longest: int) -> None:
+        """Extend ``heads`` and ``field_size`` to cover runs of up to ``longest`` (< _MAX_RUN) bytes.
+        The lists are replaced, never changed in place, so parses in other threads stay right."""
+        start = len(self.field_size)
+        if longest < start:
+            return
+        stop = max(longest + 1, 0x80)
+        # lengths below _MAX_RUN take one or two varint bytes
+        self.heads = [heads + [bytes((tag, n)) if n < 0x80 else bytes((tag, n & 0x7F | 0x80, n >> 7))
+                               for n in range(len(heads), stop)]
+                      for tag, heads in zip((0x0A, 0x12, 0x1A), self.heads, strict=True)]
+        self.field_size = self.field_size + [n + (2 if n < 0x80 else 3) for n in range(start, stop)]
 
 
 _MAX_RUN = 1 << 14  # longer runs (stacks of over 5,000 frames) take the general path
@@ -337,12 +351,12 @@ def _columns_fast(samples: Any, n_types: int, view: _View) -> _FastColumns:
         raise _NotFast
     loc_lens = list(map(len, loc_runs))
     value_lens = list(map(len, value_runs))
-    if max(loc_lens) >= _MAX_RUN or max(value_lens) >= _MAX_RUN:
-        raise _NotFast
     labels: list[bytes] = list(cat.label)
     label_lens = list(map(len, labels))
-    if max(label_lens, default=0) >= _MAX_RUN:
+    longest = max(max(loc_lens), max(value_lens), max(label_lens, default=0))
+    if longest >= _MAX_RUN:
         raise _NotFast
+    view.ensure(longest)
     h_loc, h_val, h_lab = view.heads
     if len(labels) == n:
         # One label per sample, as in Go's heap profiles. Byte for byte: the samples, together,
