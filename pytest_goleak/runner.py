@@ -74,9 +74,16 @@ class Runner:
             passed, why = outcome("leak", scenario.expect, None, None)
             result.update(verdict="leak", passed=passed, oom=str(exc).splitlines()[0],
                           message=f"{why}\n  {str(exc).splitlines()[0]}")
-        except (build.BuildError, RuntimeFailure, CaptureError, FetchError, load.LoadError) as exc:
+        except (build.BuildError, RuntimeFailure, CaptureError, FetchError, load.LoadError, gotool.GoError) as exc:
             result.update(verdict="error", passed=False, error=str(exc),
-                          message=f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+                          message=f"{type(exc).__name__}: {_first_line(exc)}")
+        except Exception as exc:
+            if not _is_engine_error(exc):
+                raise
+            # The engine refused or timed out (docker.errors.APIError, a client ReadTimeout): this
+            # scenario's error, while the others still run.
+            result.update(verdict="error", passed=False, error=f"Docker engine: {exc}",
+                          message=f"Docker engine error ({type(exc).__name__}): {_first_line(exc)}")
         finally:
             result["duration_s"] = round(time.monotonic() - t0, 2)
         return result
@@ -253,6 +260,15 @@ class Runner:
         passed, why = outcome(verdict.verdict, scenario.expect, scenario.culprit, top)
         result.update(verdict=verdict.verdict, passed=passed)
         result["message"] = _message(verdict.reasons, found.culprits if verdict.verdict == "leak" else [], why)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def _is_engine_error(exc: BaseException) -> bool:
+    """An exception of the docker SDK or of the HTTP stack under it."""
+    return type(exc).__module__.split(".")[0] in ("docker", "requests", "urllib3")
 
 
 class _OOM(RuntimeFailure):

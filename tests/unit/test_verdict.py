@@ -49,3 +49,14 @@ def test_culprit_matches():
     assert culprit_matches("main.lookup", "main.lookup")
     assert not culprit_matches("main.lookupAll", "main.lookup")
     assert not culprit_matches(None, "main.lookup")
+
+
+def test_engine_errors_are_recognised_by_their_library():
+    import docker.errors
+    import requests.exceptions
+
+    from pytest_goleak.runner import _is_engine_error
+
+    assert _is_engine_error(docker.errors.APIError("port is already allocated"))
+    assert _is_engine_error(requests.exceptions.ReadTimeout("read timed out"))
+    assert not _is_engine_error(KeyError("x"))
