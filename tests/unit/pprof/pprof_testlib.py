@@ -15,23 +15,11 @@ from typing import Any
 import pytest
 
 from pytest_goleak.pprof import Frame, Location, Mapping, Profile, Sample
+from tests.data.profiles.regen import golden_name  # noqa: F401 - one naming rule for generator and tests
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "profiles"
 GOLDEN = DATA / "golden"
 CASES: list[dict[str, Any]] = json.loads((DATA / "cases.json").read_text())
-
-
-def golden_name(case: dict[str, Any]) -> str:
-    """Same naming as tests/data/profiles/regen.py (kept in sync by test_golden_files_exist)."""
-    import re
-
-    parts = [str(case["profile"]).removesuffix(".pb.gz")]
-    if "base" in case:
-        parts.append("base")
-    for key in ("sample_index", "nodecount", "lines", "focus", "ignore"):
-        if key in case:
-            parts.append(f"{key}-{re.sub(r'[^A-Za-z0-9_]+', '_', str(case[key]))}")
-    return ".".join(parts) + ".top.txt"
 
 
 def goleak_args(case: dict[str, Any]) -> list[str]:
