@@ -56,7 +56,10 @@ def build_binary(package_dir: Path, cache_dir: Path) -> tuple[Path, str, str, st
     experiment = goexperiment_for(version)
     root = gotool.module_root(package_dir)
     rel = str(package_dir.relative_to(root))
-    digest = gotool.source_hash(root, extra=(version, rel, f"GOEXPERIMENT={experiment or ''}", "static"))
+    # The binary embeds absolute source paths (no -trimpath, so culprits point at files on this
+    # host), so the same sources checked out elsewhere are a different build.
+    digest = gotool.source_hash(root, extra=(version, str(root.resolve()), rel, f"GOEXPERIMENT={experiment or ''}",
+                                             "static"))
     binary = cache_dir / "bin" / digest[:24] / "app"
     if binary.is_file():
         return binary, digest, version, experiment, True

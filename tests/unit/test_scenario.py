@@ -53,3 +53,4 @@ def test_errors_name_file_and_line(tmp_path, text, line, fragment):
     assert err.value.line == line, str(err.value)
     assert str(err.value).startswith(f"{path}:{line}: ")
     assert fragment in str(err.value)
+
