@@ -33,7 +33,7 @@ class Snapshot:
     t: float  # seconds since the first snapshot's series began
     requests: int  # requests served so far (the fixture's own counter when it has one)
     goroutines: int | None = None
-    heap_inuse_bytes: float | None = None  # live heap after a forced GC (memstats HeapAlloc)
+    heap_inuse_bytes: float | None = None  # live heap at a forced GC; see heap_source for how exact
     heap_objects: float | None = None
     rss_bytes: float | None = None
     threads: float | None = None

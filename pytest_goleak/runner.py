@@ -230,7 +230,7 @@ class Runner:
         result["gctrace_excerpt"] = gc_lines[-12:]
         by_number = {e.number: e for e in events}
         for s in snaps:
-            # memstats were read right after the forced GC of heap?gc=1: NumGC names its trace line.
+            # memstats were read at a forced GC (/debug/goleak/gc, else heap?gc=1): NumGC names its line.
             event = by_number.get(int(s.memstats.get("NumGC", -1)))
             s.gc_live_heap_bytes = float(event.live_heap) if event else None
 

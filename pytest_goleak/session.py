@@ -74,14 +74,9 @@ class GoleakSession:
     def run(self, scenario: Scenario) -> dict[str, Any]:
         if self._runner is None:
             from .runner import Runner
+            from .services import Services
 
-            if self.services is None:
-                try:
-                    from .services import Services
-
-                    self.services = Services()
-                except ImportError:
-                    self.services = None
+            self.services = self.services or Services()
             self._runner = Runner(self.settings, self.run_id, self.docker, self.services)
         result: dict[str, Any] = self._runner.run(scenario)
         return result
