@@ -203,7 +203,7 @@ class _Builder:
     def build(self, data: dict[str, Any]) -> Scenario:
         data = self.mapping(data, "", _TOP_KEYS)
         kw: dict[str, Any] = {"path": self.path, "lines": self.lines}
-        name = self.typed(data, "name", str) or self.path.stem
+        name = self.typed(data, "name", str) or self.path.stem.removesuffix(".goleak")
         if not _NAME_RE.match(name):
             raise self.fail("name", f"'name' may hold letters, digits, '.', '_' and '-' only, got {name!r}")
         kw["name"] = name

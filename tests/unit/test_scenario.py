@@ -69,3 +69,8 @@ def test_errors_name_file_and_line(tmp_path, text, line, fragment):
     assert str(err.value).startswith(f"{path}:{line}: ")
     assert fragment in str(err.value)
 
+
+
+def test_a_goleak_yaml_is_named_without_its_suffix(tmp_path):
+    assert load_scenario(write(tmp_path, "fixture: pkg\n", name="orders.goleak.yaml")).name == "orders"
+    assert load_scenario(write(tmp_path, "fixture: pkg\n", name="orders.yaml")).name == "orders"
