@@ -64,7 +64,7 @@ def _profile_series(report: Path, s: dict) -> tuple[list[tuple[float, float]], l
 def _max_step(series: list) -> float:
     """The largest move between consecutive snapshots: the resolution a path really has."""
     ys = [float(p[1]) for p in series]
-    return max((abs(b - a) for a, b in zip(ys, ys[1:])), default=0.0)
+    return max((abs(b - a) for a, b in zip(ys, ys[1:], strict=False)), default=0.0)
 
 
 def main() -> int:
