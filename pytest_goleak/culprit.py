@@ -72,7 +72,9 @@ def pick_frame(frames: Sequence[Any], module: str | None) -> tuple[Any, bool]:
 
 
 def find(report_dir: Path, first: dict[str, Any], last: dict[str, Any], goroutines_first: bool,
-         module: str | None = None, limit: int = 10) -> CulpritReport:
+         module: str | None = None, limit: int = 10, heap_by: str = "inuse_space") -> CulpritReport:
+    """``heap_by`` ranks heap sites by the figure that is over budget: ``inuse_space`` (bytes) or
+    ``inuse_objects`` (a leak of many small objects, whose bytes are under the bytes budget)."""
     out = CulpritReport()
     try:
         _engine()
@@ -80,7 +82,7 @@ def find(report_dir: Path, first: dict[str, Any], last: dict[str, Any], goroutin
         out.errors.append(f"profile engine unavailable: {exc}")
         return out
     goroutine_culprits = _goroutine_part(report_dir, first, last, out, limit, module)
-    heap_culprits = _heap_part(report_dir, first, last, out, limit, module)
+    heap_culprits = _heap_part(report_dir, first, last, out, limit, module, heap_by)
     ordered = goroutine_culprits + heap_culprits if goroutines_first else heap_culprits + goroutine_culprits
     # Stable: within each kind the ranking by growth stays; stacks that reach the user's code lead.
     ordered.sort(key=lambda c: not c.pop("_own"))
@@ -153,11 +155,13 @@ def _state_for(user: Any, text_groups: Sequence[Any]) -> str | None:
 
 
 def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], out: CulpritReport,
-               limit: int, module: str | None) -> list[dict[str, Any]]:
+               limit: int, module: str | None, heap_by: str = "inuse_space") -> list[dict[str, Any]]:
     pair = _load_pair(report_dir, first, last, "heap", out)
     if pair is None:
         return []
-    sites = pprof.diff.growth(pair[0], pair[1], limit=max(limit, 20))
+    by_objects = heap_by == "inuse_objects"
+    # By objects, the site to find may be far down the bytes ranking: look at every growing stack.
+    sites = pprof.diff.growth(pair[0], pair[1], limit=500 if by_objects else max(limit, 20))
     out.growth = {
         "inuse_space": [{"function": s.function, "file": s.file, "line": s.line, "delta": s.delta_space}
                         for s in sorted(sites, key=lambda s: -s.delta_space)[:limit]],
@@ -167,9 +171,11 @@ def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], ou
     out.heap_diff_stacks = [{"stack": [f.function for f in reversed(s.stack)], "delta_space": s.delta_space}
                             for s in sites if s.delta_space > 0]
     culprits = []
-    for s in sites:
-        # Growth in bytes that is not backed by growth in objects is a resized buffer, not a leak.
-        if s.delta_space <= 0 or s.delta_objects <= 0:
+    ranked = sorted(sites, key=lambda s: -s.delta_objects) if by_objects else sites
+    for s in ranked:
+        # By bytes, a site whose objects did not grow still counts: one ever-growing backing
+        # array (a slice appended to for good) is a single object that gets bigger.
+        if s.delta_space <= 0 or (by_objects and s.delta_objects <= 0):
             continue
         user, own = pick_frame(list(s.stack), module)
         user = user or pprof.Frame(s.function, s.file, s.line)

@@ -307,7 +307,11 @@ class Runner:
         result["memprofilerate"] = {"requested": scenario.memprofilerate, "in_force": snaps[-1].memprofilerate}
         goroutines_first = trends.get("goroutines") is not None and trends["goroutines"].decision == "growing"
         module = gotool.module_path(scenario.fixture) if scenario.fixture else None
-        found = culprit.find(self.settings.report_dir, snap_dicts[0], snap_dicts[-1], goroutines_first, module)
+        over = {c.name for c in verdict.exceeded}
+        heap_by = ("inuse_objects" if "heap_objects_per_1k_requests" in over
+                   and "heap_inuse_bytes_per_1k_requests" not in over else "inuse_space")
+        found = culprit.find(self.settings.report_dir, snap_dicts[0], snap_dicts[-1], goroutines_first, module,
+                             heap_by=heap_by)
         result.update(culprits=found.culprits, growth=found.growth, heap_diff_stacks=found.heap_diff_stacks,
                       goroutine_groups=found.goroutine_groups)
         if found.errors:
