@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from . import options
+from . import options, progress
 from .scenario import Scenario, ScenarioError, load_scenario
 from .session import GoleakSession
 
@@ -32,6 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     if settings.enabled:
         gs = GoleakSession(settings, is_worker=hasattr(config, "workerinput"))
+        gs.progress = progress.sink(config)
         config.stash[SESSION_KEY] = gs
         if not gs.is_worker:
             config.pluginmanager.register(ResultCollector(gs), "goleak-results")
@@ -58,6 +59,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             gs.write_report()
         # One clear line (pytest prints a UsageError once, as "ERROR: ..."), never a traceback per item.
         raise pytest.UsageError(f"pytest-goleak: {exc}") from None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    gs = _session(config)
+    if gs is None or gs.is_worker:
+        return []
+    return [progress.header_line(gs.settings)]
 
 
 def is_scenario_file(path: Path) -> bool:

@@ -11,6 +11,7 @@ import dataclasses
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +53,13 @@ def base_result(scenario: Scenario) -> dict[str, Any]:
 
 
 class Runner:
-    def __init__(self, settings: Settings, run_id: str, docker_client: Any = None, services: Any = None) -> None:
+    def __init__(self, settings: Settings, run_id: str, docker_client: Any = None, services: Any = None, *,
+                 progress: Callable[[str], None] | None = None) -> None:
         self.settings = settings
         self.run_id = run_id
         self.docker = docker_client
         self.services = services
+        self.progress: Callable[[str], None] = progress or (lambda line: None)
 
     def run(self, raw: Scenario) -> dict[str, Any]:
         scenario = effective(raw, self.settings)
@@ -86,6 +89,8 @@ class Runner:
                           message=f"Docker engine error ({type(exc).__name__}): {_first_line(exc)}")
         finally:
             result["duration_s"] = round(time.monotonic() - t0, 2)
+        self.progress(f"verdict {result['verdict']} ({'pass' if result['passed'] else 'FAIL'}, "
+                      f"{result['duration_s']:.1f}s)")
         return result
 
     def _env(self, scenario: Scenario, result: dict[str, Any]) -> tuple[dict[str, str], list[Any]]:
@@ -116,12 +121,14 @@ class Runner:
 
             art = build.build_for_local(scenario, cache)
             result["build"] = art.to_json()
+            self.progress(f"build {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
             assert art.binary is not None
             return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env)
         from .runtime.docker import DockerRuntime
 
         art = build.build_for_docker(scenario, self.docker, cache)
         result["build"] = art.to_json()
+        self.progress(f"build {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
         assert art.image is not None
         network = scenario.network
         if network == "auto":
@@ -178,6 +185,7 @@ class Runner:
                 snap = take_snapshot(instance, i, round(time.monotonic() - t_start, 3), driver.total, out_dir,
                                      report_dir, leak_profile=leak_profile, timeout=scenario.capture_timeout)
                 snaps.append(snap)
+                self.progress(f"snapshot {i + 1}/{scenario.snapshots} at {snap.requests} requests")
                 counts = [svc.connections() for svc in services]
                 for svc, count in zip(services, counts, strict=True):
                     result["server_connections"][svc.name].append([snap.requests, count])
