@@ -181,8 +181,33 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             gs.write_report()
             if gs.baseline_failures:  # a regression against the baseline fails the run
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            if gs.settings.github:
+                _publish_github(session.config, gs)
     finally:
         gs.close()
+
+
+def _publish_github(config: pytest.Config, gs: GoleakSession) -> None:
+    import contextlib
+    import sys
+
+    from .report import github
+
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    capman = config.pluginmanager.get_plugin("capturemanager")
+
+    def emit(line: str) -> None:
+        if tr is None:
+            print(line, flush=True)
+            return
+        # after pytest's progress dots ".F  [100%]": GitHub reads a command only at a line's start
+        if getattr(getattr(tr, "_tw", None), "width_of_current_line", 0):
+            tr.write("\n")
+        tr.write_line(line)
+
+    with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
+        github.publish(gs.last_results, rootdir=gs.settings.rootdir, failures=gs.baseline_failures,
+                       emit=emit, warn=lambda line: print(line, file=sys.stderr))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
