@@ -136,7 +136,7 @@ def _run_settings(ns: argparse.Namespace) -> Settings | str:
     return Settings(enabled=True, report_dir=Path(ns.report).resolve(), runtime=ns.runtime,
                     snapshots=ns.snapshots, requests=ns.requests, budgets=budgets,
                     memprofilerate=ns.memprofilerate or DEFAULT_MEMPROFILERATE, vet=ns.vet, save=ns.save,
-                    compare=ns.compare, compare_fail=tuple(ns.compare_fail))
+                    compare=ns.compare, compare_fail=tuple(ns.compare_fail), invocation_dir=Path.cwd())
 
 
 def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:

@@ -45,6 +45,7 @@ class Settings:
     vet: bool = True  # run `go vet` over each Go fixture as the static detector
     rootdir: Path = Path(".")  # where .goleak/baselines/NAME.json lives
     github: bool = False  # job summary + annotations on GitHub Actions (report/github.py)
+    invocation_dir: Path | None = None  # where pytest was started: the pprof commands' paths start here
 
 
 def _positive_int(value: str) -> int:
@@ -128,4 +129,5 @@ def settings_from(config: pytest.Config) -> Settings:
         vet=bool(config.getini("goleak_vet")), rootdir=config.rootpath, save=opt("goleak_save"),
         compare=opt("goleak_compare"), compare_fail=tuple(opt("goleak_compare_fail") or ()),
         github=github_enabled(opt("goleak_github"), str(config.getini("goleak_github")), os.environ),
+        invocation_dir=Path(config.invocation_params.dir),
     )

@@ -19,6 +19,7 @@ from . import analysis, build, culprit, gotool, load
 from .capture import CaptureError, Snapshot, prime, take_snapshot
 from .httpget import FetchError, get
 from .options import Settings
+from .report.reproduce import pprof_commands
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
 from .scenario import Scenario
 from .units import format_bytes
@@ -49,6 +50,7 @@ def base_result(scenario: Scenario) -> dict[str, Any]:
             "message": "", "error": None, "duration_s": 0.0, "requests": 0, "budgets": {}, "signals": {},
             "culprits": [], "growth": {}, "heap_diff_stacks": [], "goroutine_groups": [], "snapshots": [],
             "artifacts": {}, "gctrace_excerpt": [], "pprof_command": None, "container": None, "build": None,
+            "pprof_diff_base_command": None,
             "server_connections": {}, "vet": None, "load": None}
 
 
@@ -258,8 +260,7 @@ class Runner:
             result["analysis_errors"] = found.errors
         first_heap = snap_dicts[0]["profiles"].get("heap")
         last_heap = snap_dicts[-1]["profiles"].get("heap")
-        result["pprof_command"] = (f"go tool pprof -top -sample_index=inuse_space -base {first_heap} {last_heap}"
-                                   if first_heap and last_heap else None)
+        result.update(pprof_commands(self.settings.report_dir, first_heap, last_heap, self.settings.invocation_dir))
         if scenario.fixture is not None and self.settings.vet:
             from .vet import relate, run_vet
 

@@ -120,7 +120,9 @@ def test_profile_links_and_copyable_command(page: Any, report: Path) -> None:
     command = p.evaluate("document.querySelector('#pprof-command')")
     assert command is not None
     text = p.evaluate("document.querySelector('#pprof-command').innerText")
-    assert text.startswith("go tool pprof ") and " -base goroutine_chan_leaky/heap-1.pb.gz " in text
+    assert text.startswith("go tool pprof ") and " -base goleak-report/goroutine_chan_leaky/heap-1.pb.gz " in text
+    diff_base = p.evaluate("document.querySelector('#pprof-diff-base-command').innerText")
+    assert " -diff_base goleak-report/goroutine_chan_leaky/heap-1.pb.gz " in diff_base
     assert p.evaluate("getComputedStyle(document.querySelector('#pprof-command')).userSelect") == "all"
 
 

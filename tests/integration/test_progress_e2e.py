@@ -3,9 +3,12 @@ without the terminal plugin: a real ``pytest --goleak`` subprocess (local runtim
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -60,6 +63,23 @@ def test_verbose_terminal_shows_each_stage_as_it_happens(project: dict[str, obje
     assert re.fullmatch(r"goleak: go\S+, runtime local, engine local, memprofilerate 4096, report \S+rep", header)
     # pytest re-prints the item's name before its outcome
     assert re.search(r"goroutine_chan_fixed PASSED", out)
+
+
+def test_pprof_commands_run_where_pytest_was_started(project: dict[str, object], go_toolchain: str) -> None:
+    root = project["root"]
+    assert isinstance(root, Path)
+    done = run(project, "-q")
+    assert done.returncode == 0, done.stdout[-3000:]
+    scenario = json.loads((root / "rep" / "results.json").read_text())["scenarios"][0]
+    for key, flag in (("pprof_command", " -base rep/"), ("pprof_diff_base_command", " -diff_base rep/")):
+        command = scenario[key]
+        assert flag in command, command
+        argv = shlex.split(command)
+        assert argv[:3] == ["go", "tool", "pprof"]
+        env = {**os.environ, "PPROF_BINARY_PATH": "/nonexistent", "PPROF_TMPDIR": str(root)}
+        pprof = subprocess.run([go_toolchain, *argv[1:]], cwd=root, env=env, capture_output=True, text=True,
+                               timeout=120, check=False)
+        assert pprof.returncode == 0 and "Showing nodes accounting for" in pprof.stdout, pprof.stderr
 
 
 def test_quiet_and_non_tty_runs_stay_quiet(project: dict[str, object]) -> None:

@@ -229,7 +229,9 @@ def leaky() -> dict[str, Any]:
             for i in range(1, 9)
         ],
         "pprof_command": "go tool pprof -top -sample_index=inuse_space "
-        f"-base {name}/heap-1.pb.gz {name}/heap-6.pb.gz",
+        f"-base goleak-report/{name}/heap-1.pb.gz goleak-report/{name}/heap-6.pb.gz",
+        "pprof_diff_base_command": "go tool pprof -top -sample_index=inuse_space "
+        f"-diff_base goleak-report/{name}/heap-1.pb.gz goleak-report/{name}/heap-6.pb.gz",
         "container": {
             "runtime": "docker",
             "image": f"pytest-goleak/{name}:3f2a9c",
@@ -392,6 +394,7 @@ _UNTRUSTED_KEYS = {
     "analyzer",
     "position",
     "pprof_command",
+    "pprof_diff_base_command",
     "go_version",
     "hash",
     "runtime",
