@@ -221,6 +221,19 @@ def _growth(base: Profile, new: Profile, limit: int) -> list[GrowthSite]:
     return out
 
 
+def stack_deltas(base: Profile, new: Profile, limit: int = 400) -> list[tuple[tuple[Frame, ...], int]]:
+    """Every heap stack (frames leaf first) whose in-use bytes changed, in either direction,
+    biggest change first, at most ``limit``: what a diff flame graph draws."""
+    _check_compatible(new, base)
+    with no_cyclic_gc():
+        space, objects = new.index_of("inuse_space"), new.index_of("inuse_objects")
+        deltas = {fr: v[0] for fr, v in _by_frames(new, space, objects).items()}
+        for fr, (sp, _) in _by_frames(base, space, objects).items():
+            deltas[fr] = deltas.get(fr, 0) - sp
+    changed = sorted(((fr, d) for fr, d in deltas.items() if d and fr), key=lambda kv: (-abs(kv[1]), kv[0]))
+    return changed[:limit]
+
+
 def goroutine_growth(base: Profile, new: Profile, limit: int = 20) -> list[GoroutineGrowth]:
     """Goroutine stacks (from two goroutine profiles) whose count grew, biggest growth first."""
     before = {g.frames: g.count for g in group_by_stack(base)}

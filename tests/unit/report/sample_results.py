@@ -194,6 +194,11 @@ def leaky() -> dict[str, Any]:
                 "stack": ["runtime.goexit", "net/http.(*conn).serve", "net/http.(*response).finishRequest"],
                 "delta_space": 40_960,
             },
+            # a warm-up buffer released after the first snapshot: shrinks, drawn blue
+            {"stack": ["runtime.goexit", "main.main", "main.warmUp", "bytes.growSlice"], "delta_space": -1_048_576},
+            # too narrow to draw: summed into main.handleWork's hover text
+            {"stack": ["runtime.goexit", "net/http.(*conn).serve", "net/http.serverHandler.ServeHTTP",
+                       "main.handleWork", "strconv.Itoa"], "delta_space": 96},
         ],
         "goroutine_groups": [
             {
