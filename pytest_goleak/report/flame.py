@@ -143,7 +143,7 @@ def _draw(node: Node, x: float, level: int, px_per_byte: float, total: float, ou
     y = level * ROW_H
     children = sorted(node.children.values(), key=lambda c: (-c.value, c.name))
     hidden = [c for c in children if c.value * px_per_byte < MIN_PX]
-    label = _label(node.name if level else f"all change: +{_bytes(node.grown)} / \u2212{_bytes(node.shrunk)}", w)
+    label = _label(node.name if level else f"all change: +{_bytes(node.grown)}, \u2212{_bytes(node.shrunk)}", w)
     growth = "grew" if node.net > 0 else "shrank" if node.net < 0 else "unchanged"
     out.append(
         f'<g class="frame {growth}"><title>{escape(_tip(node, total, hidden))}</title>'

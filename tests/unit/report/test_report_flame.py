@@ -103,3 +103,9 @@ def test_labels_are_truncated_to_the_frame() -> None:
 )
 def test_no_change_renders_a_note(bad: object) -> None:
     assert "No heap growth or shrinkage" in str(flame.flame_svg(bad))
+
+
+def test_root_label_names_both_directions() -> None:
+    root = ET.fromstring(str(flame.flame_svg(STACKS, width=1000)))
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert labels[0] == "all change: +3.8 MiB, \u2212976.6 KiB"
