@@ -101,6 +101,8 @@ def _run(ns: argparse.Namespace) -> int:
     from .session import GoleakSession
 
     gs = GoleakSession(settings, is_worker=False)
+    if sys.stderr.isatty():  # the stages as they happen, as `pytest -v` shows them on a terminal
+        gs.progress = lambda line: print(f"  {line}", file=sys.stderr, flush=True)
     try:
         try:
             gs.start()
