@@ -20,14 +20,21 @@ Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Na
 
 
 def _top_args(p: argparse.ArgumentParser) -> None:
+    # Each option also answers to pprof's own spelling (-sample_index=inuse_space, -base FILE):
+    # argparse takes single-dash long names and "=value" as they are.
     p.add_argument("profile", help="profile file (gzipped or raw pprof protobuf)")
-    p.add_argument("--base", help="subtract this profile first, as go tool pprof -base does")
-    p.add_argument("--sample-index", dest="sample_index",
+    base = p.add_mutually_exclusive_group()
+    base.add_argument("--base", "-base", help="subtract this profile first, as go tool pprof -base does")
+    base.add_argument("--diff-base", "--diff_base", "-diff_base", dest="diff_base", metavar="BASE",
+                      help="subtract this profile, percentages relative to it, as go tool pprof -diff_base")
+    p.add_argument("--sample-index", "--sample_index", "-sample_index", dest="sample_index",
                    help="sample type, e.g. inuse_space, alloc_objects (default: the profile's default)")
-    p.add_argument("--nodecount", type=int, default=0, help="show at most N nodes")
-    p.add_argument("--lines", action="store_true", help="aggregate by file:line instead of function")
-    p.add_argument("--focus", help="keep only samples with a frame matching this regex")
-    p.add_argument("--ignore", help="drop samples with a frame matching this regex")
+    p.add_argument("--nodecount", "-nodecount", type=int, default=0, help="show at most N nodes")
+    p.add_argument("--cum", "-cum", action="store_true", help="sort by cumulative value")
+    p.add_argument("--lines", "-lines", action="store_true", help="aggregate by file:line instead of function")
+    p.add_argument("--focus", "-focus", help="keep only samples with a frame matching this regex")
+    p.add_argument("--ignore", "-ignore", help="drop samples with a frame matching this regex")
+    p.add_argument("--top", "-top", action="store_true", help=argparse.SUPPRESS)  # pprof's report kind; the only one
 
 
 def _top(ns: argparse.Namespace) -> int:
@@ -37,10 +44,11 @@ def _top(ns: argparse.Namespace) -> int:
 
     try:
         prof = load(ns.profile)
-        if ns.base:
-            prof = diff.subtract(prof, load(ns.base))
+        if ns.base or ns.diff_base:
+            prof = diff.subtract(prof, load(ns.base or ns.diff_base), diff_base=bool(ns.diff_base))
         index = prof.index_of(ns.sample_index)
-        res = top_report(prof, index, "line" if ns.lines else "function", ns.focus, ns.ignore, ns.nodecount)
+        res = top_report(prof, index, "line" if ns.lines else "function", ns.focus, ns.ignore, ns.nodecount,
+                         cum=ns.cum)
     except ProfileError as err:
         print(f"goleak top: {err}", file=sys.stderr)
         return 2
@@ -93,6 +101,8 @@ def _run(ns: argparse.Namespace) -> int:
     from .session import GoleakSession
 
     gs = GoleakSession(settings, is_worker=False)
+    if sys.stderr.isatty():  # the stages as they happen, as `pytest -v` shows them on a terminal
+        gs.progress = lambda line: print(f"  {line}", file=sys.stderr, flush=True)
     try:
         try:
             gs.start()
@@ -128,7 +138,7 @@ def _run_settings(ns: argparse.Namespace) -> Settings | str:
     return Settings(enabled=True, report_dir=Path(ns.report).resolve(), runtime=ns.runtime,
                     snapshots=ns.snapshots, requests=ns.requests, budgets=budgets,
                     memprofilerate=ns.memprofilerate or DEFAULT_MEMPROFILERATE, vet=ns.vet, save=ns.save,
-                    compare=ns.compare, compare_fail=tuple(ns.compare_fail))
+                    compare=ns.compare, compare_fail=tuple(ns.compare_fail), invocation_dir=Path.cwd())
 
 
 def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:

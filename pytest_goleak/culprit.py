@@ -168,8 +168,9 @@ def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], ou
         "inuse_objects": [{"function": s.function, "file": s.file, "line": s.line, "delta": s.delta_objects}
                           for s in sorted(sites, key=lambda s: -s.delta_objects)[:limit]],
     }
-    out.heap_diff_stacks = [{"stack": [f.function for f in reversed(s.stack)], "delta_space": s.delta_space}
-                            for s in sites if s.delta_space > 0]
+    # growth and shrinkage alike: the diff flame graph colours both
+    out.heap_diff_stacks = [{"stack": [f.function for f in reversed(frames)], "delta_space": delta}
+                            for frames, delta in pprof.diff.stack_deltas(pair[0], pair[1])]
     culprits = []
     ranked = sorted(sites, key=lambda s: -s.delta_objects) if by_objects else sites
     for s in ranked:

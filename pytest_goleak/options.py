@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from .report.github import enabled as github_enabled
 from .scenario import BUDGETS
 from .units import parse_duration, parse_size
 
@@ -50,6 +51,8 @@ class Settings:
     compare_fail: tuple[str, ...] = ()
     vet: bool = True  # run `go vet` over each Go fixture as the static detector
     rootdir: Path = Path(".")  # where .goleak/baselines/NAME.json lives
+    github: bool = False  # job summary + annotations on GitHub Actions (report/github.py)
+    invocation_dir: Path | None = None  # where pytest was started: the pprof commands' paths start here
 
 
 def _positive_int(value: str) -> int:
@@ -121,7 +124,12 @@ def addoption(parser: pytest.Parser) -> None:
                     help="compare growth figures against a saved baseline")
     group.addoption("--goleak-compare-fail", metavar="EXPR", action="append", default=None,
                     help="fail on a regression against the baseline, e.g. heap:+20%% or goroutines:+0")
+    group.addoption("--goleak-github", action="store_true", default=None,
+                    help="write a GitHub Actions job summary and ::error annotations (on by itself when "
+                         "GITHUB_ACTIONS=true). ini: goleak_github = auto|true|false")
     parser.addini("goleak", "run scenario files without --goleak", type="bool", default=False)
+    parser.addini("goleak_github", "GitHub job summary and annotations: auto (when GITHUB_ACTIONS=true), "
+                  "true or false", default="auto")
     parser.addini("goleak_report", "default for --goleak-report", default="goleak-report")
     parser.addini("goleak_runtime", "default for --goleak-runtime", default="docker")
     parser.addini("goleak_budgets", "default budgets, one NAME = VALUE per line", type="linelist", default=[])
@@ -159,4 +167,6 @@ def settings_from(config: pytest.Config) -> Settings:
         cache_dir=Path(cache) if cache else Settings.cache_dir,
         vet=bool(config.getini("goleak_vet")), rootdir=config.rootpath, save=opt("goleak_save"),
         compare=opt("goleak_compare"), compare_fail=tuple(opt("goleak_compare_fail") or ()),
+        github=github_enabled(opt("goleak_github"), str(config.getini("goleak_github")), os.environ),
+        invocation_dir=Path(config.invocation_params.dir),
     )

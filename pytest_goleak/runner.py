@@ -19,6 +19,7 @@ from . import analysis, build, culprit, extension, gotool, load
 from .capture import CaptureError, Snapshot, prime, settle, take_snapshot
 from .httpget import FetchError, get
 from .options import Settings
+from .report.reproduce import pprof_commands
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
 from .scenario import Extension, Scenario
 from .units import format_bytes
@@ -51,22 +52,18 @@ def base_result(scenario: Scenario) -> dict[str, Any]:
             "message": "", "error": None, "duration_s": 0.0, "requests": 0, "budgets": {}, "signals": {},
             "culprits": [], "growth": {}, "heap_diff_stacks": [], "goroutine_groups": [], "snapshots": [],
             "artifacts": {}, "gctrace_excerpt": [], "pprof_command": None, "container": None, "build": None,
-            "server_connections": {}, "vet": None, "load": None, "extension": None, "memprofilerate": None,
-            "health_path": None}
+            "pprof_diff_base_command": None, "server_connections": {}, "vet": None, "load": None,
+            "extension": None, "memprofilerate": None, "health_path": None}
 
 
 class Runner:
-    def __init__(self, settings: Settings, run_id: str, docker_client: Any = None, services: Any = None,
+    def __init__(self, settings: Settings, run_id: str, docker_client: Any = None, services: Any = None, *,
                  progress: Callable[[str], None] | None = None) -> None:
         self.settings = settings
         self.run_id = run_id
         self.docker = docker_client
         self.services = services
-        self.progress = progress
-
-    def _say(self, line: str) -> None:
-        if self.progress is not None:
-            self.progress(line)
+        self.progress: Callable[[str], None] = progress or (lambda line: None)
 
     def run(self, raw: Scenario) -> dict[str, Any]:
         scenario = effective(raw, self.settings)
@@ -96,6 +93,8 @@ class Runner:
                           message=f"Docker engine error ({type(exc).__name__}): {_first_line(exc)}")
         finally:
             result["duration_s"] = round(time.monotonic() - t0, 2)
+        self.progress(f"verdict {result['verdict']} ({'pass' if result['passed'] else 'FAIL'}, "
+                      f"{result['duration_s']:.1f}s)")
         return result
 
     def _env(self, scenario: Scenario, result: dict[str, Any]) -> tuple[dict[str, str], list[Any]]:
@@ -142,18 +141,18 @@ class Runner:
             pids=scenario.limits.pids, nonroot=scenario.fixture is not None)
 
     def _said_build(self, art: build.Artifact) -> None:
-        self._say(f"build: {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
+        self.progress(f"build {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
 
     def _run(self, scenario: Scenario, result: dict[str, Any], out_dir: Path) -> None:
         env, services = self._env(scenario, result)
         loadgen = load.loadgen_binary(self.settings.cache_dir)
         instance = self._start(scenario, env, result)
         result["container"] = {"runtime": instance.info.runtime, **instance.info.details}
-        self._say(f"start: {instance.info.runtime} at {instance.base_url}")
+        self.progress(f"start: {instance.info.runtime} at {instance.base_url}")
         try:
             result["health_path"] = wait_healthy(instance, scenario.health_path or "/healthz", scenario.health_timeout,
                                                  fallback=None if scenario.health_path else "/debug/pprof/")
-            self._say(f"health: {result['health_path']} answered")
+            self.progress(f"health: {result['health_path']} answered")
             try:
                 snaps = self._drive(scenario, instance, loadgen, services, result, out_dir)
             except (CaptureError, FetchError, load.LoadError, RuntimeFailure) as exc:
@@ -183,7 +182,7 @@ class Runner:
         with load.LoadDriver(loadgen, instance.base_url, scenario.load) as driver:
             if scenario.load.warmup_requests:
                 phases.append(dataclasses.asdict(driver.run(scenario.load.warmup_requests)))
-                self._say(f"warm-up: {scenario.load.warmup_requests} requests")
+                self.progress(f"warm-up: {scenario.load.warmup_requests} requests")
             t_start = time.monotonic()
 
             def step(phase: str) -> None:
@@ -205,7 +204,7 @@ class Runner:
 
             for i in range(scenario.snapshots):
                 step("main")
-                self._say(f"snapshot {i + 1}/{scenario.snapshots} at {snaps[-1].requests} requests")
+                self.progress(f"snapshot {i + 1}/{scenario.snapshots} at {snaps[-1].requests} requests")
                 if time.monotonic() > deadline:
                     raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s "
                                          f"after {i + 1} of {scenario.snapshots} snapshots")
@@ -231,7 +230,7 @@ class Runner:
         stop_at = min(t0 + (scenario.extension.timeout or 0.0), deadline - 5.0)
         start_requests, first = snaps[-1].requests, snaps[0].requests
         reason = ", ".join(c.name for c in over)
-        self._say(f"extension: {reason} over budget; load continues up to {bound} requests")
+        self.progress(f"extension: {reason} over budget; load continues up to {bound} requests")
         stopped = "bound"
         while snaps[-1].requests - first < bound:
             if time.monotonic() >= stop_at:
@@ -239,7 +238,7 @@ class Runner:
                 break
             step("extension")
             dicts.append(snaps[-1].to_json())
-            self._say(f"extension snapshot {len(snaps)} at {snaps[-1].requests} requests")
+            self.progress(f"extension snapshot {len(snaps)} at {snaps[-1].requests} requests")
             if extension.plateau_reached(over, dicts, scenario.snapshots):
                 stopped = "plateau"
                 break
@@ -318,8 +317,7 @@ class Runner:
             result["analysis_errors"] = found.errors
         first_heap = snap_dicts[0]["profiles"].get("heap")
         last_heap = snap_dicts[-1]["profiles"].get("heap")
-        result["pprof_command"] = (f"go tool pprof -top -sample_index=inuse_space -base {first_heap} {last_heap}"
-                                   if first_heap and last_heap else None)
+        result.update(pprof_commands(self.settings.report_dir, first_heap, last_heap, self.settings.invocation_dir))
         if scenario.fixture is not None and self.settings.vet:
             from .vet import relate, run_vet
 
@@ -329,7 +327,6 @@ class Runner:
         result.update(verdict=verdict.verdict, passed=passed)
         result["message"] = _message(verdict, found.culprits if verdict.verdict == "leak" else [], why, notes,
                                      result["memprofilerate"])
-        self._say(f"verdict: {verdict.verdict} ({why})")
 
 
 def godebug(memprofilerate: int | None, user: str | None) -> str:

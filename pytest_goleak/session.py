@@ -32,6 +32,7 @@ class GoleakSession:
         self.baseline_failures: list[str] = []
         self.swept: list[str] = []
         self._runner: Any = None
+        self.progress: Callable[[str], None] | None = None  # per-stage lines (see progress.py)
         self._old_sigterm: Any = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -77,7 +78,7 @@ class GoleakSession:
             from .services import Services
 
             self.services = self.services or Services()
-            self._runner = Runner(self.settings, self.run_id, self.docker, self.services)
+            self._runner = Runner(self.settings, self.run_id, self.docker, self.services, progress=self.progress)
         result: dict[str, Any] = self._runner.run(scenario)
         return result
 

@@ -22,7 +22,9 @@ def _growth(s: Mapping[str, Any], signal: str, is_bytes: bool) -> str:
 
 def _culprit(s: Mapping[str, Any]) -> str:
     if s.get("verdict") != "leak" or not s.get("culprits"):
-        return (s.get("message") or "").splitlines()[0][:60] if s.get("verdict") in ("error", "skipped") else ""
+        if s.get("verdict") not in ("error", "skipped"):
+            return ""
+        return ((s.get("message") or s.get("error") or "").splitlines() or [""])[0][:60]
     c = s["culprits"][0]
     return f"{c['function']} ({Path(c['file']).name}:{c['line']})" if c.get("file") else c["function"]
 
