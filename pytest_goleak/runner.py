@@ -194,7 +194,7 @@ class Runner:
                 settled = settle(instance, timeout=scenario.capture_timeout)
                 snap = take_snapshot(instance, len(snaps), round(time.monotonic() - t_start, 3), driver.total,
                                      out_dir, report_dir, timeout=scenario.capture_timeout, phase=phase,
-                                     settle_s=settled)
+                                     settle_s=settled, ignore=scenario.ignore)
                 counts = [svc.connections() for svc in services]
                 for svc, count in zip(services, counts, strict=True):
                     result["server_connections"][svc.name].append([snap.requests, count])
@@ -237,6 +237,8 @@ class Runner:
                 stopped = "timeout"
                 break
             step("extension")
+            if len(snaps) - 1 > scenario.snapshots:
+                _drop_profiles(snaps[-2], self.settings.report_dir)
             dicts.append(snaps[-1].to_json())
             self.progress(f"extension snapshot {len(snaps)} at {snaps[-1].requests} requests")
             if extension.plateau_reached(over, dicts, scenario.snapshots):
@@ -310,11 +312,13 @@ class Runner:
         heap_by = ("inuse_objects" if "heap_objects_per_1k_requests" in over
                    and "heap_inuse_bytes_per_1k_requests" not in over else "inuse_space")
         found = culprit.find(self.settings.report_dir, snap_dicts[0], snap_dicts[-1], goroutines_first, module,
-                             heap_by=heap_by)
+                             heap_by=heap_by, ignore=scenario.ignore)
         result.update(culprits=found.culprits, growth=found.growth, heap_diff_stacks=found.heap_diff_stacks,
                       goroutine_groups=found.goroutine_groups)
         if found.errors:
             result["analysis_errors"] = found.errors
+        if scenario.ignore:
+            result["ignored_goroutines"] = found.ignored
         first_heap = snap_dicts[0]["profiles"].get("heap")
         last_heap = snap_dicts[-1]["profiles"].get("heap")
         result.update(pprof_commands(self.settings.report_dir, first_heap, last_heap, self.settings.invocation_dir))
@@ -327,6 +331,14 @@ class Runner:
         result.update(verdict=verdict.verdict, passed=passed)
         result["message"] = _message(verdict, found.culprits if verdict.verdict == "leak" else [], why, notes,
                                      result["memprofilerate"])
+
+
+def _drop_profiles(snap: Snapshot, report_dir: Path) -> None:
+    """An intermediate extension snapshot keeps its figures, not its files: the culprit and the
+    diffs use the first and the last snapshot, and a leak's profiles grow with every snapshot."""
+    for rel in snap.profiles.values():
+        (report_dir / rel).unlink(missing_ok=True)
+    snap.profiles = {}
 
 
 def godebug(memprofilerate: int | None, user: str | None) -> str:

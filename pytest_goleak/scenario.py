@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from . import ignore as _ignore
 from .units import parse_duration, parse_size
 
 #: Growth budgets per 1,000 requests, and absolute caps. ``True`` marks a size in bytes.
@@ -100,6 +101,7 @@ class Scenario:
     snapshots: int = 6
     budgets: Mapping[str, float] = field(default_factory=dict)
     extension: Extension = field(default_factory=Extension)
+    ignore: tuple[_ignore.IgnoreRule, ...] = ()  # goroutines excluded from the signal and the culprits
     limits: Limits = field(default_factory=Limits)
     memprofilerate: int | None = None  # None: the harness default (see options)
     timeout: float = 300.0
@@ -140,7 +142,7 @@ def load_scenario(path: Path | str, text: str | None = None) -> Scenario:
 _TOP_KEYS = {
     "name", "description", "fixture", "dockerfile", "image", "expect", "culprit", "services",
     "env", "port", "port_env", "pprof_port", "health", "network", "load", "snapshots", "budgets",
-    "limits", "memprofilerate", "timeout", "capture_timeout", "extension",
+    "limits", "memprofilerate", "timeout", "capture_timeout", "extension", "ignore",
 }
 _LOAD_KEYS = {f.name for f in dataclasses.fields(Load)}
 _LIMIT_KEYS = {"memory", "pids"}
@@ -162,7 +164,15 @@ def _key_lines(node: yaml.MappingNode, prefix: str = "") -> dict[str, int]:
 class _Builder:
     def __init__(self, path: Path, node: yaml.MappingNode) -> None:
         self.path = path
+        self.node = node
         self.lines = _key_lines(node)
+
+    def item_line(self, key: str, index: int) -> int | None:
+        """The line of item ``index`` of the top-level list ``key``."""
+        for key_node, value_node in self.node.value:
+            if key_node.value == key and isinstance(value_node, yaml.SequenceNode) and index < len(value_node.value):
+                return int(value_node.value[index].start_mark.line) + 1
+        return self.lines.get(key)
 
     def fail(self, key: str, message: str) -> ScenarioError:
         return ScenarioError(self.path, self.lines.get(key, 1), message)
@@ -249,6 +259,12 @@ class _Builder:
         kw["budgets"] = self._budgets(data.get("budgets"))
         kw["limits"] = self._limits(data.get("limits"))
         kw["extension"] = self._extension(data.get("extension"))
+        try:
+            kw["ignore"] = _ignore.parse(data.get("ignore"))
+        except _ignore.IgnoreError as exc:
+            index = getattr(exc, "index", None)
+            line = self.item_line("ignore", index) if index is not None else self.lines.get("ignore", 1)
+            raise ScenarioError(self.path, line, f"'ignore': {exc}") from exc
         mpr = self.positive_int(data, "memprofilerate", "memprofilerate", minimum=1)
         kw["memprofilerate"] = mpr
         if "timeout" in data:

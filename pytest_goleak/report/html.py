@@ -497,6 +497,10 @@ def scenario_view(scenario: Mapping[str, Any], dirname: str, chart_base: int = 0
         "growth_space": _growth_rows(growth.get("inuse_space"), "bytes"),
         "growth_objects": _growth_rows(growth.get("inuse_objects"), "count"),
         "groups": _groups(scenario),
+        "ignored": [
+            {k: _s(_d(g).get(k)) for k in ("rule", "count", "state", "function", "created_by")}
+            for g in _l(scenario.get("ignored_goroutines"))
+        ],
         "flame": flame.flame_svg(scenario.get("heap_diff_stacks")),
         "flame_stats": flame.build_tree(scenario.get("heap_diff_stacks"))[1],
         "gctrace": [_s(x) for x in _l(scenario.get("gctrace_excerpt"))][:60],
