@@ -104,8 +104,10 @@ def sen_interval(xs: Sequence[float], ys: Sequence[float], alpha: float = ALPHA)
     n_slopes = len(slopes)
     z = 1.959963984540054 if alpha == 0.05 else _z(1 - alpha / 2)
     c = z * math.sqrt(max(_mk_variance(ys), 0.0))
-    lo = int(math.floor((n_slopes - c) / 2))
-    hi = int(math.ceil((n_slopes + c) / 2))
+    # Sen (1968) eq. 2.6: the bounds are the M1-th and (M2 + 1)-th smallest slopes (1-based),
+    # M1 = (N - C) / 2 and M2 = (N + C) / 2, rounded to the nearest rank; 0-based below.
+    lo = round((n_slopes - c) / 2) - 1
+    hi = round((n_slopes + c) / 2)
     return slopes[max(lo, 0)], slopes[min(hi, n_slopes - 1)]
 
 
