@@ -9,9 +9,9 @@ import tempfile
 from typing import Any
 
 import pytest
-from pprof_testlib import CASES, DATA, case_id, goleak_args
 
 from pytest_goleak import cli
+from tests.unit.pprof.pprof_testlib import CASES, DATA, case_id, goleak_args
 
 GO = shutil.which("go") or ("/usr/local/go/bin/go" if os.path.exists("/usr/local/go/bin/go") else None)
 LIVE = [c for c in CASES if c.get("sample_index") in (None, "inuse_space")]
