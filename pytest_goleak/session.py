@@ -76,7 +76,7 @@ class GoleakSession:
             from .runner import Runner
             from .services import Services
 
-            self.services = self.services or Services()
+            self.services = self.services or Services(docker_client=self.docker)
             self._runner = Runner(self.settings, self.run_id, self.docker, self.services)
         result: dict[str, Any] = self._runner.run(scenario)
         return result

@@ -15,6 +15,7 @@ from ..build import LABEL
 from ..procutil import free_port
 from .address import docker_endpoint, engine_host, is_loopback, publish_ip, published_host
 from .base import InstanceInfo, RuntimeFailure, Status
+from .labels import owner_labels
 
 CLIENT_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 5
@@ -167,13 +168,7 @@ class DockerRuntime:
 
     def start(self, image: str, *, scenario_name: str, port: int, port_env: str, pprof_port: int | None,
               env: Mapping[str, str], network: str, memory: int, pids: int, nonroot: bool) -> DockerInstance:
-        labels = {
-            LABEL: "1",
-            f"{LABEL}.run": self.run_id,
-            f"{LABEL}.scenario": scenario_name,
-            f"{LABEL}.owner-pid": str(os.getpid()),
-            f"{LABEL}.owner-host": socket.gethostname(),
-        }
+        labels = {**owner_labels(), f"{LABEL}.run": self.run_id, f"{LABEL}.scenario": scenario_name}
         full_env = dict(env)
         kwargs: dict[str, Any] = {}
         publish_ip = check_reachable()
