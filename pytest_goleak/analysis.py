@@ -174,12 +174,3 @@ def parse_gctrace(log: str) -> list[GCEvent]:
             events.append(GCEvent(int(m.group(1)), float(m.group(2)), int(m.group(3)) * u, int(m.group(4)) * u,
                                   int(m.group(5)) * u, int(m.group(7)) * _UNIT[m.group(8)]))
     return events
-
-
-def live_heap_at(events: Sequence[GCEvent], at_s: float) -> int | None:
-    """The live heap after the last GC at or before ``at_s`` seconds of process time."""
-    best = None
-    for e in events:
-        if e.at_s <= at_s:
-            best = e.live_heap
-    return best

@@ -135,20 +135,10 @@ def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:
     from pathlib import Path
 
     from . import baseline
-    from .report import results as results_mod
 
-    gs.write_report()
+    gs.write_report()  # applies --save / --compare itself (GoleakSession.baseline_failures)
     results = gs.last_results
-    failures: list[str] | None = getattr(gs, "baseline_failures", None)
-    if failures is None:  # the session does not apply baselines itself: do it here, once
-        results["comparison"], failures = baseline.apply(
-            results, save=ns.save, compare=ns.compare, fail_exprs=tuple(ns.compare_fail), rootdir=Path.cwd())
-        if results["comparison"] is not None:
-            report_dir = gs.settings.report_dir
-            results_mod.write(report_dir, results)
-            from .report.html import write_html
-
-            write_html(report_dir, results)
+    failures = gs.baseline_failures
     gs.summary(print)
     baseline.write_terminal(print, results.get("comparison"))
     if ns.save:

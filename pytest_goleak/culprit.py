@@ -49,10 +49,6 @@ def _with_source(entry: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def _engine() -> None:
-    from .pprof import diff, goroutines  # noqa: F401
-
-
 def is_own(function: str, module: str | None) -> bool:
     """Code the user owns: the main package, or any package of the fixture's own module."""
     return function.startswith("main.") or bool(module) and function.startswith((f"{module}.", f"{module}/"))
@@ -74,11 +70,6 @@ def pick_frame(frames: Sequence[Any], module: str | None) -> tuple[Any, bool]:
 def find(report_dir: Path, first: dict[str, Any], last: dict[str, Any], goroutines_first: bool,
          module: str | None = None, limit: int = 10) -> CulpritReport:
     out = CulpritReport()
-    try:
-        _engine()
-    except ImportError as exc:
-        out.errors.append(f"profile engine unavailable: {exc}")
-        return out
     goroutine_culprits = _goroutine_part(report_dir, first, last, out, limit, module)
     heap_culprits = _heap_part(report_dir, first, last, out, limit, module)
     ordered = goroutine_culprits + heap_culprits if goroutines_first else heap_culprits + goroutine_culprits
@@ -168,8 +159,7 @@ def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], ou
                             for s in sites if s.delta_space > 0]
     culprits = []
     for s in sites:
-        # Growth in bytes that is not backed by growth in objects is a resized buffer, not a leak.
-        if s.delta_space <= 0 or s.delta_objects <= 0:
+        if s.delta_space <= 0 or not s.objects_grew:  # bytes alone: a resized buffer, not a leak
             continue
         user, own = pick_frame(list(s.stack), module)
         user = user or pprof.Frame(s.function, s.file, s.line)
