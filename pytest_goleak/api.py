@@ -69,10 +69,8 @@ class Goleak:
             changes["budgets"] = python_budgets(budgets)
         if requests is not None:
             changes["load"] = dataclasses.replace(sc.load, requests=validate.whole(requests, "requests="))
-        if snapshots is not None or "snapshots" in changes:
-            changes["snapshots"] = validate.snapshot_count(changes.get("snapshots", snapshots), "snapshots=")
-        if isinstance(changes.get("budgets"), Mapping) and budgets is None:
-            changes["budgets"] = python_budgets(changes["budgets"])
+        if snapshots is not None:
+            changes["snapshots"] = validate.snapshot_count(snapshots, "snapshots=")
         if expect is not None:
             changes["expect"] = expect
         sc = dataclasses.replace(sc, **changes)

@@ -53,7 +53,7 @@ def addoption(parser: pytest.Parser) -> None:
     group.addoption("--goleak-runtime", choices=("docker", "local"), default=None,
                     help="run fixtures in Docker (default) or as local processes (no Docker needed)")
     group.addoption("--goleak-snapshots", metavar="N", default=None,
-                    help="snapshots per scenario after warm-up, overriding the scenario files")
+                    help="snapshots per scenario after warm-up (at least 4), overriding the scenario files")
     group.addoption("--goleak-requests", metavar="N", default=None,
                     help="requests per scenario after warm-up, overriding the scenario files")
     group.addoption("--goleak-budget", metavar="NAME=VALUE", action="append", default=None,
