@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_goleak import cli
-from tests.unit.pprof.pprof_testlib import CASES, DATA, case_id, goleak_args
+from tests.unit.pprof.pprof_testlib import CASES, DATA, case_id, goleak_args, utc  # noqa: F401 - utc is a fixture
 
 GO = shutil.which("go") or ("/usr/local/go/bin/go" if os.path.exists("/usr/local/go/bin/go") else None)
 LIVE = [c for c in CASES if c.get("sample_index") in (None, "inuse_space")]
@@ -32,9 +32,9 @@ def _pprof_args(case: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.usefixtures("utc")
 @pytest.mark.parametrize("case", LIVE, ids=case_id)
-def test_top_equals_live_go_tool_pprof(case: dict[str, Any], utc: None,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_top_equals_live_go_tool_pprof(case: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     assert GO is not None
     env = dict(os.environ, TZ="UTC", PPROF_BINARY_PATH="/nonexistent", PPROF_TMPDIR=tempfile.gettempdir())
     want = subprocess.run([GO, "tool", "pprof", *_pprof_args(case)], capture_output=True, text=True,
