@@ -63,22 +63,16 @@ def _run_args(p: argparse.ArgumentParser) -> None:
                    help="where to write results.json, the HTML report and profiles (default goleak-report)")
     p.add_argument("--runtime", choices=("docker", "local"), default="docker",
                    help="run the fixture in Docker (default) or as a local process")
-    p.add_argument("--requests", metavar="N", type=_positive, help="requests (overrides the file)")
-    p.add_argument("--snapshots", metavar="N", type=_positive, help="snapshots (overrides the file)")
+    p.add_argument("--requests", metavar="N", help="requests (overrides the file)")
+    p.add_argument("--snapshots", metavar="N", help="snapshots, at least 4 (overrides the file)")
     p.add_argument("--budget", metavar="NAME=VALUE", action="append", default=[],
                    help="a default budget, e.g. goroutines_per_1k_requests=2 (repeatable)")
-    p.add_argument("--memprofilerate", metavar="N", type=_positive, help="runtime.MemProfileRate")
+    p.add_argument("--memprofilerate", metavar="N", help="runtime.MemProfileRate")
     p.add_argument("--no-vet", dest="vet", action="store_false", help="skip `go vet` over a Go fixture")
     p.add_argument("--save", metavar="NAME|PATH", help="save the growth figures as a baseline")
     p.add_argument("--compare", metavar="FILE|NAME", help="compare the growth figures against a baseline")
     p.add_argument("--compare-fail", metavar="EXPR", action="append", default=[],
                    help="a regression that fails the run, e.g. heap:+20%% or goroutines:+0 (repeatable)")
-
-
-def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
-    return int(value)
 
 
 def _run(ns: argparse.Namespace) -> int:
@@ -125,20 +119,25 @@ def _run_settings(ns: argparse.Namespace) -> Settings | str:
 
     import pytest
 
-    from . import baseline
-    from .options import DEFAULT_BUDGETS, DEFAULT_MEMPROFILERATE, Settings, parse_budget
+    from . import baseline, validate
+    from .options import DEFAULT_BUDGETS, DEFAULT_MEMPROFILERATE, Settings
 
     try:
-        budgets = dict(DEFAULT_BUDGETS)
-        budgets.update(parse_budget(text) for text in ns.budget)
+        checked = validate.settings(
+            runtime=ns.runtime, snapshots=ns.snapshots, requests=ns.requests,
+            memprofilerate=DEFAULT_MEMPROFILERATE if ns.memprofilerate is None else ns.memprofilerate,
+            budgets=[("--budget", text) for text in ns.budget],
+            spelled={"snapshots": "--snapshots", "requests": "--requests", "memprofilerate": "--memprofilerate",
+                     "runtime": "--runtime"})
         baseline.check_options(save=ns.save, compare=ns.compare, fail_exprs=ns.compare_fail,
                                rootdir=Path.cwd())
     except (pytest.UsageError, ValueError) as err:
         return str(err)
-    return Settings(enabled=True, report_dir=Path(ns.report).resolve(), runtime=ns.runtime,
-                    snapshots=ns.snapshots, requests=ns.requests, budgets=budgets,
-                    memprofilerate=ns.memprofilerate or DEFAULT_MEMPROFILERATE, vet=ns.vet, save=ns.save,
-                    compare=ns.compare, compare_fail=tuple(ns.compare_fail), invocation_dir=Path.cwd())
+    return Settings(enabled=True, report_dir=Path(ns.report).resolve(), runtime=checked.runtime,
+                    snapshots=checked.snapshots, requests=checked.requests,
+                    budgets={**DEFAULT_BUDGETS, **checked.budgets}, memprofilerate=checked.memprofilerate,
+                    vet=ns.vet, save=ns.save, compare=ns.compare, compare_fail=tuple(ns.compare_fail),
+                    invocation_dir=Path.cwd())
 
 
 def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:
@@ -147,20 +146,10 @@ def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:
     from pathlib import Path
 
     from . import baseline
-    from .report import results as results_mod
 
-    gs.write_report()
+    gs.write_report()  # applies --save / --compare itself (GoleakSession.baseline_failures)
     results = gs.last_results
-    failures: list[str] | None = getattr(gs, "baseline_failures", None)
-    if failures is None:  # the session does not apply baselines itself: do it here, once
-        results["comparison"], failures = baseline.apply(
-            results, save=ns.save, compare=ns.compare, fail_exprs=tuple(ns.compare_fail), rootdir=Path.cwd())
-        if results["comparison"] is not None:
-            report_dir = gs.settings.report_dir
-            results_mod.write(report_dir, results)
-            from .report.html import write_html
-
-            write_html(report_dir, results)
+    failures = gs.baseline_failures
     gs.summary(print)
     baseline.write_terminal(print, results.get("comparison"))
     if ns.save:

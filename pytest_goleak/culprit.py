@@ -51,10 +51,6 @@ def _with_source(entry: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def _engine() -> None:
-    from .pprof import diff, goroutines  # noqa: F401
-
-
 def is_own(function: str, module: str | None) -> bool:
     """Code the user owns: the main package, or any package of the fixture's own module."""
     return function.startswith("main.") or bool(module) and function.startswith((f"{module}.", f"{module}/"))
@@ -79,11 +75,6 @@ def find(report_dir: Path, first: dict[str, Any], last: dict[str, Any], goroutin
     """``heap_by`` ranks heap sites by the figure that is over budget: ``inuse_space`` (bytes) or
     ``inuse_objects`` (a leak of many small objects, whose bytes are under the bytes budget)."""
     out = CulpritReport()
-    try:
-        _engine()
-    except ImportError as exc:
-        out.errors.append(f"profile engine unavailable: {exc}")
-        return out
     goroutine_culprits = _goroutine_part(report_dir, first, last, out, limit, module, ignore)
     heap_culprits = _heap_part(report_dir, first, last, out, limit, module, heap_by)
     ordered = goroutine_culprits + heap_culprits if goroutines_first else heap_culprits + goroutine_culprits
@@ -206,7 +197,7 @@ def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], ou
     for s in ranked:
         # By bytes, a site whose objects did not grow still counts: one ever-growing backing
         # array (a slice appended to for good) is a single object that gets bigger.
-        if s.delta_space <= 0 or (by_objects and s.delta_objects <= 0):
+        if s.delta_space <= 0 or (by_objects and not s.objects_grew):
             continue
         user, own = pick_frame(list(s.stack), module)
         user = user or pprof.Frame(s.function, s.file, s.line)

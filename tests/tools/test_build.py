@@ -13,5 +13,6 @@ def test_build_cache_key_depends_on_where_the_sources_are(tmp_path, go_toolchain
     copy = tmp_path / "elsewhere" / "go_fixtures"
     shutil.copytree(REPO / "go_fixtures", copy, ignore=shutil.ignore_patterns(".*"))
     b = build_binary(copy / "bench" / "sized_leak", tmp_path / "cache")
-    assert a[1] != b[1] and a[0] != b[0]
-    assert build_binary(pkg, tmp_path / "cache")[4] is True  # unchanged sources, same place: cached
+    assert a.hash != b.hash and a.binary != b.binary and not a.cached
+    again = build_binary(pkg, tmp_path / "cache")
+    assert again.cached is True and again.binary == a.binary  # unchanged sources, same place: cached

@@ -9,9 +9,9 @@ import tempfile
 from typing import Any
 
 import pytest
-from pprof_testlib import CASES, case_id, goleak_args
 
 from pytest_goleak import cli
+from tests.unit.pprof.pprof_testlib import CASES, DATA, case_id, goleak_args, utc  # noqa: F401 - utc is a fixture
 
 GO = shutil.which("go") or ("/usr/local/go/bin/go" if os.path.exists("/usr/local/go/bin/go") else None)
 LIVE = [c for c in CASES if c.get("sample_index") in (None, "inuse_space")]
@@ -20,9 +20,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.skipif(GO is None, reason="ne
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.usefixtures("utc")
 @pytest.mark.parametrize("case", LIVE, ids=case_id)
-def test_top_equals_live_go_tool_pprof(case: dict[str, Any], utc: None,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_top_equals_live_go_tool_pprof(case: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     """The very same argv, in pprof's spelling, to `go tool pprof` and to `goleak top`."""
     assert GO is not None
     args = goleak_args(case, "pprof=" if len(case) % 2 else "pprof")
