@@ -70,7 +70,8 @@ def parse_budget(text: str) -> tuple[str, float]:
 def addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("goleak", "Go memory and goroutine leak gate (pytest-goleak)")
     group.addoption("--goleak", action="store_true", default=None,
-                    help="collect scenario files (scenarios/*.yaml, *.goleak.yaml) and run them. ini: goleak")
+                    help="collect scenario files (*.goleak.yaml; scenarios/*.yaml with a fixture, dockerfile "
+                         "or image key) and run them. ini: goleak")
     group.addoption("--goleak-report", metavar="DIR", default=None,
                     help="where to write results.json, the HTML report and raw profiles (default goleak-report)")
     group.addoption("--goleak-runtime", choices=("docker", "local"), default=None,
@@ -95,6 +96,8 @@ def addoption(parser: pytest.Parser) -> None:
     parser.addini("goleak_budgets", "default budgets, one NAME = VALUE per line", type="linelist", default=[])
     parser.addini("goleak_memprofilerate", "default for --goleak-memprofilerate", default=str(DEFAULT_MEMPROFILERATE))
     parser.addini("goleak_cache_dir", "where built binaries are cached", default="")
+    parser.addini("goleak_scenario_globs", "which files are scenarios, matched from the right "
+                  "(default: *.goleak.yaml *.goleak.yml scenarios/*.yaml scenarios/*.yml)", type="linelist", default=[])
     parser.addini("goleak_vet", "run `go vet` over each Go fixture (static leak checks)", type="bool", default=True)
 
 
