@@ -117,7 +117,8 @@ class Runner:
             art = build.build_for_local(scenario, cache)
             result["build"] = art.to_json()
             assert art.binary is not None
-            return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env)
+            return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env, args=scenario.args,
+                                        files=scenario.files)
         from .runtime.docker import DockerRuntime
 
         art = build.build_for_docker(scenario, self.docker, cache)
@@ -129,7 +130,8 @@ class Runner:
         return DockerRuntime(self.docker, self.run_id).start(
             art.image, scenario_name=scenario.name, port=scenario.port, port_env=scenario.port_env,
             pprof_port=scenario.pprof_port, env=env, network=network, memory=scenario.limits.memory,
-            pids=scenario.limits.pids, nonroot=scenario.fixture is not None)
+            pids=scenario.limits.pids, nonroot=scenario.fixture is not None, args=scenario.args,
+            files=scenario.files)
 
     def _run(self, scenario: Scenario, result: dict[str, Any], out_dir: Path) -> None:
         env, services = self._env(scenario, result)

@@ -8,7 +8,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +170,8 @@ class DockerRuntime:
         self.run_id = run_id
 
     def start(self, image: str, *, scenario_name: str, port: int, port_env: str, pprof_port: int | None,
-              env: Mapping[str, str], network: str, memory: int, pids: int, nonroot: bool) -> DockerInstance:
+              env: Mapping[str, str], network: str, memory: int, pids: int, nonroot: bool,
+              args: Sequence[str] = (), files: Mapping[str, Path] | None = None) -> DockerInstance:
         labels = {
             LABEL: "1",
             f"{LABEL}.run": self.run_id,
@@ -198,6 +199,11 @@ class DockerRuntime:
         if nonroot:
             kwargs["user"] = "65532:65532"
             hardening.insert(0, "non-root 65532:65532")
+        if args:
+            kwargs["command"] = list(args)  # after the image's ENTRYPOINT, replacing its CMD
+        if files:
+            kwargs["mounts"] = _file_mounts(files)
+            hardening.append(f"{len(files)} read-only file mount(s)")
         name = f"goleak-{scenario_name[:40]}-{uuid.uuid4().hex[:6]}"
         try:
             container = self.client.containers.run(
@@ -250,6 +256,18 @@ class DockerRuntime:
             if time.monotonic() > deadline:
                 raise RuntimeFailure(f"container port {port} was not published within {START_TIMEOUT_S}s")
             time.sleep(0.05)
+
+
+def _file_mounts(files: Mapping[str, Path]) -> list[Any]:
+    """Bind mounts, read-only, of host files: the engine must see this host's filesystem."""
+    host = _engine_host()
+    if host is not None and not _is_loopback(host):
+        raise RuntimeFailure(f"'files:' bind-mounts files of this host, which the Docker engine at "
+                             f"{_redact(docker_endpoint())} cannot see: use an engine on this host, or "
+                             "--goleak-runtime=local, or build the files into an image (dockerfile:)")
+    from docker.types import Mount
+
+    return [Mount(target, str(source), type="bind", read_only=True) for target, source in sorted(files.items())]
 
 
 _ANY = ("0.0.0.0", "::")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..procutil import die_with_parent
@@ -57,26 +58,29 @@ class LocalInstance:
             pass
         if self.proc.poll() is None:
             self.proc.wait(timeout=5)
-        try:
-            self.log_path.unlink(missing_ok=True)
-            self.log_path.parent.rmdir()
-        except OSError:
-            pass
+        shutil.rmtree(self.log_path.parent, ignore_errors=True)  # the log and the placed files:
 
 
 class LocalRuntime:
     name = "local"
 
-    def start(self, binary: Path, *, port_env: str, env: Mapping[str, str]) -> LocalInstance:
+    def start(self, binary: Path, *, port_env: str, env: Mapping[str, str], args: Sequence[str] = (),
+              files: Mapping[str, Path] | None = None) -> LocalInstance:
         logdir = Path(tempfile.mkdtemp(prefix="goleak-local-"))
         log_path = logdir / "fixture.log"
+        root = logdir / "root"  # stands in for the container's "/": the working directory, and files: go here
+        root.mkdir()
+        moved = place_files(files or {}, root)
         # A developer's own REDIS_URL / DATABASE_URL must not reach a fixture: only services we provide.
         inherited = {k: v for k, v in os.environ.items() if k not in _APP_URL_ENV}
-        full_env = {**inherited, **env, "GOLEAK_LISTEN": "127.0.0.1:0", port_env: "0"}
+        full_env = {**inherited, **{k: rewrite(v, moved) for k, v in env.items()},
+                    "GOLEAK_LISTEN": "127.0.0.1:0", port_env: "0"}
+        argv = [str(binary), *(rewrite(a, moved) for a in args)]
         with log_path.open("wb") as log:
-            proc = subprocess.Popen([str(binary)], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=root,
                                     env=full_env, start_new_session=True, preexec_fn=die_with_parent(signal.SIGKILL))
-        info = InstanceInfo("local", {"binary": str(binary), "pid": proc.pid, "process_group": proc.pid})
+        info = InstanceInfo("local", {"binary": str(binary), "pid": proc.pid, "process_group": proc.pid,
+                                      "args": argv[1:], "files": {t: str(p) for t, p in moved.items()}})
         instance = LocalInstance(proc, log_path, "", "", info)
         try:
             port = _wait_for_port(instance)
@@ -85,6 +89,30 @@ class LocalRuntime:
             raise
         instance.base_url = instance.pprof_url = f"http://127.0.0.1:{port}"
         return instance
+
+
+def place_files(files: Mapping[str, Path], root: Path) -> dict[str, Path]:
+    """Copy each ``files:`` entry to ``root`` + its container path, read-only; container path -> copy."""
+    moved: dict[str, Path] = {}
+    for target, source in files.items():
+        dest = root / target.lstrip("/")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
+        dest.chmod(0o444)
+        moved[target] = dest
+    return moved
+
+
+def rewrite(value: str, moved: Mapping[str, Path]) -> str:
+    """An argument or env value naming a mounted container path names its local copy instead.
+
+    A path counts where it stands alone or after ``=`` / ``:`` / ``,`` (``--config=/etc/a.conf``),
+    never inside a longer path (``/etc/a.conf.d``).
+    """
+    for target in sorted(moved, key=len, reverse=True):
+        local = str(moved[target]).replace("\\", "\\\\")  # a replacement template, not a regex
+        value = re.sub(rf"(?<![^=:,\s]){re.escape(target)}(?![^=:,\s])", local, value)
+    return value
 
 
 def _wait_for_port(instance: LocalInstance) -> int:
