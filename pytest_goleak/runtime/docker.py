@@ -223,7 +223,7 @@ class DockerRuntime:
         info = InstanceInfo("docker", {"image": image, "id": container.id[:12], "name": container.name,
                                        "network": network, "memory_limit": memory, "pids_limit": pids,
                                        "hardening": hardening, "endpoint": _redact(docker_endpoint()),
-                                       "published_on": publish_ip, "reached_at": base})
+                                       "published_on": publish_ip, "reached_at": base, "pprof_at": pprof})
         return DockerInstance(self.client, container, base, pprof, info)
 
     def _remove_by_name(self, name: str) -> None:
