@@ -40,10 +40,32 @@ def connect(timeout: int = CLIENT_TIMEOUT_S) -> Any:
         client.ping()
         return client
     except (docker.errors.DockerException, OSError) as exc:
-        raise DockerUnavailable(
-            f"cannot reach a Docker engine at {docker_endpoint()} ({exc}). Start dockerd, set DOCKER_HOST, "
-            "or use --goleak-runtime=local"
-        ) from exc
+        raise DockerUnavailable(_why_unreachable(exc)) from exc
+
+
+def _why_unreachable(exc: BaseException) -> str:
+    """One line: what is wrong with the engine's endpoint, and how to fix it."""
+    endpoint = docker_endpoint()
+    text = f"{exc!r} {exc}"
+    where = endpoint.removeprefix("unix://") if endpoint.startswith("unix://") else endpoint
+    local = "or use --goleak-runtime=local (no Docker needed)"
+    if endpoint.startswith("unix://") and ("FileNotFoundError" in text or "No such file" in text):
+        return (f"no Docker engine: {where} does not exist (dockerd is not running). Start it "
+                f"(`make goleak` does, through scripts/provision.sh; or `sudo systemctl start docker`), "
+                f"set DOCKER_HOST, {local}")
+    if "PermissionError" in text or "Permission denied" in text:
+        return (f"permission denied on {where}: add yourself to the group that owns it (`sudo usermod -aG docker "
+                f"$USER`, then log in again), run as root, {local}")
+    if "ConnectionRefusedError" in text or "Connection refused" in text:
+        return (f"no Docker engine answers at {endpoint} (connection refused: dockerd is not running, or the socket is "
+                f"stale). Start it (`make goleak` does; or `sudo systemctl start docker`), set DOCKER_HOST, {local}")
+    return (f"cannot reach a Docker engine at {_redact(endpoint)} ({_first(exc)}). Start dockerd, set DOCKER_HOST, "
+            f"{local}")
+
+
+def _first(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def sweep(client: Any, only_dead_owners: bool = True) -> list[str]:
