@@ -58,7 +58,7 @@ fi
 have redis-server || missing+=(redis-server)
 have_postgres || missing+=(postgresql)
 if [[ "$MODE" == test ]]; then
-    { have chromium || have chromium-browser; } || missing+=(chromium)
+    { [[ -x "${GOLEAK_CHROMIUM:-}" ]] || have chromium || have chromium-browser; } || missing+=(chromium)
     have wrk || missing+=(wrk)
 fi
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk 'NF && !seen[$0]++')
