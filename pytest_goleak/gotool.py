@@ -25,7 +25,8 @@ class GoError(Exception):
 def go_binary() -> str:
     found = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None)
     if not found:
-        raise GoError("no Go toolchain found: install Go >= 1.22 (see README, Prerequisites) and put `go` on PATH")
+        raise GoError("no Go toolchain found: install Go >= 1.25 from https://go.dev/dl (see README, "
+                      "Prerequisites and set-up) and put `go` on PATH")
     return found
 
 
