@@ -118,7 +118,7 @@ class Runner:
             result["build"] = art.to_json()
             assert art.binary is not None
             return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env, args=scenario.args,
-                                        files=scenario.files)
+                                        files=scenario.files, port=scenario.port, pprof_port=scenario.pprof_port)
         from .runtime.docker import DockerRuntime
 
         art = build.build_for_docker(scenario, self.docker, cache)

@@ -79,6 +79,22 @@ def test_caddy_starts_with_its_args_and_caddyfile_and_is_measured(pytester, dock
     assert our_containers(docker_client, "caddy") == []
 
 
+def test_caddy_under_the_local_runtime(pytester, go_toolchain):
+    """No Docker: the Caddyfile is copied below the instance's root and `--config` rewritten to it;
+    Caddy's fixed ports (8080, admin 2019) are found among the sockets the process listens on."""
+    args = ("--goleak", str(CADDY), "--goleak-runtime=local", "--goleak-report", "rep", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*args, "--rootdir", str(pytester.path), timeout=580)
+    (caddy,) = json.loads((pytester.path / "rep" / "results.json").read_text())["scenarios"]
+    assert caddy["verdict"] in ("clean", "leak"), caddy["message"] + "\n" + str(caddy.get("error"))
+    (config,) = caddy["container"]["files"].values()
+    assert config.endswith("/root/etc/caddy/Caddyfile") and config in caddy["container"]["args"]
+    last = caddy["load"]["phases"][-1]
+    assert last["status"] == {"200": last["requests"]}
+    assert "goroutines" in caddy["signals"] and "heap_inuse_bytes" in caddy["signals"]
+    assert not Path(config).exists()  # the stand-in root went with the process
+    print(result.stdout.str()[-800:])
+
+
 def test_a_service_without_expvar_gets_heap_figures_from_the_heap_profile():
     """capture falls back to the heap profile's inuse totals when /debug/vars is absent."""
     from pytest_goleak import pprof
