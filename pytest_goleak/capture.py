@@ -1,9 +1,12 @@
-"""Capture stage: one snapshot of a running fixture.
+"""Capture stage: one snapshot of a running service.
 
-A snapshot is the heap profile (after a forced GC), the goroutine profile (proto and the
-``debug=2`` text that carries wait reasons), allocs, the Go runtime figures from expvar, the
-process's RSS / threads / fds from ``/proc`` and the container's cgroup memory. Raw profiles are
-written to disk as ``go tool pprof`` reads them; only figures travel on as data.
+A snapshot is the live-heap figures (read from stock ``net/http/pprof``'s
+``/debug/pprof/heap?gc=1&debug=1``, which collects garbage and reads ``runtime.MemStats`` before
+it builds the profile), the heap profile, the goroutine profile (proto and the ``debug=2`` text
+that carries wait reasons), allocs, the goroutine leak profile where the binary serves it, the
+process's RSS / threads / fds from ``/proc`` and the container's cgroup memory. Nothing here needs
+code in the service beyond ``net/http/pprof``. Raw profiles are written to disk as
+``go tool pprof`` reads them; only figures travel on as data.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,12 @@ from .runtime.base import Instance
 GZIP_MAGIC = b"\x1f\x8b"
 _GOROUTINE_HEADER = re.compile(rb"^goroutine \d+", re.MULTILINE)
 _LEAK_TOTAL = re.compile(rb"^goroutineleak profile: total (\d+)", re.MULTILINE)
+# runtime/pprof's writeHeapInternal: "# Name = N" (or "# Stack = inuse / sys") after the records,
+# and "@ heap/<2*MemProfileRate>" in the header.
+_MEMSTAT = re.compile(rb"^# (\w+) = (\d+)(?: / (\d+))?[ \t]*$", re.MULTILINE)
+_HEAP_RATE = re.compile(rb"^heap profile: .*@ heap/(\d+)[ \t]*$", re.MULTILINE)
+# /debug/pprof/ index: runtime.NumGoroutine() without walking any stack.
+_INDEX_GOROUTINES = re.compile(rb"<td>(\d+)</td><td><a href=['\"]goroutine\?debug=1['\"]>goroutine</a>")
 
 
 class CaptureError(Exception):
@@ -42,7 +52,10 @@ class Snapshot:
     gc_live_heap_bytes: float | None = None  # from the gctrace, filled in after the run
     goroutineleak: int | None = None
     server_connections: float | None = None  # Redis clients / PostgreSQL backends, all services
-    heap_source: str | None = None  # "gc-endpoint" (exact), "expvar" or "profile" (estimates)
+    heap_source: str | None = None  # "memstats" (exact, debug=1 heap), "expvar" or "profile" (estimates)
+    memprofilerate: int | None = None  # runtime.MemProfileRate in force, from the heap profile header
+    settle_s: float | None = None  # how long in-flight work took to wind down before this snapshot
+    phase: str = "main"  # "main", or "extension" for snapshots taken to tell filling from leaking
     profiles: dict[str, str] = field(default_factory=dict)
     memstats: dict[str, float] = field(default_factory=dict)
 
@@ -51,23 +64,26 @@ class Snapshot:
 
 
 def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int, out_dir: Path,
-                  report_dir: Path, *, leak_profile: bool, timeout: float = 30.0) -> Snapshot:
+                  report_dir: Path, *, leak_profile: bool = True, timeout: float = 30.0,
+                  phase: str = "main", settle_s: float | None = None) -> Snapshot:
     base = instance.pprof_url + "/debug/pprof"
-    snap = Snapshot(index=index, t=t, requests=driver_requests)
+    snap = Snapshot(index=index, t=t, requests=driver_requests, phase=phase, settle_s=settle_s)
 
     def save(kind: str, suffix: str, body: bytes, key: str | None = None) -> None:
         path = out_dir / f"{kind}-{index}{suffix}"
         path.write_bytes(body)
         snap.profiles[key or kind] = str(path.relative_to(report_dir))
 
-    # Exact live-heap figures first, from a GC whose memstats are read at once (our fixtures'
-    # /debug/goleak/gc), before the heap profile's own encoding litters the heap.
-    _read_gc_endpoint(instance, snap, timeout)
+    # Exact live-heap figures first: the debug=1 heap handler collects garbage and reads memstats
+    # before it builds the profile, so neither that profile nor the ones after it are counted.
+    heap_text = _fetch(f"{base}/heap?gc=1&debug=1", timeout)
+    _read_memstats_text(heap_text, snap)
     heap = _profile(f"{base}/heap?gc=1", timeout)
     save("heap", ".pb.gz", heap)
-    # Without that endpoint, memstats right after heap?gc=1 are the next best thing: they also
-    # count the profile just encoded (see README, "Your own service").
-    _read_expvar(instance, snap, timeout)
+    if snap.heap_inuse_bytes is None:  # no memstats lines: expvar, else the sampled profile totals
+        _read_expvar(instance, snap, timeout)
+    else:
+        _read_requests_served(instance, snap, timeout)
     if snap.heap_inuse_bytes is None:
         _heap_from_profile(heap, snap)
     save("goroutine", ".pb.gz", _profile(f"{base}/goroutine", timeout))
@@ -86,6 +102,61 @@ def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int
     return snap
 
 
+def goroutine_count(instance: Instance, timeout: float) -> int | None:
+    """``runtime.NumGoroutine()`` as the ``/debug/pprof/`` index shows it (cheap: no stack walk)."""
+    try:
+        m = _INDEX_GOROUTINES.search(get(instance.pprof_url + "/debug/pprof/", timeout=timeout))
+    except FetchError:
+        return None
+    return int(m.group(1)) if m else None
+
+
+def fd_count(pid: int | None) -> int | None:
+    if not pid:
+        return None
+    try:
+        return len(list(Path(f"/proc/{pid}/fd").iterdir()))
+    except OSError:
+        return None
+
+
+#: Settling: poll until the goroutine and fd counts have not fallen for QUIET seconds, at most
+#: SETTLE_BOUND seconds. A series that never falls costs only QUIET.
+SETTLE_QUIET = 0.1
+SETTLE_BOUND = 2.0
+
+
+def settle(instance: Instance, timeout: float = 5.0, quiet: float = SETTLE_QUIET,
+           bound: float = SETTLE_BOUND) -> float:
+    """Let in-flight work wind down before a snapshot, as uber-go/goleak retries before it reports.
+
+    Handlers may leave short-lived goroutines behind them (a watcher that ends a few tens of
+    milliseconds after the response); counted while still alive they look like growth. With the
+    load stopped, re-read the goroutine count (and the fd count, where the process is visible)
+    with a growing back-off until neither has fallen for ``quiet`` seconds, or ``bound`` passes.
+    Returns the seconds spent until the counts stopped falling.
+    """
+    t0 = time.monotonic()
+    pid = instance.host_pid()
+
+    def read() -> tuple[int | None, int | None]:
+        return goroutine_count(instance, timeout), fd_count(pid)
+
+    last = read()
+    if last == (None, None):
+        return 0.0
+    settled_at = t0
+    delay = 0.005
+    while time.monotonic() - t0 < bound and time.monotonic() - settled_at < quiet:
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+        now = read()
+        if any(n is not None and o is not None and n < o for n, o in zip(now, last, strict=True)):
+            settled_at = time.monotonic()
+        last = now
+    return round(max(settled_at - t0, 0.0), 3)
+
+
 def prime(instance: Instance, timeout: float = 30.0) -> None:
     """Hit every probe once before the series, and throw the answers away.
 
@@ -93,14 +164,14 @@ def prime(instance: Instance, timeout: float = 30.0) -> None:
     cache behind /debug/vars, gzip tables behind the profile handlers). Counted in the series,
     that one-time growth would look like a leak of the harness's own making.
     """
-    # /debug/goleak/gc is last: only our fixtures serve it, and a miss ends the priming.
-    probes = ("pprof/heap?gc=1", "pprof/goroutine", "pprof/goroutine?debug=2", "pprof/allocs", "vars",
-              "goleak/gc")
+    probes = ("pprof/", "pprof/heap?gc=1&debug=1", "pprof/heap?gc=1", "pprof/goroutine", "pprof/goroutine?debug=2",
+              "pprof/allocs", "pprof/goroutineleak?debug=1", "vars")
     for url in (f"{instance.pprof_url}/debug/{p}" for p in probes):
         try:
             get(url, timeout=timeout)
-        except FetchError:
-            return  # the snapshot that needs it will say what is wrong; a hang is not waited on twice
+        except FetchError as exc:
+            if exc.status is None:
+                return  # no answer: the snapshot that needs it will say; a hang is not waited on twice
 
 
 def _fetch(url: str, timeout: float) -> bytes:
@@ -119,14 +190,19 @@ def _profile(url: str, timeout: float) -> bytes:
 
 
 def _goroutineleak(base: str, snap: Snapshot, save: Any, timeout: float) -> None:
+    """Go 1.27 serves the goroutine leak profile in every build, Go 1.26 only with
+    GOEXPERIMENT=goroutineleakprofile: a 404 (or any miss) means the signal is absent."""
     try:
         body = get(f"{base}/goroutineleak?debug=1", timeout=timeout)
     except FetchError:
-        return  # not built with the experiment (a user's own build): the signal is simply absent
+        return
     m = _LEAK_TOTAL.search(body)
-    if m:
-        snap.goroutineleak = int(m.group(1))
-        save("goroutineleak", ".txt", body)
+    if not m:
+        return
+    snap.goroutineleak = int(m.group(1))
+    save("goroutineleak", ".txt", body, key="goroutineleak_text")
+    with contextlib.suppress(FetchError, CaptureError):  # the proto form, for `go tool pprof`
+        save("goroutineleak", ".pb.gz", _profile(f"{base}/goroutineleak", timeout))
 
 
 def _read_expvar(instance: Instance, snap: Snapshot, timeout: float) -> None:
@@ -135,10 +211,24 @@ def _read_expvar(instance: Instance, snap: Snapshot, timeout: float) -> None:
     except (FetchError, ValueError):
         return  # a service without expvar: heap figures come from the profile instead
     mem = data.get("memstats") or {}
-    if isinstance(mem, dict) and "HeapAlloc" in mem and snap.heap_inuse_bytes is None:
+    if isinstance(mem, dict) and isinstance(mem.get("HeapAlloc"), (int, float)) and snap.heap_inuse_bytes is None:
         _set_heap(snap, mem, "expvar")
-    served = data.get("requests_served")
-    if isinstance(served, int) and served > 0:
+    _requests_from(data, snap)
+
+
+def _read_requests_served(instance: Instance, snap: Snapshot, timeout: float) -> None:
+    try:
+        data = json.loads(get(instance.pprof_url + "/debug/vars", timeout=timeout))
+    except (FetchError, ValueError):
+        return
+    _requests_from(data, snap)
+
+
+def _requests_from(data: Any, snap: Snapshot) -> None:
+    """A service may publish its own request counter as expvar ``requests_served``; it counts
+    what the service handled even when the load driver lost count (retries, timeouts)."""
+    served = data.get("requests_served") if isinstance(data, dict) else None
+    if isinstance(served, int) and not isinstance(served, bool) and served > 0:
         snap.requests = served
 
 
@@ -152,13 +242,29 @@ def _set_heap(snap: Snapshot, mem: dict[str, Any], source: str) -> None:
     snap.heap_source = source
 
 
-def _read_gc_endpoint(instance: Instance, snap: Snapshot, timeout: float) -> None:
-    try:
-        mem = json.loads(get(instance.pprof_url + "/debug/goleak/gc", timeout=timeout))
-    except (FetchError, ValueError):
-        return  # not one of our fixtures
-    if isinstance(mem, dict) and isinstance(mem.get("HeapAlloc"), (int, float)):
-        _set_heap(snap, mem, "gc-endpoint")
+def parse_heap_text(body: bytes) -> tuple[dict[str, float], int | None]:
+    """The memstats lines and the MemProfileRate of a ``debug=1`` heap profile.
+
+    Returns ``({}, rate)`` when the lines are missing or garbled (a proxy that trims the body, a
+    non-Go server): the caller falls back, it does not fail.
+    """
+    rate_m = _HEAP_RATE.search(body)
+    rate = int(rate_m.group(1)) // 2 if rate_m else None
+    stats: dict[str, float] = {}
+    for m in _MEMSTAT.finditer(body):
+        name = m.group(1).decode()
+        stats.setdefault(name, float(m.group(2)))  # "Stack = inuse / sys": the first figure
+    if not all(k in stats for k in ("HeapAlloc", "HeapObjects", "NumGC")):
+        return {}, rate
+    if "Stack" in stats:
+        stats["StackInuse"] = stats.pop("Stack")
+    return stats, rate
+
+
+def _read_memstats_text(body: bytes, snap: Snapshot) -> None:
+    stats, snap.memprofilerate = parse_heap_text(body)
+    if stats:
+        _set_heap(snap, stats, "memstats")
 
 
 def _heap_from_profile(body: bytes, snap: Snapshot) -> None:

@@ -10,6 +10,10 @@ import urllib.request
 class FetchError(Exception):
     """A fixture endpoint could not be read: timeout, refused, non-200, or not what was expected."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status when the server answered, else None
+
 
 def get(url: str, timeout: float = 10.0, max_bytes: int = 512 * 1024 * 1024) -> bytes:
     """GET ``url`` and return the body; FetchError names the URL and what went wrong."""
@@ -17,7 +21,7 @@ def get(url: str, timeout: float = 10.0, max_bytes: int = 512 * 1024 * 1024) -> 
         with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - loopback only
             body: bytes = resp.read(max_bytes + 1)
     except urllib.error.HTTPError as exc:
-        raise FetchError(f"GET {url} answered HTTP {exc.code}") from exc
+        raise FetchError(f"GET {url} answered HTTP {exc.code}", exc.code) from exc
     except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"GET {url} failed: {reason}") from exc

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from .scenario import BUDGETS
-from .units import parse_size
+from .units import parse_duration, parse_size
 
 #: Project-wide default budgets, suited to a typical HTTP service: a few stray goroutines or a
 #: little cache growth per 1,000 requests is noise; a leak of one object per request is not.
@@ -23,9 +23,14 @@ DEFAULT_BUDGETS: dict[str, float] = {
     "fds_per_1k_requests": 5.0,
     "max_goroutines": 10000.0,
 }
-#: The harness sets runtime.MemProfileRate in fixtures that read GOLEAK_MEMPROFILERATE: 4 KiB
-#: samples leaks of a few hundred bytes per request reliably, at a few percent CPU overhead.
+#: runtime.MemProfileRate for every service, through GODEBUG=memprofilerate=N (read by the Go
+#: runtime at start; a service that sets runtime.MemProfileRate itself still wins). 4 KiB samples
+#: leaks of a few hundred bytes per request reliably, at a few percent CPU overhead.
 DEFAULT_MEMPROFILERATE = 4096
+#: A signal over budget keeps the load going up to this multiple of the scenario's requests, and
+#: at most this long, to tell a cache that fills from a leak (see README, "Filling is not leaking").
+DEFAULT_EXTENSION_FACTOR = 4.0
+DEFAULT_EXTENSION_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class Settings:
     requests: int | None = None  # overrides every scenario's request count when set
     budgets: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
     memprofilerate: int = DEFAULT_MEMPROFILERATE
+    extension_factor: float = DEFAULT_EXTENSION_FACTOR
+    extension_timeout: float = DEFAULT_EXTENSION_TIMEOUT
     cache_dir: Path = Path.home() / ".cache" / "pytest-goleak"
     save: str | None = None
     compare: str | None = None
@@ -53,6 +60,26 @@ def _positive_int(value: str) -> int:
     if n < 1:
         raise pytest.UsageError(f"expected a positive whole number, got {value!r}")
     return n
+
+
+def _factor(value: str) -> float:
+    try:
+        f = float(value)
+    except ValueError:
+        raise pytest.UsageError(f"expected a number of at least 1, got {value!r}") from None
+    if not f >= 1:  # also NaN
+        raise pytest.UsageError(f"expected a number of at least 1 (1 turns the extension off), got {value!r}")
+    return f
+
+
+def _seconds(value: str) -> float:
+    try:
+        s = parse_duration(value)
+    except ValueError as exc:
+        raise pytest.UsageError(f"bad duration {value!r}: {exc}") from None
+    if s <= 0:
+        raise pytest.UsageError(f"expected a duration above zero, got {value!r}")
+    return s
 
 
 def parse_budget(text: str) -> tuple[str, float]:
@@ -84,6 +111,11 @@ def addoption(parser: pytest.Parser) -> None:
                     help="a project-wide default budget, e.g. goroutines_per_1k_requests=2 (repeatable)")
     group.addoption("--goleak-memprofilerate", metavar="N", type=_positive_int, default=None,
                     help=f"runtime.MemProfileRate for fixtures (default {DEFAULT_MEMPROFILERATE})")
+    group.addoption("--goleak-extension-factor", metavar="F", type=_factor, default=None,
+                    help="when a signal is over budget, keep the load going up to F times the scenario's requests "
+                         f"to tell filling from leaking (default {DEFAULT_EXTENSION_FACTOR:g}; 1 turns it off)")
+    group.addoption("--goleak-extension-timeout", metavar="DURATION", type=_seconds, default=None,
+                    help=f"at most this long per extension (default {DEFAULT_EXTENSION_TIMEOUT:g}s)")
     group.addoption("--goleak-save", metavar="NAME|PATH", default=None,
                     help="save this run's growth figures as a baseline")
     group.addoption("--goleak-compare", metavar="FILE|NAME", default=None,
@@ -95,6 +127,10 @@ def addoption(parser: pytest.Parser) -> None:
     parser.addini("goleak_runtime", "default for --goleak-runtime", default="docker")
     parser.addini("goleak_budgets", "default budgets, one NAME = VALUE per line", type="linelist", default=[])
     parser.addini("goleak_memprofilerate", "default for --goleak-memprofilerate", default=str(DEFAULT_MEMPROFILERATE))
+    parser.addini("goleak_extension_factor", "default for --goleak-extension-factor",
+                  default=str(DEFAULT_EXTENSION_FACTOR))
+    parser.addini("goleak_extension_timeout", "default for --goleak-extension-timeout",
+                  default=f"{DEFAULT_EXTENSION_TIMEOUT:g}s")
     parser.addini("goleak_cache_dir", "where built binaries are cached", default="")
     parser.addini("goleak_scenario_globs", "which files are scenarios, matched from the right "
                   "(default: *.goleak.yaml *.goleak.yml scenarios/*.yaml scenarios/*.yml)", type="linelist", default=[])
@@ -115,12 +151,15 @@ def settings_from(config: pytest.Config) -> Settings:
     for text in opt("goleak_budget") or []:
         budgets.update([parse_budget(text)])
     mpr = opt("goleak_memprofilerate") or _positive_int(str(config.getini("goleak_memprofilerate")))
+    factor = opt("goleak_extension_factor") or _factor(str(config.getini("goleak_extension_factor")))
+    ext_timeout = opt("goleak_extension_timeout") or _seconds(str(config.getini("goleak_extension_timeout")))
     cache = str(config.getini("goleak_cache_dir")) or os.environ.get("GOLEAK_CACHE_DIR", "")
     report = opt("goleak_report") or str(config.getini("goleak_report"))
     return Settings(
         enabled=bool(enabled), report_dir=Path(config.invocation_params.dir, report),
         runtime=runtime, snapshots=opt("goleak_snapshots"), requests=opt("goleak_requests"), budgets=budgets,
-        memprofilerate=mpr, cache_dir=Path(cache) if cache else Settings.cache_dir,
+        memprofilerate=mpr, extension_factor=factor, extension_timeout=ext_timeout,
+        cache_dir=Path(cache) if cache else Settings.cache_dir,
         vet=bool(config.getini("goleak_vet")), rootdir=config.rootpath, save=opt("goleak_save"),
         compare=opt("goleak_compare"), compare_fail=tuple(opt("goleak_compare_fail") or ()),
     )

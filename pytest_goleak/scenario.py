@@ -54,12 +54,28 @@ class Load:
     concurrency: int = 8
     rate: float = 0.0  # requests per second in total; 0 means as fast as the service answers
     timeout: float = 5.0
+    # Statuses the scenario means to get. Empty: 2xx and 3xx; more than a small share of anything
+    # else (or of transport errors) is not the load the scenario describes, and an error verdict.
+    expect_status: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class Limits:
     memory: int = 256 * 1024 * 1024
     pids: int = 512
+
+
+@dataclass(frozen=True)
+class Extension:
+    """How far to keep the load going when a signal is over budget, to tell filling from leaking.
+
+    ``factor`` bounds the measured requests in all (main run plus extension) as a multiple of
+    ``load.requests``; 1 turns the extension off. ``timeout`` bounds the extension's own time.
+    None: the run-wide default (see options).
+    """
+
+    factor: float | None = None
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -79,12 +95,13 @@ class Scenario:
     port: int = 8080  # where the app listens inside the container
     port_env: str = "PORT"  # the env var through which the app learns its port
     pprof_port: int | None = None  # a separate admin port serving /debug/pprof, if any
-    health_path: str = "/healthz"
+    health_path: str | None = None  # None: /healthz, or /debug/pprof/ when /healthz is a 404
     health_timeout: float = 30.0
     network: str = "auto"  # "bridge", "host", or "auto" (host when services are needed)
     load: Load = field(default_factory=Load)
     snapshots: int = 6
     budgets: Mapping[str, float] = field(default_factory=dict)
+    extension: Extension = field(default_factory=Extension)
     limits: Limits = field(default_factory=Limits)
     memprofilerate: int | None = None  # None: the harness default (see options)
     timeout: float = 300.0
@@ -125,11 +142,12 @@ def load_scenario(path: Path | str, text: str | None = None) -> Scenario:
 _TOP_KEYS = {
     "name", "description", "fixture", "dockerfile", "image", "expect", "culprit", "services",
     "env", "args", "files", "port", "port_env", "pprof_port", "health", "network", "load", "snapshots", "budgets",
-    "limits", "memprofilerate", "timeout", "capture_timeout",
+    "limits", "memprofilerate", "timeout", "capture_timeout", "extension",
 }
 _LOAD_KEYS = {f.name for f in dataclasses.fields(Load)}
 _LIMIT_KEYS = {"memory", "pids"}
 _HEALTH_KEYS = {"path", "timeout"}
+_EXTENSION_KEYS = {"factor", "timeout"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -187,7 +205,7 @@ class _Builder:
     def build(self, data: dict[str, Any]) -> Scenario:
         data = self.mapping(data, "", _TOP_KEYS)
         kw: dict[str, Any] = {"path": self.path, "lines": self.lines}
-        name = self.typed(data, "name", str) or self.path.stem
+        name = self.typed(data, "name", str) or self.path.stem.removesuffix(".goleak")
         if not _NAME_RE.match(name):
             raise self.fail("name", f"'name' may hold letters, digits, '.', '_' and '-' only, got {name!r}")
         kw["name"] = name
@@ -234,6 +252,7 @@ class _Builder:
             kw["snapshots"] = snapshots
         kw["budgets"] = self._budgets(data.get("budgets"))
         kw["limits"] = self._limits(data.get("limits"))
+        kw["extension"] = self._extension(data.get("extension"))
         mpr = self.positive_int(data, "memprofilerate", "memprofilerate", minimum=1)
         kw["memprofilerate"] = mpr
         if "timeout" in data:
@@ -327,6 +346,13 @@ class _Builder:
             kw["rate"] = float(rate or 0)
         if "timeout" in data:
             kw["timeout"] = self.convert(data["timeout"], "load.timeout", parse_duration)
+        if "expect_status" in data:
+            codes = data["expect_status"]
+            if not isinstance(codes, list) or not codes or any(
+                    isinstance(c, bool) or not isinstance(c, int) or not 100 <= c <= 599 for c in codes):
+                raise self.fail("load.expect_status",
+                                f"'load.expect_status' must be a list of HTTP status codes, got {codes!r}")
+            kw["expect_status"] = tuple(codes)
         return Load(**kw)
 
     def _budgets(self, raw: Any) -> dict[str, float]:
@@ -341,6 +367,23 @@ class _Builder:
                     raise self.fail(full, f"'{full}' must be a non-negative number, got {value!r}")
                 out[key] = float(value)
         return out
+
+    def _extension(self, raw: Any) -> Extension:
+        if raw is False:
+            return Extension(factor=1.0)
+        data = self.mapping(raw, "extension", _EXTENSION_KEYS)
+        kw: dict[str, Any] = {}
+        if "factor" in data:
+            factor = self.typed(data, "factor", (int, float), "extension.factor")
+            if factor is None or factor < 1:
+                raise self.fail("extension.factor",
+                                f"'extension.factor' must be at least 1 (1 turns it off), got {factor!r}")
+            kw["factor"] = float(factor)
+        if "timeout" in data:
+            kw["timeout"] = self.convert(data["timeout"], "extension.timeout", parse_duration)
+            if kw["timeout"] <= 0:
+                raise self.fail("extension.timeout", "'extension.timeout' must be more than zero")
+        return Extension(**kw)
 
     def _limits(self, raw: Any) -> Limits:
         data = self.mapping(raw, "limits", _LIMIT_KEYS)

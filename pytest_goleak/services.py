@@ -49,8 +49,8 @@ LABEL = "pytest-goleak.service"
 PROBE_TIMEOUT = 3.0
 #: How long a freshly started server may take to accept a probe.
 START_TIMEOUT = 30.0
-#: Room for a leaky sql_pool fixture (one connection per request) next to everything else.
-PG_MAX_CONNECTIONS = 300
+#: Room for sql_pool_leaky (one connection per request: 100 warm-up + 4 x 400 with the extension).
+PG_MAX_CONNECTIONS = 2000
 
 
 class ServiceUnavailable(Exception):

@@ -31,6 +31,8 @@ class BudgetCheck:
     exceeded: bool
     unit: str
     detail: str = ""
+    late_slope_per_1k: float | None = None  # over the trailing window, when the run was extended
+    plateau_at_requests: float | None = None  # where the growth stopped, when judged a plateau
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,7 +2,7 @@
 // new 48-byte visit to the global visits slice on every request and nothing ever trims it.
 // memstats see it (one more heap object per request), but a heap profile at the default
 // MemProfileRate (one sample per 512 KiB allocated) almost never samples a 48-byte object,
-// so naming the culprit needs a lower GOLEAK_MEMPROFILERATE (scenario key memprofilerate).
+// so naming the culprit needs a lower rate (GODEBUG=memprofilerate, which the harness sets).
 // Fix (not shipped): cap the slice, or aggregate visits into counters.
 package main
 

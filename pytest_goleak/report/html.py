@@ -47,6 +47,7 @@ SNAPSHOT_COLUMNS = (
     ("threads", "count", "threads"),
     ("fds", "count", "fds"),
     ("server_connections", "count", "server conns"),
+    ("settle_s", "seconds", "settle"),
 )
 _PROFILE_ORDER = {"heap": 0, "goroutine": 1, "allocs": 2, "goroutine_text": 3}
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
@@ -82,6 +83,8 @@ def fmt_bytes(v: object) -> str:
 
 
 def fmt_value(v: object, unit: object = "count") -> str:
+    if unit == "seconds":
+        return fmt_seconds(v)
     return fmt_bytes(v) if unit == "bytes" else fmt_count(v)
 
 
@@ -257,6 +260,7 @@ def _key_growth(scenario: Mapping[str, Any], budgets: list[dict[str, Any]]) -> l
 def _charts(scenario: Mapping[str, Any], budgets: list[dict[str, Any]], first_id: int) -> list[Any]:
     charts = []
     signals = _d(scenario.get("signals"))
+    ext_from = num(_d(scenario.get("extension")).get("requests_at_start"))
     ordered = [k for k in SIGNAL_TITLES if k in signals] + sorted(
         k for k in signals if k not in SIGNAL_TITLES
     )
@@ -277,6 +281,9 @@ def _charts(scenario: Mapping[str, Any], budgets: list[dict[str, Any]], first_id
         p = num(sig.get("p_value"))
         if p is not None:
             note = f"{note} (p={p:.2g})" if note else f"p={p:.2g}"
+        extended = _d(sig.get("extended"))
+        if extended:
+            note = f"{note}; whole series {_s(extended.get('decision'))}"
         charts.append(
             svg.line_chart(
                 chart_id=first_id + i,
@@ -286,6 +293,7 @@ def _charts(scenario: Mapping[str, Any], budgets: list[dict[str, Any]], first_id
                 slope_per_1k=num(sig.get("slope_per_1k")),
                 budget=budget,
                 note=note,
+                extension_from=ext_from,
             )
         )
     for j, (service, series) in enumerate(sorted(_d(scenario.get("server_connections")).items())):
@@ -317,7 +325,7 @@ def _snapshots(scenario: Mapping[str, Any], prefix: str) -> list[dict[str, Any]]
         ]
         rows.append(
             {
-                "index": _s(sd.get("index")),
+                "index": _s(sd.get("index")) + (" (ext)" if sd.get("phase") == "extension" else ""),
                 "t": fmt_seconds(sd.get("t")),
                 "cells": [fmt_value(sd.get(col), unit) for col, unit, _ in columns],
                 "links": links,

@@ -19,6 +19,7 @@ Scale = Callable[[float], float]
 _BINARY = (("GiB", 1024.0**3), ("MiB", 1024.0**2), ("KiB", 1024.0), ("B", 1.0))
 
 COLOR_DATA = "#2563eb"
+COLOR_EXTENSION = "#7a5af8"
 COLOR_FIT = "#64748b"
 COLOR_BUDGET = "#dc2626"
 
@@ -163,15 +164,22 @@ def line_chart(
     budget: Budget | None = None,
     note: str = "",
     layout: Layout | None = None,
+    extension_from: float | None = None,
 ) -> Markup:
-    """One signal against requests served, with the fitted slope and the budget in the legend."""
+    """One signal against requests served, with the fitted slope and the budget in the legend.
+
+    ``extension_from``: the request count after which the run was extended past its measured
+    window (to tell filling from leaking); that part is shaded, and the fit and the budget line
+    span the measured window only, as the budgets do."""
     lay = layout or Layout()
     points = clean_series(series)
     if not points:
         return _empty_chart(title, lay)
+    ext = _finite(extension_from)
+    measured = [pt for pt in points if ext is None or pt[0] <= ext] or points
     slope = _finite(slope_per_1k)
-    fit = fit_line(points, slope) if slope is not None and len(points) >= 2 else None
-    bline = budget_line(points, budget) if budget is not None else None
+    fit = fit_line(measured, slope) if slope is not None and len(measured) >= 2 else None
+    bline = budget_line(measured, budget) if budget is not None else None
     extra = [y for seg in (fit, bline) if seg for (_, y) in seg]
     ylo, yhi = _y_domain(points, extra)
     disp_unit, div = unit_scale(unit, max(abs(ylo), abs(yhi)))
@@ -199,6 +207,14 @@ def line_chart(
     parts += _axes(lay, xticks, yticks, div, disp_unit, sx, sy)
     parts += _legend(lay, unit, slope, budget, note)
     body: list[str] = []
+    if ext is not None and ext < points[-1][0]:
+        x0 = sx(ext)
+        body.append(f'<rect class="extension" x="{x0:.1f}" y="{lay.top}" width="{lay.left + lay.plot_w - x0:.1f}" '
+                    f'height="{lay.plot_h:.1f}" fill="{COLOR_EXTENSION}" fill-opacity="0.12">'
+                    f"<title>extension: after {format_requests(ext)} requests the load went on, to tell "
+                    f"filling from leaking</title></rect>")
+        body.append(f'<text class="extension-label" x="{x0 + 4:.1f}" y="{lay.top + 12}" font-size="10" '
+                    f'fill="{COLOR_EXTENSION}">extension</text>')
     if bline:
         body.append(_segment(bline, sx, sy, COLOR_BUDGET, "6 4", 1.6, "budget"))
     if fit:

@@ -48,21 +48,28 @@ class Instance(Protocol):
     def close(self) -> None: ...
 
 
-def wait_healthy(instance: Instance, path: str, timeout: float) -> None:
-    """Poll ``path`` until it answers 200, the process dies, or ``timeout`` passes."""
+def wait_healthy(instance: Instance, path: str, timeout: float, fallback: str | None = None) -> str:
+    """Poll ``path`` until it answers 2xx, the process dies, or ``timeout`` passes; returns the
+    path that answered. With ``fallback`` (a path on the pprof listener), a 404 from ``path``
+    means the service has no such endpoint, and ``fallback`` answering counts as healthy: a
+    service with stock net/http/pprof and no /healthz needs no health key in its scenario."""
     deadline = time.monotonic() + timeout
     last = "no answer yet"
     delay = 0.05
+    url = instance.base_url + path
     while time.monotonic() < deadline:
         st = instance.status()
         if not st.running:
             raise RuntimeFailure(f"the fixture exited (code {st.exit_code}) before it became healthy",
                                  st.exit_code, instance.logs(), st.oom_killed)
         try:
-            get(instance.base_url + path, timeout=min(2.0, max(0.1, deadline - time.monotonic())))
-            return
+            get(url, timeout=min(2.0, max(0.1, deadline - time.monotonic())))
+            return path
         except FetchError as exc:
             last = str(exc)
+            if exc.status == 404 and fallback is not None:
+                url, path, fallback = instance.pprof_url + fallback, fallback, None
+                continue
         time.sleep(delay)
         delay = min(delay * 1.5, 0.5)
     raise RuntimeFailure(f"the fixture did not become healthy within {timeout:.0f}s ({last})",

@@ -148,3 +148,36 @@ def test_sigkill_leaves_a_container_that_the_next_run_sweeps(tmp_path, cache, do
         for c in docker_client.containers.list(all=True, filters={"label": f"{LABEL}.scenario={name}"},
                                                ignore_removed=True):
             c.remove(force=True)
+
+
+def test_sigint_during_the_extension_leaves_nothing(tmp_path, cache, docker_client, go_toolchain):
+    """A leak over budget keeps the load going past its measured window; Ctrl-C there stops it all."""
+    name = f"intr-ext-{uuid.uuid4().hex[:8]}"
+    work = tmp_path
+    (work / "scenarios").mkdir()
+    (work / "scenarios" / f"{name}.yaml").write_text(
+        f"fixture: {REPO / 'go_fixtures' / 'global_map' / 'leaky'}\nexpect: leak\n"
+        "load: {path: /work, requests: 500, warmup_requests: 50, concurrency: 2, rate: 300}\n"
+        "extension: {factor: 1000, timeout: 10m}\ntimeout: 20m\n")
+    log = work / "pytest.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(pytest_cmd("scenarios", "--goleak-report", "rep"), cwd=work, stdout=out,
+                                stderr=subprocess.STDOUT, env={**os.environ, "GOLEAK_CACHE_DIR": str(cache)})
+    try:
+        # Snapshot 8 exists only once the extension (after the 6 of the measured window) runs.
+        deadline = time.monotonic() + 240
+        while not (work / "rep" / name / "heap-8.pb.gz").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        below = descendants(proc.pid)
+        assert any("loadgen" in cmd for cmd in below.values()), below
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, log.read_text()[-3000:]
+    assert containers_of(docker_client, {name}) == []
+    assert [cmd for pid, cmd in below.items() if alive(pid)] == []
+    assert strays(cache) == []

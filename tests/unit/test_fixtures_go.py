@@ -69,3 +69,15 @@ def test_gofmt_clean() -> None:
     done = subprocess.run([str(gofmt), "-l", "."], cwd=FIXTURES, capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0 and done.stdout == "", done.stdout + done.stderr
+
+
+def test_shipped_scenarios_run_at_default_budgets_and_twins_share_their_load() -> None:
+    """Users get the defaults, so the suite is judged at them; a twin is judged on its leak's load."""
+    from pytest_goleak.scenario import load_scenario
+
+    shipped = {p.stem: load_scenario(p) for p in (ROOT / "scenarios").glob("*.yaml")}
+    assert all(not s.budgets for s in shipped.values()), [n for n, s in shipped.items() if s.budgets]
+    for pattern in PATTERNS:
+        leaky, fixed = shipped[f"{pattern}_leaky"], shipped[f"{pattern}_fixed"]
+        assert (fixed.load, fixed.snapshots, fixed.limits, fixed.services) == \
+            (leaky.load, leaky.snapshots, leaky.limits, leaky.services), pattern

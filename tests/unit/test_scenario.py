@@ -31,6 +31,16 @@ def test_defaults_and_sizes(tmp_path):
     assert s.budgets == {"heap_inuse_bytes_per_1k_requests": 1_500_000.0, "goroutines_per_1k_requests": 2.0}
     assert s.limits.memory == 64 * 1024 * 1024
     assert s.expect is None and s.load.requests == 2000 and s.snapshots == 6
+    assert s.health_path is None  # /healthz, falling back to /debug/pprof/ on a 404
+    assert s.extension.factor is None and s.load.expect_status == ()
+
+
+def test_extension_and_expected_statuses(tmp_path):
+    s = load_scenario(write(tmp_path, "fixture: pkg\nextension: {factor: 2, timeout: 30s}\n"
+                                       "load: {path: /x, expect_status: [200, 404]}\n"))
+    assert (s.extension.factor, s.extension.timeout) == (2.0, 30.0)
+    assert s.load.expect_status == (200, 404)
+    assert load_scenario(write(tmp_path, "fixture: pkg\nextension: false\n")).extension.factor == 1.0
 
 
 @pytest.mark.parametrize(("text", "line", "fragment"), [
@@ -45,6 +55,11 @@ def test_defaults_and_sizes(tmp_path):
     ("fixture: pkg\nload:\n  path: work\n", 3, "must start with '/'"),
     ("fixture: pkg\nservices: [mysql]\n", 2, "'services' must be a list"),
     ("- just\n- a list\n", 1, "must be a YAML mapping"),
+    ("fixture: pkg\nextension:\n  factor: 0.5\n", 3, "'extension.factor' must be at least 1"),
+    ("fixture: pkg\nextension:\n  timeout: 0s\n", 3, "'extension.timeout' must be more than zero"),
+    ("fixture: pkg\nextension:\n  every: 2\n", 3, "unknown key 'extension.every'"),
+    ("fixture: pkg\nload:\n  expect_status: [200, 99]\n", 3, "'load.expect_status' must be a list"),
+    ("fixture: pkg\nload:\n  expect_status: 200\n", 3, "'load.expect_status' must be a list"),
 ])
 def test_errors_name_file_and_line(tmp_path, text, line, fragment):
     path = write(tmp_path, text)
@@ -54,6 +69,11 @@ def test_errors_name_file_and_line(tmp_path, text, line, fragment):
     assert str(err.value).startswith(f"{path}:{line}: ")
     assert fragment in str(err.value)
 
+
+
+def test_a_goleak_yaml_is_named_without_its_suffix(tmp_path):
+    assert load_scenario(write(tmp_path, "fixture: pkg\n", name="orders.goleak.yaml")).name == "orders"
+    assert load_scenario(write(tmp_path, "fixture: pkg\n", name="orders.yaml")).name == "orders"
 
 
 def test_args_and_files(tmp_path):

@@ -1,11 +1,13 @@
-// Leak: goroutine blocked on a channel send. handleWork starts a worker that sends its
-// result on an unbuffered channel, but the handler stops waiting after a short deadline, so
-// every request that times out abandons one goroutine blocked forever on `ch <- res` (state
-// "chan send"), together with the 1 KiB result it holds.
-// Fix (../fixed): the channel has a buffer of one, so the send completes and the worker exits.
+// Leak: goroutine blocked on a channel send. handleWork asks two replicas for the same answer
+// and takes whichever comes first ("first answer wins"), over an unbuffered channel. The
+// handler receives once, so the slower replica's lookup blocks for ever on `ch <- res` (state
+// "chan send"), together with the 1 KiB result it holds: one goroutine per request, while every
+// request succeeds (200) and nothing looks wrong.
+// Fix (../fixed): the channel has a buffer of one, so the loser's send completes and it exits.
 package main
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -13,23 +15,22 @@ import (
 )
 
 type result struct {
+	replica int
 	payload []byte
 }
 
-func lookup(ch chan<- result) {
-	time.Sleep(3 * time.Millisecond) // slower than the handler is willing to wait
-	ch <- result{payload: make([]byte, 1024)}
+// lookup asks one replica (a short random delay stands in for its latency) and sends the answer.
+func lookup(replica int, ch chan<- result) {
+	time.Sleep(time.Duration(50+rand.IntN(200)) * time.Microsecond)
+	ch <- result{replica: replica, payload: make([]byte, 1024)}
 }
 
 func handleWork(w http.ResponseWriter, _ *http.Request) {
 	ch := make(chan result)
-	go lookup(ch)
-	select {
-	case res := <-ch:
-		_, _ = w.Write(res.payload[:16])
-	case <-time.After(time.Millisecond):
-		http.Error(w, "timed out", http.StatusGatewayTimeout)
-	}
+	go lookup(0, ch)
+	go lookup(1, ch)
+	res := <-ch // the first answer wins
+	_, _ = w.Write(res.payload[:16])
 }
 
 func main() {

@@ -1,42 +1,23 @@
-// Package server is the HTTP scaffolding every fixture shares: net/http/pprof, a health
-// endpoint, expvar (memstats plus a request counter) and graceful shutdown. A fixture only
-// registers its own handlers; everything the harness observes is served from here.
+// Package server is the HTTP scaffolding every fixture shares: the stock net/http/pprof
+// handlers, a health endpoint, expvar's stock handler and graceful shutdown. Nothing here is
+// private to the harness: a user's service that imports net/http/pprof offers the same, so the
+// fixtures are judged on the path users get (heap figures from /debug/pprof/heap?gc=1&debug=1,
+// the sampling rate from GODEBUG=memprofilerate, requests counted by the load driver).
 package server
 
 import (
 	"context"
 	"errors"
 	"expvar"
-	"fmt"
 	"log"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	"os/signal"
-	"runtime"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
-
-// requestsServed counts requests outside /debug/ and /healthz, so the harness can relate
-// growth to work done even when its own load driver lost count (retries, timeouts).
-var requestsServed = expvar.NewInt("requests_served")
-
-// The sampling rate must be set before the program allocates much, so it is read in a
-// package-level initialiser, which runs before any fixture's main.
-var _ = setMemProfileRate()
-
-func setMemProfileRate() bool {
-	if v := os.Getenv("GOLEAK_MEMPROFILERATE"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			runtime.MemProfileRate = n
-		}
-	}
-	return true
-}
 
 // Addr is where the fixture listens: $PORT on every interface (default 8080), or
 // $GOLEAK_LISTEN verbatim when the harness needs a specific address such as 127.0.0.1:0.
@@ -60,7 +41,6 @@ func Run(name string, register func(mux *http.ServeMux)) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("/debug/vars", expvar.Handler())
-	mux.HandleFunc("/debug/goleak/gc", gcFigures)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -74,7 +54,7 @@ func Run(name string, register func(mux *http.ServeMux)) {
 	}
 	// The harness reads this line to learn an ephemeral port (GOLEAK_LISTEN=127.0.0.1:0).
 	log.Printf("%s: listening on %s", name, ln.Addr())
-	srv := &http.Server{Handler: countRequests(mux), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -91,25 +71,4 @@ func Run(name string, register func(mux *http.ServeMux)) {
 		_ = srv.Shutdown(shutdownCtx)
 		log.Printf("%s: shut down", name)
 	}
-}
-
-// gcFigures collects garbage and reads memstats at once, so HeapAlloc and HeapObjects are the
-// live heap. Read after /debug/pprof/heap?gc=1 instead, they would also count that profile's
-// own encoding (megabytes, growing with every new profile bucket), which looks like a leak.
-func gcFigures(w http.ResponseWriter, _ *http.Request) {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = fmt.Fprintf(w, `{"HeapAlloc":%d,"HeapObjects":%d,"HeapInuse":%d,"NumGC":%d,"StackInuse":%d,"Sys":%d}`+"\n",
-		m.HeapAlloc, m.HeapObjects, m.HeapInuse, m.NumGC, m.StackInuse, m.Sys)
-}
-
-func countRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/debug/") && r.URL.Path != "/healthz" {
-			requestsServed.Add(1)
-		}
-		next.ServeHTTP(w, r)
-	})
 }

@@ -1,15 +1,17 @@
-// Fixed twin of ../leaky (go-redis client per request). newClient builds one client for
-// $REDIS_URL on first use and every request shares it; main closes it at shutdown. Same
-// go-redis pin (v9.17.2) and maintenance notifications ModeDisabled as the leaky twin.
+// Fixed twin of ../leaky (a go-redis PubSub per request, never closed). awaitDone closes its
+// subscription when it returns (defer sub.Close()), which ends the two goroutines Channel()
+// started and closes the dedicated connection. Same go-redis pin (v9.17.2) and maintenance
+// notifications ModeDisabled as the leaky twin.
 package main
 
 import (
+	"context"
 	"fmt"
-	"io"
 	"log"
 	"net/http"
 	"os"
-	"sync"
+	"strconv"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
@@ -17,48 +19,55 @@ import (
 	"github.com/pytest-goleak/go_fixtures/internal/server"
 )
 
-var (
-	mu          sync.Mutex
-	closeAtExit []io.Closer
-)
+var jobs atomic.Uint64
 
-// the fix: one client for the process, built on first use
-var newClient = sync.OnceValues(func() (*redis.Client, error) {
+func newClient() (*redis.Client, error) {
 	opt, err := redis.ParseURL(os.Getenv("REDIS_URL"))
 	if err != nil {
 		return nil, err
 	}
 	opt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
-	rdb := redis.NewClient(opt)
-	mu.Lock()
-	defer mu.Unlock()
-	closeAtExit = append(closeAtExit, rdb)
-	return rdb, nil
-})
+	return redis.NewClient(opt), nil
+}
 
-func handleWork(w http.ResponseWriter, r *http.Request) {
-	rdb, err := newClient()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+// awaitDone starts a job and waits for its completion event on the job's own channel.
+func awaitDone(ctx context.Context, rdb *redis.Client, job string) (string, error) {
+	sub := rdb.Subscribe(ctx, "goleak:jobs:"+job)
+	defer sub.Close()                           // the fix: ends Channel()'s goroutines and closes the connection
+	if _, err := sub.Receive(ctx); err != nil { // the subscription is confirmed
+		return "", err
 	}
-	n, err := rdb.Incr(r.Context(), "goleak:redis_client:hits").Result()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
+	if err := rdb.Publish(ctx, "goleak:jobs:"+job, "done "+job).Err(); err != nil {
+		return "", err
 	}
-	_, _ = fmt.Fprintf(w, "hits: %d\n", n)
+	select {
+	case msg := <-sub.Channel():
+		return msg.Payload, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func handleWork(rdb *redis.Client) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		status, err := awaitDone(r.Context(), rdb, strconv.FormatUint(jobs.Add(1), 10))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		_, _ = fmt.Fprintf(w, "%s\n", status)
+	}
 }
 
 func main() {
+	rdb, err := newClient()
+	if err != nil {
+		log.Fatalf("redis_client/fixed: %v", err)
+	}
 	server.Run("redis_client/fixed", func(mux *http.ServeMux) {
-		mux.HandleFunc("/work", handleWork)
+		mux.HandleFunc("/work", handleWork(rdb))
 	})
-	mu.Lock()
-	defer mu.Unlock()
-	for _, c := range closeAtExit {
-		if err := c.Close(); err != nil {
-			log.Printf("close: %v", err)
-		}
+	if err := rdb.Close(); err != nil {
+		log.Printf("close: %v", err)
 	}
 }

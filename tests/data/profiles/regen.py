@@ -110,7 +110,7 @@ def build(pkg: str, outdir: Path) -> Path:
 
 
 def start(exe: Path) -> tuple[subprocess.Popen[bytes], str]:
-    env = dict(os.environ, GOLEAK_LISTEN="127.0.0.1:0", GOLEAK_MEMPROFILERATE="1")
+    env = dict(os.environ, GOLEAK_LISTEN="127.0.0.1:0", GODEBUG="memprofilerate=1")
     proc = subprocess.Popen([str(exe)], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     assert proc.stderr is not None
     deadline = time.monotonic() + 20

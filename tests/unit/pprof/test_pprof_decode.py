@@ -31,7 +31,7 @@ def test_heap_header_fields() -> None:
     assert [p.index_of(n) for n in names] == [0, 1, 2, 3]
     assert p.index_of(None) == 3  # no default_sample_type: the last, like pprof
     assert p.period_type == ("space", "bytes")
-    assert p.period == 1  # GOLEAK_MEMPROFILERATE=1
+    assert p.period == 1  # GODEBUG=memprofilerate=1 (regen.py)
     assert p.time_nanos > 1_700_000_000 * 10**9
     assert p.mappings[0].file.endswith("global_map_leaky")
     assert p.total(3) == sum(s.values[3] for s in p.samples) > 0

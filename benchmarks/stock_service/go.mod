@@ -1,0 +1,3 @@
+module example.com/stock_service
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/audit_log
+
+go 1.26

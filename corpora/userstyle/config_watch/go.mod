@@ -1,0 +1,3 @@
+module example.com/config_watch
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/deadline_watch
+
+go 1.26

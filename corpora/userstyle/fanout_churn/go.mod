@@ -1,0 +1,3 @@
+module example.com/fanout_churn
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/fanout_wg
+
+go 1.26

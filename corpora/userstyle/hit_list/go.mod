@@ -1,0 +1,3 @@
+module example.com/hit_list
+
+go 1.26

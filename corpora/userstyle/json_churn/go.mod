@@ -1,0 +1,3 @@
+module example.com/json_churn
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/lru_sessions
+
+go 1.26

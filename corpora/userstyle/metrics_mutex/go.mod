@@ -1,0 +1,3 @@
+module example.com/metrics_mutex
+
+go 1.26

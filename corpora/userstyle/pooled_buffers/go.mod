@@ -1,0 +1,3 @@
+module example.com/pooled_buffers
+
+go 1.26

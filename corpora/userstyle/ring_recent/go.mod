@@ -1,0 +1,3 @@
+module example.com/ring_recent
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/udp_ack
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/upload_expiry
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/webhook_retry
+
+go 1.26

@@ -1,0 +1,115 @@
+"""Filling is not leaking: decide on a series extended past a signal's budget (pure; no I/O).
+
+A leak grows without end; a cache, a pool or a free list grows until it is full. When a slope
+budget is exceeded over the scenario's measured window, the runner keeps the load going (more
+phases, more snapshots, up to a bound) and this module decides on the whole series:
+
+- the *trailing window* is the last ``window`` snapshots, as many as the main run had, so it spans
+  about as many requests as the main run did;
+- a budget whose signal still rises significantly above its limit over the trailing window kept
+  its pace: a leak;
+- otherwise the growth stopped: a ``plateau``, clean, and the request count at which the signal
+  reached its final level is reported ("filled at about N requests, then flat").
+
+What it cannot tell apart: a cache that is still filling when the bound is reached (one larger
+than about ``factor - 1`` times the scenario's requests) looks like a leak, and a leak that
+stops for longer than the trailing window looks like a plateau.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from .analysis import Trend, trend
+from .verdict import SLOPE_BUDGETS, BudgetCheck, Verdict, fmt
+
+#: The share of the rise (from the first snapshot to the final level) at which a signal counts
+#: as filled.
+FILLED_SHARE = 0.9
+
+
+def over_slope_budgets(verdict: Verdict) -> list[BudgetCheck]:
+    """The exceeded per-1k budgets, when only such budgets are exceeded (a crossed cap or an
+    OOM-kill is a leak whatever happens next, so there is nothing to extend for)."""
+    exceeded = verdict.exceeded
+    if not exceeded or any(c.name not in SLOPE_BUDGETS for c in exceeded):
+        return []
+    if len(verdict.reasons) != len(exceeded):  # an OOM-kill or another reason beside the budgets
+        return []
+    return exceeded
+
+
+def _points(snapshots: Sequence[Mapping[str, object]], signal: str) -> list[tuple[float, float]]:
+    out = []
+    for s in snapshots:
+        v, x = s.get(signal), s.get("requests")
+        if isinstance(v, (int, float)) and isinstance(x, (int, float)):
+            out.append((float(x), float(v)))
+    return out
+
+
+def late_trend(snapshots: Sequence[Mapping[str, object]], signal: str, window: int, unit: str) -> Trend | None:
+    points = _points(snapshots, signal)[-window:]
+    return trend(points, unit) if len(points) >= 4 else None
+
+
+def still_over(check: BudgetCheck, late: Trend | None) -> bool:
+    return late is not None and late.decision == "growing" and late.slope_per_1k > check.limit
+
+
+def plateau_reached(checks: Sequence[BudgetCheck], snapshots: Sequence[Mapping[str, object]], window: int) -> bool:
+    """Every budget that was over has stopped rising over the trailing window: stop extending."""
+    return all(not still_over(c, late_trend(snapshots, c.signal, window, c.unit)) for c in checks)
+
+
+def filled_at(points: Sequence[tuple[float, float]], window: int) -> float | None:
+    """Requests at which the signal first reached FILLED_SHARE of its rise to the final level."""
+    if len(points) < 2:
+        return None
+    first = points[0][1]
+    level = statistics.median(v for _, v in points[-window:])
+    rise = level - first
+    if rise <= 0:
+        return points[0][0]
+    for x, v in points:
+        if v >= first + FILLED_SHARE * rise:
+            return x
+    return points[-1][0]
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    plateaus: tuple[str, ...]  # budget names judged plateau
+    notes: tuple[str, ...]  # one human line per extended budget
+
+
+def decide(verdict: Verdict, snapshots: Sequence[Mapping[str, object]], window: int) -> Decision:
+    """Re-judge the budgets that sent the run into its extension, on the whole series."""
+    checks = list(verdict.checks)
+    plateaus, notes = [], []
+    for i, c in enumerate(checks):
+        if not c.exceeded or c.name not in SLOPE_BUDGETS:
+            continue
+        late = late_trend(snapshots, c.signal, window, c.unit)
+        points = _points(snapshots, c.signal)
+        span = f"the last {points[-1][0] - points[-window][0]:,.0f} requests" if len(points) >= window else "?"
+        late_text = (f"{fmt(late.slope_per_1k, c.unit)}/1k over {span}, p={late.p_value:.3g}, {late.decision}"
+                     if late else "too few snapshots")
+        if still_over(c, late):
+            notes.append(f"{c.name}: kept its pace to {points[-1][0]:,.0f} requests ({late_text})")
+            checks[i] = replace(c, detail=f"{c.detail}; extended: {late_text}",
+                                late_slope_per_1k=late.slope_per_1k if late else None)
+            continue
+        at = filled_at(points, window)
+        where = f"about {at:,.0f} requests" if at is not None else "an unknown point"
+        notes.append(f"{c.name}: filled at {where}, then flat ({late_text})")
+        plateaus.append(c.name)
+        checks[i] = replace(c, exceeded=False,
+                            detail=f"{c.detail}; plateau: filled at {where}, then flat ({late_text})",
+                            late_slope_per_1k=late.slope_per_1k if late else None, plateau_at_requests=at)
+    reasons = tuple(r for r in verdict.reasons if not any(r.startswith(f"{p} =") for p in plateaus))
+    new = Verdict("leak" if reasons else "clean", tuple(checks), reasons)
+    return Decision(new, tuple(plateaus), tuple(notes))

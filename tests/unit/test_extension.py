@@ -1,0 +1,102 @@
+"""Filling is not leaking: the extension's decision on whole series (pure)."""
+
+from __future__ import annotations
+
+from pytest_goleak.analysis import trends
+from pytest_goleak.extension import decide, filled_at, over_slope_budgets, plateau_reached
+from pytest_goleak.verdict import judge
+
+BUDGETS = {"heap_inuse_bytes_per_1k_requests": 64 * 1024.0, "goroutines_per_1k_requests": 5.0}
+STEP = 400  # requests between snapshots, as a 2,000-request run with 6 snapshots has
+
+
+def series(fn, n):
+    """Snapshots at 200 + STEP*i requests, heap from fn(requests), a flat goroutine count."""
+    return [{"requests": 200 + STEP * i, "heap_inuse_bytes": float(fn(200 + STEP * i)), "goroutines": 10.0,
+             "phase": "main" if i < 6 else "extension"} for i in range(n)]
+
+
+def leak(r):  # 512 B per request, without end
+    return 1e6 + 512 * r
+
+
+def cache(cap):  # 512 B per request until `cap` requests, then flat
+    return lambda r: 1e6 + 512 * min(r, cap)
+
+
+def pre_verdict(snaps):
+    main = [s for s in snaps if s["phase"] == "main"]
+    return judge(BUDGETS, trends(main), snaps)
+
+
+def test_a_slope_over_budget_asks_for_the_extension():
+    snaps = series(leak, 6)
+    over = over_slope_budgets(pre_verdict(snaps))
+    assert [c.name for c in over] == ["heap_inuse_bytes_per_1k_requests"]
+
+
+def test_a_crossed_cap_or_an_oom_needs_no_extension():
+    snaps = series(leak, 6)
+    for s in snaps:
+        s["goroutines"] = 20000.0
+    v = judge({**BUDGETS, "max_goroutines": 10000.0}, trends(snaps), snaps)
+    assert over_slope_budgets(v) == []
+    oom = judge(BUDGETS, trends(snaps), snaps, oom="OOM-killed at 32MiB")
+    assert over_slope_budgets(oom) == []
+
+
+def test_clean_run_asks_for_nothing():
+    assert over_slope_budgets(pre_verdict(series(lambda r: 1e6, 6))) == []
+
+
+def test_leak_keeps_its_pace_to_the_bound():
+    snaps = series(leak, 21)
+    over = over_slope_budgets(pre_verdict(snaps[:6]))
+    assert not plateau_reached(over, snaps, 6)
+    d = decide(pre_verdict(snaps), snaps, 6)
+    assert d.verdict.verdict == "leak" and d.plateaus == ()
+    assert "kept its pace" in d.notes[0]
+
+
+def test_cache_that_fills_in_the_extension_is_a_plateau_with_its_fill_point():
+    snaps = series(cache(4000), 21)  # fills at 4,000 requests, after the 2,200 of the main run
+    v = pre_verdict(snaps)
+    assert v.verdict == "leak"  # over budget in the measured window
+    # The runner stops once the trailing window is flat: find where that happens.
+    stop = next(n for n in range(7, 22) if plateau_reached(over_slope_budgets(v), snaps[:n], 6))
+    assert snaps[stop - 1]["requests"] > 4000
+    d = decide(v, snaps[:stop], 6)
+    assert d.verdict.verdict == "clean" and d.plateaus == ("heap_inuse_bytes_per_1k_requests",)
+    check = next(c for c in d.verdict.checks if c.name == "heap_inuse_bytes_per_1k_requests")
+    assert not check.exceeded and 3500 <= check.plateau_at_requests <= 4200
+    assert "filled at about" in d.notes[0] and "then flat" in d.notes[0]
+
+
+def test_noise_on_a_plateau_does_not_read_as_growth():
+    wobble = [0, 3000, -2000, 1500, -500, 2500, -1500, 1000]
+    snaps = series(cache(2000), 16)
+    for i, s in enumerate(snaps):
+        s["heap_inuse_bytes"] += wobble[i % len(wobble)]
+    d = decide(pre_verdict(snaps), snaps, 6)
+    assert d.verdict.verdict == "clean", d.notes
+
+
+def test_a_noisy_plateau_steep_only_by_chance_is_not_growth():
+    """A trailing slope over the budget that is not a significant rise (Mann-Kendall) is noise."""
+    snaps = series(cache(2000), 12)
+    for s, bump in zip(snaps[6:], [0, 270000, -90000, 360000, 60000, 180000], strict=True):
+        s["heap_inuse_bytes"] += bump
+    d = decide(pre_verdict(snaps), snaps, 6)
+    assert d.verdict.verdict == "clean", d.notes
+
+
+def test_cache_larger_than_the_bound_looks_like_a_leak():
+    """What the extension cannot tell apart, as the README says."""
+    snaps = series(cache(10 ** 6), 21)
+    assert decide(pre_verdict(snaps), snaps, 6).verdict.verdict == "leak"
+
+
+def test_filled_at():
+    pts = [(float(200 + STEP * i), float(cache(3000)(200 + STEP * i))) for i in range(16)]
+    assert filled_at(pts, 6) in (2600.0, 3000.0)
+    assert filled_at([(0.0, 5.0), (1.0, 5.0)], 6) == 0.0
