@@ -136,13 +136,43 @@ def _scratch_image(binary: Path, tag: str, digest: str, client: Any) -> None:
 def _dockerfile_image(scenario: Scenario, client: Any, t0: float) -> Artifact:
     assert scenario.dockerfile is not None
     context = scenario.dockerfile.parent
-    digest = gotool.source_hash(context, extra=(scenario.dockerfile.read_text(errors="replace"),))
+    digest = context_hash(context, os.path.relpath(scenario.dockerfile, context))
     tag = f"{IMAGE_REPO}/{_repo_name(scenario.name)}:{digest[:16]}"
     cached = _image_exists(client, tag)
     if not cached:
         _docker_build(client, tag, path=str(context), dockerfile=os.path.relpath(scenario.dockerfile, context),
                       labels={LABEL: "1", f"{LABEL}.hash": digest}, pull=False)
     return Artifact(str(scenario.dockerfile), None, tag, digest, None, cached, time.monotonic() - t0)
+
+
+def context_hash(context: Path, dockerfile: str = "Dockerfile") -> str:
+    """sha256 over the build context exactly as the engine is sent it: every path the Docker SDK puts
+    in the tar (``.dockerignore`` honoured by the SDK's own matcher), its kind, mode and content.
+
+    A rebuilt binary that a Dockerfile COPYs, a changed config file, a new .dockerignore rule: each
+    is a new image. (Hashing only Go sources kept running a stale binary.)
+    """
+    import hashlib
+
+    from docker.utils.build import exclude_paths
+
+    ignore = context / ".dockerignore"
+    patterns: list[str] = []
+    if ignore.is_file():  # read as docker.api.build does, so the file lists cannot differ
+        patterns = [ln.strip() for ln in ignore.read_text().splitlines() if ln.strip() and ln.strip()[0] != "#"]
+    h = hashlib.sha256(f"dockerfile={dockerfile}\0".encode())
+    for rel in sorted(exclude_paths(str(context), patterns, dockerfile=dockerfile)):
+        full = context / rel
+        st = full.lstat()
+        h.update(f"{rel}\0{oct(st.st_mode)}\0".encode())
+        if full.is_symlink():
+            h.update(os.readlink(full).encode())
+        elif full.is_file():
+            with full.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 def _existing_image(image: str, client: Any, t0: float) -> Artifact:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -14,6 +15,7 @@ BUILD_TIMEOUT_S = 600.0
 # Files that change what `go build` produces. Anything else (docs, data) does not invalidate.
 _SOURCE_SUFFIXES = (".go", ".s", ".c", ".h", ".syso")
 _SOURCE_NAMES = ("go.mod", "go.sum", "go.work", "go.work.sum")
+_TOO_OLD_RE = re.compile(r"go\.mod requires go >= (\S+) \(running go (\S+); GOTOOLCHAIN=([^)\s]+)\)")
 
 
 class GoError(Exception):
@@ -23,7 +25,8 @@ class GoError(Exception):
 def go_binary() -> str:
     found = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None)
     if not found:
-        raise GoError("no Go toolchain found: install Go >= 1.22 (see README, Prerequisites) and put `go` on PATH")
+        raise GoError("no Go toolchain found: install Go >= 1.25 from https://go.dev/dl (see README, "
+                      "Prerequisites and set-up) and put `go` on PATH")
     return found
 
 
@@ -100,5 +103,11 @@ def build_static(package_dir: Path, output: Path, env: Mapping[str, str] | None 
     if proc.returncode != 0:
         tmp.unlink(missing_ok=True)
         output_text = (proc.stderr + proc.stdout).strip()
+        too_old = _TOO_OLD_RE.search(output_text)
+        if too_old:  # one line that says what to do, not the go command's own
+            need, have, toolchain = too_old.groups()
+            raise GoError(f"{module_root(package_dir) / 'go.mod'} needs Go >= {need}, and this is Go {have} "
+                          f"(GOTOOLCHAIN={toolchain}): install a newer Go from https://go.dev/dl, or let the go "
+                          f"command fetch it (GOTOOLCHAIN=go{need} or GOTOOLCHAIN=auto)")
         raise GoError(f"go build failed in {package_dir} (exit {proc.returncode}):\n{output_text}")
     os.replace(tmp, output)  # atomic, so parallel workers never run a half-written binary

@@ -57,7 +57,8 @@ class Settings:
 def addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("goleak", "Go memory and goroutine leak gate (pytest-goleak)")
     group.addoption("--goleak", action="store_true", default=None,
-                    help="collect scenario files (scenarios/*.yaml, *.goleak.yaml) and run them. ini: goleak")
+                    help="collect scenario files (*.goleak.yaml; scenarios/*.yaml with a fixture, dockerfile "
+                         "or image key) and run them. ini: goleak")
     group.addoption("--goleak-report", metavar="DIR", default=None,
                     help="where to write results.json, the HTML report and raw profiles (default goleak-report)")
     group.addoption("--goleak-runtime", choices=("docker", "local"), default=None,
@@ -96,6 +97,8 @@ def addoption(parser: pytest.Parser) -> None:
     parser.addini("goleak_extension_timeout", "default for --goleak-extension-timeout",
                   default=f"{DEFAULT_EXTENSION_TIMEOUT:g}s")
     parser.addini("goleak_cache_dir", "where built binaries are cached", default="")
+    parser.addini("goleak_scenario_globs", "which files are scenarios, matched from the right "
+                  "(default: *.goleak.yaml *.goleak.yml scenarios/*.yaml scenarios/*.yml)", type="linelist", default=[])
     parser.addini("goleak_vet", "run `go vet` over each Go fixture (static leak checks)", type="bool", default=True)
 
 

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from . import options, progress
+from . import collect, options, progress
 from .scenario import Scenario, ScenarioError, load_scenario
 from .session import GoleakSession
 
 SESSION_KEY = pytest.StashKey[GoleakSession]()
+NOT_COLLECTED_KEY = pytest.StashKey[list[tuple[Path, str]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,15 +69,30 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [progress.header_line(gs.settings)]
 
 
-def is_scenario_file(path: Path) -> bool:
-    return path.suffix in (".yaml", ".yml") and (path.parent.name == "scenarios" or path.name.endswith(
-        (".goleak.yaml", ".goleak.yml")))
-
-
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if _session(parent.config) is not None and is_scenario_file(file_path):
+    config = parent.config
+    if _session(config) is None:
+        return None
+    decision = collect.classify(file_path, globs=collect.globs_from_ini(config.getini("goleak_scenario_globs")),
+                                named=parent.session.isinitpath(file_path), rootdir=config.rootpath)
+    if decision is None:
+        return None
+    if decision.collect:
         return ScenarioFile.from_parent(parent, path=file_path)
+    config.stash.setdefault(NOT_COLLECTED_KEY, []).append((file_path, decision.reason))
     return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under -v, say why each YAML file that was looked at is not a scenario item."""
+    skipped = session.config.stash.get(NOT_COLLECTED_KEY, [])
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if not skipped or reporter is None or session.config.get_verbosity() < 1:
+        return
+    root = session.config.rootpath
+    for path, reason in skipped:
+        shown = path.relative_to(root) if path.is_relative_to(root) else path
+        reporter.write_line(f"goleak: not collected: {shown}: {reason}")
 
 
 class ScenarioFile(pytest.File):

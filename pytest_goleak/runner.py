@@ -125,7 +125,8 @@ class Runner:
             result["build"] = art.to_json()
             self._said_build(art)
             assert art.binary is not None
-            return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env)
+            return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env, args=scenario.args,
+                                        files=scenario.files, port=scenario.port, pprof_port=scenario.pprof_port)
         from .runtime.docker import DockerRuntime
 
         art = build.build_for_docker(scenario, self.docker, cache)
@@ -138,7 +139,8 @@ class Runner:
         return DockerRuntime(self.docker, self.run_id).start(
             art.image, scenario_name=scenario.name, port=scenario.port, port_env=scenario.port_env,
             pprof_port=scenario.pprof_port, env=env, network=network, memory=scenario.limits.memory,
-            pids=scenario.limits.pids, nonroot=scenario.fixture is not None)
+            pids=scenario.limits.pids, nonroot=scenario.fixture is not None, args=scenario.args,
+            files=scenario.files)
 
     def _said_build(self, art: build.Artifact) -> None:
         self.progress(f"build {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")

@@ -83,6 +83,8 @@ class Scenario:
     culprit: str | None = None  # the function that must top the culprit list when it leaks
     services: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()  # the service's command-line arguments (replace an image's CMD)
+    files: Mapping[str, Path] = field(default_factory=dict)  # read-only: path in the container -> host file
     port: int = 8080  # where the app listens inside the container
     port_env: str = "PORT"  # the env var through which the app learns its port
     pprof_port: int | None = None  # a separate admin port serving /debug/pprof, if any
@@ -133,8 +135,8 @@ def load_scenario(path: Path | str, text: str | None = None) -> Scenario:
 
 _TOP_KEYS = {
     "name", "description", "fixture", "dockerfile", "image", "expect", "culprit", "services",
-    "env", "port", "port_env", "pprof_port", "health", "network", "load", "snapshots", "budgets",
-    "limits", "memprofilerate", "timeout", "capture_timeout", "extension", "ignore",
+    "env", "args", "files", "port", "port_env", "pprof_port", "health", "network", "load", "snapshots",
+    "budgets", "limits", "memprofilerate", "timeout", "capture_timeout", "extension", "ignore",
 }
 _LOAD_KEYS = {f.name for f in dataclasses.fields(Load)}
 _LIMIT_KEYS = {"memory", "pids"}
@@ -231,6 +233,8 @@ class _Builder:
         if bad:
             raise self.fail("env", f"'env' must map names to strings; bad entries: {bad!r}")
         kw["env"] = {k: str(v) for k, v in env.items()}
+        kw["args"] = self._args(data.get("args"))
+        kw["files"] = self._files(data.get("files"))
         for key in ("port", "pprof_port"):
             port = self.positive_int(data, key, key)
             if port is not None and port > 65535:
@@ -291,6 +295,45 @@ class _Builder:
         if key == "dockerfile" and not resolved.is_file():
             raise self.fail(key, f"'dockerfile' {resolved} does not exist")
         kw[key] = resolved
+
+    def _args(self, raw: Any) -> tuple[str, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list) or any(isinstance(a, bool) or not isinstance(a, (str, int, float)) for a in raw):
+            raise self.fail("args", f"'args' must be a list of strings, e.g. [run, --config, /etc/app.conf]; "
+                                    f"got {raw!r}")
+        if any("\0" in str(a) for a in raw):
+            raise self.fail("args", "'args' may not hold a NUL byte")
+        return tuple(str(a) for a in raw)
+
+    def _files(self, raw: Any) -> dict[str, Path]:
+        """``files: {/etc/app.conf: app.conf}``: a file next to the scenario, read-only at that path."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            raise self.fail("files", f"'files' must map paths in the container to files next to the scenario, "
+                                     f"e.g. {{/etc/app.conf: app.conf}}; got {raw!r}")
+        out: dict[str, Path] = {}
+        for target, source in raw.items():
+            full = f"files.{target}"
+            if not isinstance(target, str) or not target.startswith("/") or "\0" in target:
+                raise self.fail(full if isinstance(target, str) else "files",
+                                f"'files' maps absolute paths in the container to files; {target!r} is not absolute")
+            parts = target.split("/")
+            if ".." in parts or target.rstrip("/") in ("", "/tmp") or target.endswith("/"):
+                raise self.fail(full, f"'files' target {target!r} must name a file (no '..', not '/' or '/tmp')")
+            if target.startswith("/tmp/"):
+                raise self.fail(full, f"'files' target {target!r} is under /tmp, which is a fresh tmpfs")
+            if not isinstance(source, str) or not source or "\0" in source:
+                raise self.fail(full, f"'{full}' must be a file path relative to the scenario, got {source!r}")
+            try:
+                resolved = (self.path.parent / source).resolve()
+            except (OSError, ValueError) as exc:
+                raise self.fail(full, f"'{full}' is not a usable path: {exc}") from exc
+            if not resolved.is_file():
+                raise self.fail(full, f"'{full}': {resolved} is not a file")
+            out[str(Path(target))] = resolved
+        return out
 
     def _load(self, raw: Any) -> Load:
         data = self.mapping(raw, "load", _LOAD_KEYS)

@@ -7,7 +7,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +37,32 @@ def connect(timeout: int = CLIENT_TIMEOUT_S) -> Any:
         client.ping()
         return client
     except (docker.errors.DockerException, OSError) as exc:
-        raise DockerUnavailable(
-            f"cannot reach a Docker engine at {docker_endpoint()} ({exc}). Start dockerd, set DOCKER_HOST, "
-            "or use --goleak-runtime=local"
-        ) from exc
+        raise DockerUnavailable(_why_unreachable(exc)) from exc
+
+
+def _why_unreachable(exc: BaseException) -> str:
+    """One line: what is wrong with the engine's endpoint, and how to fix it."""
+    endpoint = docker_endpoint()
+    text = f"{exc!r} {exc}"
+    where = endpoint.removeprefix("unix://") if endpoint.startswith("unix://") else endpoint
+    local = "or use --goleak-runtime=local (no Docker needed)"
+    if endpoint.startswith("unix://") and ("FileNotFoundError" in text or "No such file" in text):
+        return (f"no Docker engine: {where} does not exist (dockerd is not running). Start it "
+                f"(`make goleak` does, through scripts/provision.sh; or `sudo systemctl start docker`), "
+                f"set DOCKER_HOST, {local}")
+    if "PermissionError" in text or "Permission denied" in text:
+        return (f"permission denied on {where}: add yourself to the group that owns it (`sudo usermod -aG docker "
+                f"$USER`, then log in again), run as root, {local}")
+    if "ConnectionRefusedError" in text or "Connection refused" in text:
+        return (f"no Docker engine answers at {endpoint} (connection refused: dockerd is not running, or the socket is "
+                f"stale). Start it (`make goleak` does; or `sudo systemctl start docker`), set DOCKER_HOST, {local}")
+    return (f"cannot reach a Docker engine at {_redact(endpoint)} ({_first(exc)}). Start dockerd, set DOCKER_HOST, "
+            f"{local}")
+
+
+def _first(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def sweep(client: Any, only_dead_owners: bool = True) -> list[str]:
@@ -167,7 +189,8 @@ class DockerRuntime:
         self.run_id = run_id
 
     def start(self, image: str, *, scenario_name: str, port: int, port_env: str, pprof_port: int | None,
-              env: Mapping[str, str], network: str, memory: int, pids: int, nonroot: bool) -> DockerInstance:
+              env: Mapping[str, str], network: str, memory: int, pids: int, nonroot: bool,
+              args: Sequence[str] = (), files: Mapping[str, Path] | None = None) -> DockerInstance:
         labels = {**owner_labels(), f"{LABEL}.run": self.run_id, f"{LABEL}.scenario": scenario_name}
         full_env = dict(env)
         kwargs: dict[str, Any] = {}
@@ -189,6 +212,11 @@ class DockerRuntime:
         if nonroot:
             kwargs["user"] = "65532:65532"
             hardening.insert(0, "non-root 65532:65532")
+        if args:
+            kwargs["command"] = list(args)  # after the image's ENTRYPOINT, replacing its CMD
+        if files:
+            kwargs["mounts"] = _file_mounts(files)
+            hardening.append(f"{len(files)} read-only file mount(s)")
         name = f"goleak-{scenario_name[:40]}-{uuid.uuid4().hex[:6]}"
         try:
             container = self.client.containers.run(
@@ -208,7 +236,7 @@ class DockerRuntime:
         info = InstanceInfo("docker", {"image": image, "id": container.id[:12], "name": container.name,
                                        "network": network, "memory_limit": memory, "pids_limit": pids,
                                        "hardening": hardening, "endpoint": _redact(docker_endpoint()),
-                                       "published_on": publish_ip, "reached_at": base})
+                                       "published_on": publish_ip, "reached_at": base, "pprof_at": pprof})
         return DockerInstance(self.client, container, base, pprof, info)
 
     def _remove_by_name(self, name: str) -> None:
@@ -241,6 +269,18 @@ class DockerRuntime:
             if time.monotonic() > deadline:
                 raise RuntimeFailure(f"container port {port} was not published within {START_TIMEOUT_S}s")
             time.sleep(0.05)
+
+
+def _file_mounts(files: Mapping[str, Path]) -> list[Any]:
+    """Bind mounts, read-only, of host files: the engine must see this host's filesystem."""
+    host = engine_host()
+    if host is not None and not is_loopback(host):
+        raise RuntimeFailure(f"'files:' bind-mounts files of this host, which the Docker engine at "
+                             f"{_redact(docker_endpoint())} cannot see: use an engine on this host, or "
+                             "--goleak-runtime=local, or build the files into an image (dockerfile:)")
+    from docker.types import Mount
+
+    return [Mount(target, str(source), type="bind", read_only=True) for target, source in sorted(files.items())]
 
 
 def check_reachable() -> str:

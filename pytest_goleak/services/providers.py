@@ -52,10 +52,8 @@ def provide(name: str, environ: dict[str, str] | os._Environ[str], docker: Docke
         return Service(name, given, origin="env")
     problems: list[str] = []
     docker = docker or DockerProvider(None)
-    ways = [way for key, way in (("local", _local), ("docker", docker.start)) if key in allowed]
-    if len(ways) < 2:
-        problems.append(f"GOLEAK_SERVICE_PROVIDERS={environ.get('GOLEAK_SERVICE_PROVIDERS')} rules out the rest")
-    for way in ways:
+    ways = [(key, way) for key, way in (("local", _local), ("docker", docker.start)) if key in allowed]
+    for key, way in ways:
         try:
             service = way(name)
         except ServiceUnavailable as exc:
@@ -63,7 +61,18 @@ def provide(name: str, environ: dict[str, str] | os._Environ[str], docker: Docke
             continue
         if service is not None:
             return service
+        problems.append(_NOT_FOUND[key][name])  # say what was looked for, not only that it failed
+    if len(ways) < 2:
+        problems.append(f"GOLEAK_SERVICE_PROVIDERS={environ.get('GOLEAK_SERVICE_PROVIDERS')} rules out the rest")
     raise ServiceUnavailable(_how_to(name, problems))
+
+
+_NOT_FOUND = {
+    "local": {"redis": "no redis-server on PATH", "postgres": "no PostgreSQL initdb/postgres on PATH or in "
+                                                              "/usr/lib/postgresql/*/bin"},
+    "docker": {"redis": "no local redis image in a Docker engine", "postgres": "no local postgres image in a "
+                                                                               "Docker engine"},
+}
 
 
 def _how_to(name: str, problems: list[str]) -> str:
@@ -74,4 +83,4 @@ def _how_to(name: str, problems: list[str]) -> str:
             f"{URL_ENV[name]}=<url of a server you own> (e.g. "
             f"{'redis://127.0.0.1:6379/0' if name == 'redis' else 'postgres://user@127.0.0.1:5432/db'}); "
             f"{binary} installed locally (Debian: apt-get install {package}; "
-            f"scripts/provision.sh does it); or a local Docker image {name}:<tag>.")
+            f"`make goleak` does it through scripts/provision.sh); or a local Docker image {name}:<tag>.")

@@ -17,6 +17,7 @@ from tests.conftest import REPO, our_containers
 
 pytestmark = pytest.mark.integration
 ORDERS = REPO / "examples" / "orders_service"
+CADDY = REPO / "examples" / "caddy"
 
 
 def test_orders_service_is_plain_go(go_toolchain):
@@ -29,7 +30,7 @@ def test_orders_service_is_plain_go(go_toolchain):
 
 
 def test_pytest_goleak_examples_passes(pytester, docker_client, go_toolchain):
-    args = ("--goleak", str(REPO / "examples"), "--goleak-report", "rep", "-p", "no:cacheprovider")
+    args = ("--goleak", str(ORDERS), "--goleak-report", "rep", "-p", "no:cacheprovider")
     result = pytester.runpytest_subprocess(*args, "--rootdir", str(pytester.path))
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*orders.goleak.yaml .*", "orders*-*clean*pass*"])
@@ -46,6 +47,52 @@ def test_pytest_goleak_examples_passes(pytester, docker_client, go_toolchain):
     for signal in ("goroutines", "heap_inuse_bytes", "fds"):
         assert signal in orders["signals"]
     assert our_containers(docker_client, "orders") == []
+
+
+def test_caddy_example_is_a_few_lines_of_plain_go(go_toolchain):
+    main = (CADDY / "main.go").read_text()
+    assert "caddycmd.Main()" in main and '_ "github.com/caddyserver/caddy/v2/modules/standard"' in main
+    assert "github.com/caddyserver/caddy/v2 v2.11.9" in (CADDY / "go.mod").read_text()
+    assert "admin 0.0.0.0:2019" in (CADDY / "Caddyfile").read_text()
+
+
+def test_caddy_starts_with_its_args_and_caddyfile_and_is_measured(pytester, docker_client, go_toolchain):
+    """A real server, built from the module proxy, started with `args:` and a mounted Caddyfile.
+
+    Its scenario has no `expect` (a user's merge gate), so pass/fail is Caddy's own behaviour;
+    what must hold whatever it is: it started, answered every request, and every signal was read.
+    """
+    args = ("--goleak", str(CADDY), "--goleak-report", "rep", "-p", "no:cacheprovider", "-rA")
+    result = pytester.runpytest_subprocess(*args, "--rootdir", str(pytester.path), timeout=580)
+    data = json.loads((pytester.path / "rep" / "results.json").read_text())
+    (caddy,) = data["scenarios"]
+    print(result.stdout.str()[-1500:])  # the harness's table, for the record
+    assert caddy["name"] == "caddy" and caddy["expect"] is None
+    assert caddy["verdict"] in ("clean", "leak"), caddy["message"] + "\n" + str(caddy.get("error"))
+    assert caddy["passed"] == (caddy["verdict"] == "clean")
+    last = caddy["load"]["phases"][-1]
+    assert last["status"] == {"200": last["requests"]}
+    assert caddy["container"]["reached_at"] != caddy["container"]["pprof_at"]  # site :8080, admin :2019
+    assert "1 read-only file mount(s)" in caddy["container"]["hardening"]
+    for signal in ("goroutines", "heap_inuse_bytes", "heap_objects", "fds"):
+        assert signal in caddy["signals"], signal
+    assert our_containers(docker_client, "caddy") == []
+
+
+def test_caddy_under_the_local_runtime(pytester, go_toolchain):
+    """No Docker: the Caddyfile is copied below the instance's root and `--config` rewritten to it;
+    Caddy's fixed ports (8080, admin 2019) are found among the sockets the process listens on."""
+    args = ("--goleak", str(CADDY), "--goleak-runtime=local", "--goleak-report", "rep", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*args, "--rootdir", str(pytester.path), timeout=580)
+    (caddy,) = json.loads((pytester.path / "rep" / "results.json").read_text())["scenarios"]
+    assert caddy["verdict"] in ("clean", "leak"), caddy["message"] + "\n" + str(caddy.get("error"))
+    (config,) = caddy["container"]["files"].values()
+    assert config.endswith("/root/etc/caddy/Caddyfile") and config in caddy["container"]["args"]
+    last = caddy["load"]["phases"][-1]
+    assert last["status"] == {"200": last["requests"]}
+    assert "goroutines" in caddy["signals"] and "heap_inuse_bytes" in caddy["signals"]
+    assert not Path(config).exists()  # the stand-in root went with the process
+    print(result.stdout.str()[-800:])
 
 
 def test_a_service_without_expvar_gets_heap_figures_from_the_heap_profile():

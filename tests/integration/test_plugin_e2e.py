@@ -93,9 +93,9 @@ def test_docker_unreachable_is_one_clear_error(pytester, monkeypatch):
     result = pytester.runpytest_subprocess("--goleak", "scenarios", "--goleak-report", "rep", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     out = result.stdout.str() + result.stderr.str()
-    assert out.count("cannot reach a Docker engine at unix:///nonexistent/goleak.sock") == 1
+    assert out.count("no Docker engine: /nonexistent/goleak.sock does not exist (dockerd is not running)") == 1
     assert "Traceback" not in out
-    assert json.loads((pytester.path / "rep" / "results.json").read_text())["error"].startswith("cannot reach")
+    assert json.loads((pytester.path / "rep" / "results.json").read_text())["error"].startswith("no Docker engine")
 
 
 def test_python_api_with_budgets_written_in_python(pytester, docker_client, go_toolchain):

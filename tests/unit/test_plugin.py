@@ -48,5 +48,6 @@ def test_an_unreachable_engine_is_one_line(pytester, monkeypatch, tmp_path):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [line for line in result.stderr.lines if line.strip()]
     assert len(errors) == 1, result.stderr.str()
-    assert errors[0].startswith("ERROR: pytest-goleak: cannot reach a Docker engine at unix://")
+    assert errors[0].startswith("ERROR: pytest-goleak: no Docker engine: ")
+    assert "does not exist (dockerd is not running)" in errors[0] and "--goleak-runtime=local" in errors[0]
     assert "no-engine.sock" in errors[0] and "Traceback" not in result.stdout.str() + result.stderr.str()

@@ -74,3 +74,33 @@ def test_errors_name_file_and_line(tmp_path, text, line, fragment):
 def test_a_goleak_yaml_is_named_without_its_suffix(tmp_path):
     assert load_scenario(write(tmp_path, "fixture: pkg\n", name="orders.goleak.yaml")).name == "orders"
     assert load_scenario(write(tmp_path, "fixture: pkg\n", name="orders.yaml")).name == "orders"
+
+
+def test_args_and_files(tmp_path):
+    (tmp_path / "app.conf").write_text("x\n")
+    s = load_scenario(write(tmp_path, "fixture: pkg\nargs: [run, --config, /etc/app/app.conf, -n, 3]\n"
+                                       "files:\n  /etc/app/app.conf: app.conf\n"))
+    assert s.args == ("run", "--config", "/etc/app/app.conf", "-n", "3")
+    assert s.files == {"/etc/app/app.conf": (tmp_path / "app.conf").resolve()}
+    assert load_scenario(write(tmp_path, "image: x\n")).args == ()
+
+
+@pytest.mark.parametrize(("text", "line", "fragment"), [
+    ("fixture: pkg\nargs: run --config x\n", 2, "'args' must be a list of strings"),
+    ("fixture: pkg\nargs: [run, {a: 1}]\n", 2, "'args' must be a list of strings"),
+    ("fixture: pkg\nargs: [true]\n", 2, "'args' must be a list of strings"),
+    ("fixture: pkg\nfiles: [app.conf]\n", 2, "'files' must map paths in the container"),
+    ("fixture: pkg\nfiles:\n  etc/app.conf: app.conf\n", 3, "is not absolute"),
+    ("fixture: pkg\nfiles:\n  /etc/../app.conf: app.conf\n", 3, "no '..'"),
+    ("fixture: pkg\nfiles:\n  /tmp/app.conf: app.conf\n", 3, "under /tmp"),
+    ("fixture: pkg\nfiles:\n  /etc/app.conf: missing.conf\n", 3, "missing.conf is not a file"),
+    ("fixture: pkg\nfiles:\n  /etc/app.conf: pkg\n", 3, "is not a file"),
+    ("fixture: pkg\nfiles:\n  /etc/app.conf: 5\n", 3, "must be a file path relative to the scenario"),
+])
+def test_args_and_files_errors_name_file_and_line(tmp_path, text, line, fragment):
+    (tmp_path / "app.conf").write_text("x\n")
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert err.value.line == line, str(err.value)
+    assert str(err.value).startswith(f"{path}:{line}: ") and fragment in str(err.value), str(err.value)
