@@ -49,6 +49,8 @@ class Settings:
     compare: str | None = None
     compare_fail: tuple[str, ...] = ()
     vet: bool = True  # run `go vet` over each Go fixture as the static detector
+    corpora: tuple[str, ...] = ()  # known-truth corpora to collect as scenarios (--goleak-corpus)
+    detectors: tuple[str, ...] = ()  # ini goleak_detectors lines, validated by detectors.spec
     rootdir: Path = Path(".")  # where .goleak/baselines/NAME.json lives
 
 
@@ -94,6 +96,15 @@ def parse_budget(text: str) -> tuple[str, float]:
         raise pytest.UsageError(f"bad budget {text!r}: {exc}") from None
 
 
+CORPORA = ("goker",)
+
+
+def _corpus(value: str) -> str:
+    if value not in CORPORA:
+        raise pytest.UsageError(f"unknown corpus {value!r}: expected one of {', '.join(CORPORA)}")
+    return value
+
+
 def addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("goleak", "Go memory and goroutine leak gate (pytest-goleak)")
     group.addoption("--goleak", action="store_true", default=None,
@@ -121,6 +132,9 @@ def addoption(parser: pytest.Parser) -> None:
                     help="compare growth figures against a saved baseline")
     group.addoption("--goleak-compare-fail", metavar="EXPR", action="append", default=None,
                     help="fail on a regression against the baseline, e.g. heap:+20%% or goroutines:+0")
+    group.addoption("--goleak-corpus", metavar="NAME", action="append", type=_corpus, default=None,
+                    help="also collect a known-truth corpus as scenarios: goker (GoBench, from Go >= 1.26's "
+                         "GOROOT). ini: goleak_corpus")
     parser.addini("goleak", "run scenario files without --goleak", type="bool", default=False)
     parser.addini("goleak_report", "default for --goleak-report", default="goleak-report")
     parser.addini("goleak_runtime", "default for --goleak-runtime", default="docker")
@@ -131,6 +145,9 @@ def addoption(parser: pytest.Parser) -> None:
     parser.addini("goleak_extension_timeout", "default for --goleak-extension-timeout",
                   default=f"{DEFAULT_EXTENSION_TIMEOUT:g}s")
     parser.addini("goleak_cache_dir", "where built binaries are cached", default="")
+    parser.addini("goleak_corpus", "default for --goleak-corpus, one name per line", type="linelist", default=[])
+    parser.addini("goleak_detectors", "static detectors, one `name = module@version [args]` per line",
+                  type="linelist", default=[])
     parser.addini("goleak_vet", "run `go vet` over each Go fixture (static leak checks)", type="bool", default=True)
 
 
@@ -152,6 +169,14 @@ def settings_from(config: pytest.Config) -> Settings:
     ext_timeout = opt("goleak_extension_timeout") or _seconds(str(config.getini("goleak_extension_timeout")))
     cache = str(config.getini("goleak_cache_dir")) or os.environ.get("GOLEAK_CACHE_DIR", "")
     report = opt("goleak_report") or str(config.getini("goleak_report"))
+    corpora = tuple(opt("goleak_corpus") or [_corpus(str(c)) for c in config.getini("goleak_corpus")])
+    detector_lines = tuple(str(line) for line in config.getini("goleak_detectors"))
+    from .detectors.spec import DeclarationError, parse_declarations
+
+    try:
+        parse_declarations(detector_lines)
+    except DeclarationError as exc:
+        raise pytest.UsageError(f"goleak_detectors: {exc}") from None
     return Settings(
         enabled=bool(enabled), report_dir=Path(config.invocation_params.dir, report),
         runtime=runtime, snapshots=opt("goleak_snapshots"), requests=opt("goleak_requests"), budgets=budgets,
@@ -159,4 +184,5 @@ def settings_from(config: pytest.Config) -> Settings:
         cache_dir=Path(cache) if cache else Settings.cache_dir,
         vet=bool(config.getini("goleak_vet")), rootdir=config.rootpath, save=opt("goleak_save"),
         compare=opt("goleak_compare"), compare_fail=tuple(opt("goleak_compare_fail") or ()),
+        corpora=tuple(dict.fromkeys(corpora)), detectors=detector_lines,
     )

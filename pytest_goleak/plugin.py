@@ -19,6 +19,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options.addoption(parser)
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from .detectors import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "goleak: a pytest-goleak scenario item")
     settings = options.settings_from(config)
@@ -63,6 +69,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def is_scenario_file(path: Path) -> bool:
     return path.suffix in (".yaml", ".yml") and (path.parent.name == "scenarios" or path.name.endswith(
         (".goleak.yaml", ".goleak.yml")))
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k / -m deselect, so they apply to corpus items too
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    gs = _session(config)
+    if gs is not None and gs.settings.corpora:
+        from .corpora.collect import corpus_items
+
+        items.extend(corpus_items(session, gs.settings.corpora, gs.settings.cache_dir, ScenarioFile))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
