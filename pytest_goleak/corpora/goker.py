@@ -135,3 +135,43 @@ def _write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+# -- judging a case's result against Go's expectation ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How the harness's top culprit compares with the goroutines Go's own test expects."""
+
+    start_function: str | None  # the function the top culprit's goroutine was started with
+    state: str | None  # its wait reason, without "(leaked)" or the minutes
+    held: bool  # that goroutine is one Go expects (start function and, when known, wait reason)
+    named: bool  # the culprit function itself is one of the expected start functions
+
+
+def normalise_state(state: str | None) -> str | None:
+    """``"chan receive (leaked)"`` / ``"chan receive, 3 minutes"`` -> ``"chan receive"``."""
+    if not state:
+        return None
+    return state.replace("(leaked)", "").split(",")[0].strip() or None
+
+
+def start_function(stack: Sequence[dict[str, object]]) -> str | None:
+    """The outermost frame of a goroutine's stack (leaf first) that is not the runtime's."""
+    for frame in reversed(stack):
+        function = str(frame.get("function") or "")
+        if function and not function.startswith("runtime."):
+            return function
+    return None
+
+
+def agreement(case: GokerCase, culprit: dict[str, object] | None) -> Agreement:
+    if not culprit:
+        return Agreement(None, None, False, False)
+    stack = culprit.get("stack")
+    start = start_function(stack) if isinstance(stack, list) and culprit.get("kind") == "goroutine" else None
+    state = normalise_state(str(culprit["state"])) if culprit.get("state") else None
+    held = any(leak.function == start and (state is None or leak.state == state) for leak in case.leaks)
+    named = any(leak.function == culprit.get("function") for leak in case.leaks)
+    return Agreement(start, state, held, named)

@@ -22,5 +22,5 @@ if TYPE_CHECKING:
 
 
 @pytest.hookspec
-def pytest_goleak_detectors(config: pytest.Config) -> Sequence[Detector] | None:  # type: ignore[empty-body]
+def pytest_goleak_detectors(config: pytest.Config) -> Sequence[Detector] | None:
     """Return detectors to validate against the corpora; results of all implementations are joined."""

@@ -49,12 +49,17 @@ class CommandSpec:
 
 
 #: The built-in static detectors beyond vet, each installed on demand from the Go module proxy.
-#: bodyclose: an HTTP response body that is never closed (http_body). sqlclosecheck: sql.Rows /
-#: sql.Stmt not closed (it does not look at *sql.DB pools). contextcheck: a function that is
-#: handed no context where its caller has one.
+#: What each did on the shipped fixtures (Go 1.26.8):
+#: - bodyclose: "response body must be closed" at http_body/leaky main.go:24 (main.fetchStatus);
+#:   silent on the fixed twin and on every other fixture.
+#: - sqlclosecheck: silent everywhere; it checks sql.Rows / sql.Stmt, not sql_pool's *sql.DB.
+#: - contextcheck: "Non-inherited new context" in main.handleWork of *both* context_cancel twins
+#:   (the fix adds `defer cancel()`, not an inherited context): a false alarm on the fixed twin.
+#: (rowserrcheck v1.1.1 fails on Go 1.26: "package fmt without types", an old x/tools.)
 BUILTIN: tuple[CommandSpec, ...] = (
     CommandSpec("bodyclose", "github.com/timakin/bodyclose", "v0.0.0-20260723120731-857993a2939c"),
     CommandSpec("sqlclosecheck", "github.com/ryanrolds/sqlclosecheck", "v0.6.0"),
+    CommandSpec("contextcheck", "github.com/kkHAIKE/contextcheck/cmd/contextcheck", "v1.1.6"),
 )
 
 
