@@ -55,8 +55,15 @@ def corpus_items(session: pytest.Session, corpora: Sequence[str], cache_dir: Pat
                 items.append(_error(session, f"{name}/{p.case.name}", p.error or "not prepared"))
                 continue
             file = file_cls.from_parent(session, path=p.scenario, nodeid=f"corpus/{name}/{p.case.name}")
-            items.extend(i for i in file.collect() if isinstance(i, pytest.Item))
+            items.extend(_collect(file))
     return items
+
+
+def _collect(file: pytest.File) -> list[pytest.Item]:
+    """Collect as the session would, reporting it, so that the terminal counts these items too."""
+    report: pytest.CollectReport = file.ihook.pytest_make_collect_report(collector=file)
+    file.ihook.pytest_collectreport(report=report)
+    return [i for i in report.result if isinstance(i, pytest.Item)] if report.passed else []
 
 
 def _error(session: pytest.Session, name: str, reason: str) -> CorpusErrorItem:
