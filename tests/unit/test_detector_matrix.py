@@ -74,3 +74,47 @@ def test_absent_answers_enter_no_rate():
 ])
 def test_classify(result, truth, buckets):
     assert classify(result, truth) == buckets
+
+
+def test_hook_detectors_and_a_hanging_command_compose_into_cells(pytester):
+    """A user's detector from the hook fills its cells with the right counts; a command that hangs
+    is an errored cell with its reason, and does not stop the other cells from filling."""
+    pytester.makeconftest('''
+from pytest_goleak.detectors import DetectorResult, Finding
+
+class NamesLeaky:
+    name = "names-leaky"
+
+    def detect(self, target):
+        hit = target.scenario.endswith("_leaky")
+        findings = (Finding("/src/main.go", 3, "looks leaky", function="main.work"),) if hit else ()
+        return DetectorResult(self.name, "ran", flagged=hit, findings=findings)
+
+def pytest_goleak_detectors(config):
+    return [NamesLeaky()]
+''')
+    pytester.makepyfile('''
+import stat
+from pytest_goleak.detectors import Target, run_all
+from pytest_goleak.detectors.command import CommandDetector
+from pytest_goleak.detectors.matrix import Truth, matrix
+from pytest_goleak.detectors.spec import CommandSpec
+
+def test_cells(pytestconfig, tmp_path):
+    hang = tmp_path / "hang"
+    hang.write_text("#!/bin/sh\\nsleep 60\\n")
+    hang.chmod(0o755)
+    hanging = CommandDetector(CommandSpec("hang", "example.com/t/hang", "v1.0.0"), tmp_path, timeout=0.5,
+                              executable=hang)
+    hooked = [d for ds in pytestconfig.hook.pytest_goleak_detectors(config=pytestconfig) for d in ds]
+    truth = {"a_leaky": Truth("leak", ("main.work",)), "b_leaky": Truth("leak", ("main.other",)),
+             "a_fixed": Truth("clean")}
+    answers = [(name, r) for name in truth for r in run_all([*hooked, hanging], Target(name, tmp_path))]
+    cells = {c.detector: c for c in matrix(truth, answers)}
+    mine = cells["names-leaky"]
+    assert [mine.count(b) for b in ("tp", "fp", "fn", "tn", "right_place")] == [2, 0, 0, 1, 1]
+    assert mine.scenarios["right_place"] == ("a_leaky",)
+    assert cells["hang"].count("error") == 3 and cells["hang"].recall is None
+    assert all("timed out" in r.reason for n, r in answers if r.detector == "hang")
+''')
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
