@@ -11,7 +11,8 @@ import pytest
 from tests.conftest import REPO
 
 EXAMPLES = sorted(p.parent for p in (REPO / "examples").glob("*/go.mod"))
-GO_MODULES = [REPO / "go_fixtures", REPO / "pytest_goleak" / "loadgen", *EXAMPLES]
+GO_MODULES = [REPO / "go_fixtures", REPO / "pytest_goleak" / "loadgen",
+              REPO / "pytest_goleak" / "corpora" / "goker_wrapper", *EXAMPLES]
 BIN = Path(sys.executable).parent
 
 
