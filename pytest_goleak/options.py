@@ -49,9 +49,20 @@ class Settings:
     compare: str | None = None
     compare_fail: tuple[str, ...] = ()
     vet: bool = True  # run `go vet` over each Go fixture as the static detector
+    corpora: tuple[str, ...] = ()  # known-truth corpora to collect as scenarios (--goleak-corpus)
+    detectors: tuple[str, ...] = ()  # ini goleak_detectors lines, validated by detectors.spec
     rootdir: Path = Path(".")  # where .goleak/baselines/NAME.json lives
     github: bool = False  # job summary + annotations on GitHub Actions (report/github.py)
     invocation_dir: Path | None = None  # where pytest was started: the pprof commands' paths start here
+
+
+CORPORA = ("goker",)
+
+
+def _corpus(value: str) -> str:
+    if value not in CORPORA:
+        raise pytest.UsageError(f"unknown corpus {value!r}: expected one of {', '.join(CORPORA)}")
+    return value
 
 
 def addoption(parser: pytest.Parser) -> None:
@@ -85,6 +96,9 @@ def addoption(parser: pytest.Parser) -> None:
     group.addoption("--goleak-github", action="store_true", default=None,
                     help="write a GitHub Actions job summary and ::error annotations (on by itself when "
                          "GITHUB_ACTIONS=true). ini: goleak_github = auto|true|false")
+    group.addoption("--goleak-corpus", metavar="NAME", action="append", type=_corpus, default=None,
+                    help="also collect a known-truth corpus as scenarios: goker (GoBench, from Go >= 1.26's "
+                         "GOROOT). ini: goleak_corpus")
     parser.addini("goleak", "run scenario files without --goleak", type="bool", default=False)
     parser.addini("goleak_github", "GitHub job summary and annotations: auto (when GITHUB_ACTIONS=true), "
                   "true or false", default="auto")
@@ -99,6 +113,9 @@ def addoption(parser: pytest.Parser) -> None:
     parser.addini("goleak_cache_dir", "where built binaries are cached", default="")
     parser.addini("goleak_scenario_globs", "which files are scenarios, matched from the right "
                   "(default: *.goleak.yaml *.goleak.yml scenarios/*.yaml scenarios/*.yml)", type="linelist", default=[])
+    parser.addini("goleak_corpus", "default for --goleak-corpus, one name per line", type="linelist", default=[])
+    parser.addini("goleak_detectors", "static detectors, one `name = module@version [args]` per line",
+                  type="linelist", default=[])
     parser.addini("goleak_vet", "run `go vet` over each Go fixture (static leak checks)", type="bool", default=True)
 
 
@@ -133,6 +150,14 @@ def settings_from(config: pytest.Config) -> Settings:
         raise pytest.UsageError(str(exc)) from None
     cache = str(config.getini("goleak_cache_dir")) or os.environ.get("GOLEAK_CACHE_DIR", "")
     report = opt("goleak_report") or str(config.getini("goleak_report"))
+    corpora = tuple(opt("goleak_corpus") or [_corpus(str(c)) for c in config.getini("goleak_corpus")])
+    detector_lines = tuple(str(line) for line in config.getini("goleak_detectors"))
+    from .detectors.spec import DeclarationError, parse_declarations
+
+    try:
+        parse_declarations(detector_lines)
+    except DeclarationError as exc:
+        raise pytest.UsageError(f"goleak_detectors: {exc}") from None
     return Settings(
         enabled=bool(enabled), report_dir=Path(config.invocation_params.dir, report),
         runtime=checked.runtime, snapshots=checked.snapshots, requests=checked.requests,
@@ -144,4 +169,5 @@ def settings_from(config: pytest.Config) -> Settings:
         compare=opt("goleak_compare"), compare_fail=tuple(opt("goleak_compare_fail") or ()),
         github=github_enabled(opt("goleak_github"), str(config.getini("goleak_github")), os.environ),
         invocation_dir=Path(config.invocation_params.dir),
+        corpora=tuple(dict.fromkeys(corpora)), detectors=detector_lines,
     )

@@ -20,6 +20,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options.addoption(parser)
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from .detectors import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "goleak: a pytest-goleak scenario item")
     settings = options.settings_from(config)
@@ -67,6 +73,15 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if gs is None or gs.is_worker:
         return []
     return [progress.header_line(gs.settings)]
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k / -m deselect, so they apply to corpus items too
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    gs = _session(config)
+    if gs is not None and gs.settings.corpora:
+        from .corpora.collect import corpus_items
+
+        items.extend(corpus_items(session, gs.settings.corpora, gs.settings.cache_dir, ScenarioFile))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -12,7 +12,8 @@ from tests.conftest import REPO
 
 EXAMPLES = sorted(p.parent for p in (REPO / "examples").glob("*/go.mod"))
 USERSTYLE = sorted(p.parent for p in (REPO / "corpora" / "userstyle").glob("*/go.mod"))
-GO_MODULES = [REPO / "go_fixtures", REPO / "pytest_goleak" / "loadgen", *EXAMPLES, *USERSTYLE]
+GO_MODULES = [REPO / "go_fixtures", REPO / "pytest_goleak" / "loadgen",
+              REPO / "pytest_goleak" / "corpora" / "goker_wrapper", *EXAMPLES, *USERSTYLE]
 BIN = Path(sys.executable).parent
 
 

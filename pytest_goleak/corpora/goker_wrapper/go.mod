@@ -1,0 +1,3 @@
+module goleak.invalid/gokerwrapper
+
+go 1.22
