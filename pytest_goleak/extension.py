@@ -42,10 +42,28 @@ class LateTrend:
     slope_per_1k: float
     p_value: float
     span_requests: float
+    step_per_1k: float = 0.0  # the window's cleanest step up, as a rate over its span (see step_rate)
 
     @property
     def rising(self) -> bool:
         return self.p_value < LATE_ALPHA and self.slope_per_1k > 0
+
+
+def step_rate(points: Sequence[tuple[float, float]]) -> float:
+    """The largest clean step up in a window, per 1,000 requests of the window's span.
+
+    A split of the window is clean when every value after it is above every value before it; its
+    step is the gap between the two. A leak that grows in steps (a slice's backing array,
+    reallocated 1.25x at a time) shows a step whose values on either side drift a little down as
+    garbage is collected, and Mann-Kendall counts those drifts against it (p = 0.5 on a real one);
+    a filled cache's noise goes both ways, so a clean gap of a budget's worth is not noise.
+    """
+    ys = [y for _, y in points]
+    span = (points[-1][0] - points[0][0]) / 1000.0 if len(points) >= 2 else 0.0
+    if span <= 0:
+        return 0.0
+    gaps = [min(ys[k:]) - max(ys[:k]) for k in range(1, len(ys))]
+    return max(max(gaps, default=0.0), 0.0) / span
 
 
 def over_slope_budgets(verdict: Verdict) -> list[BudgetCheck]:
@@ -73,11 +91,14 @@ def late_trend(snapshots: Sequence[Mapping[str, object]], signal: str, window: i
     if len(points) < 4:
         return None
     xs, ys = [x / 1000.0 for x, _ in points], [y for _, y in points]
-    return LateTrend(theil_sen(xs, ys), mann_kendall(ys), points[-1][0] - points[0][0])
+    return LateTrend(theil_sen(xs, ys), mann_kendall(ys), points[-1][0] - points[0][0], step_rate(points))
 
 
 def still_over(check: BudgetCheck, late: LateTrend | None) -> bool:
-    return late is not None and late.rising and late.slope_per_1k > check.limit
+    """Still rising above the budget over the trailing window: a significant trend, or a clean step."""
+    if late is None:
+        return False
+    return (late.rising and late.slope_per_1k > check.limit) or late.step_per_1k > check.limit
 
 
 def plateau_reached(checks: Sequence[BudgetCheck], snapshots: Sequence[Mapping[str, object]], window: int) -> bool:
@@ -117,7 +138,8 @@ def decide(verdict: Verdict, snapshots: Sequence[Mapping[str, object]], window: 
         late = late_trend(snapshots, c.signal, window)
         points = _points(snapshots, c.signal)
         late_text = (f"{fmt(late.slope_per_1k, c.unit)}/1k over the last {late.span_requests:,.0f} requests, "
-                     f"p={late.p_value:.3g}" if late else "too few snapshots")
+                     f"p={late.p_value:.3g}, clean step {fmt(late.step_per_1k, c.unit)}/1k" if late
+                     else "too few snapshots")
         if still_over(c, late):
             notes.append(f"{c.name}: kept its pace to {points[-1][0]:,.0f} requests ({late_text})")
             checks[i] = replace(c, detail=f"{c.detail}; extended: {late_text}",

@@ -119,3 +119,24 @@ def test_a_leak_that_grows_in_steps_is_not_a_plateau():
     stopped = [n for n in range(7, 22) if plateau_reached(over, snaps[:n], 6)]
     assert stopped == [], f"a pause between two steps read as a plateau at snapshot {stopped[:1]}"
     assert decide(v, snaps, 6).verdict.verdict == "leak"
+
+
+def test_a_real_stepped_leak_whose_steps_drift_down_is_not_a_plateau():
+    """corpora/userstyle audit_log in a full-suite run: one ~200 KiB step in the window, and the
+    values on either side drift down a little as garbage goes; Mann-Kendall gave p = 0.5."""
+    kib = [262, 336, 407, 460, 547, 547, 678, 670, 803, 803, 802, 963, 967, 963, 1174, 1167, 1163, 1163]
+    snaps = [{"requests": 200 + 400 * i, "heap_inuse_bytes": k * 1024.0, "goroutines": 10.0,
+              "phase": "main" if i < 6 else "extension"} for i, k in enumerate(kib)]
+    v = pre_verdict(snaps)
+    over = over_slope_budgets(v)
+    assert over and not plateau_reached(over, snaps, 6)
+    assert decide(v, snaps, 6).verdict.verdict == "leak"
+
+
+def test_step_rate():
+    from pytest_goleak.extension import step_rate
+
+    flat_noise = [(float(x), 1e6 + (7000 if i % 2 else -7000)) for i, x in enumerate(range(0, 2400, 400))]
+    assert step_rate(flat_noise) == 0.0  # no clean split
+    step = [(0.0, 10.0), (400.0, 9.0), (800.0, 50.0), (1200.0, 49.0), (1600.0, 48.0), (2000.0, 48.0)]
+    assert step_rate(step) == (48.0 - 10.0) / 2.0
