@@ -12,7 +12,7 @@ export PATH := $(dir $(GO)):$(PATH)
 PROVISION ?= 1
 provision = $(if $(filter 1,$(PROVISION)),bash scripts/provision.sh --for $(1),@true)
 
-.PHONY: goleak test unit lint typecheck proto-check clean
+.PHONY: goleak test unit tools lint typecheck proto-check clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,14 +26,22 @@ goleak:
 	@$(MAKE) --no-print-directory $(VENV)/.installed
 	$(PYTEST) --goleak scenarios/ --goleak-report goleak-report -p no:cacheprovider
 
-# All tests: unit, integration (real Docker, Go, Redis, PostgreSQL), browser, lint and drift checks.
+# All tests: unit, tools (Go builds, lint, types, gofmt, actionlint, proto drift), integration
+# (real Docker, Go, Redis, PostgreSQL) and browser.
 test:
 	@$(call provision,test)
 	@$(MAKE) --no-print-directory $(VENV)/.installed
 	$(PYTEST) tests -p no:cacheprovider
 
+# Fast, no Docker and no network. The pipeline test runs the real load driver, built once with Go
+# and cached (skipped when there is neither Go nor a cached build).
 unit: $(VENV)/.installed
 	$(PYTEST) tests/unit -p no:cacheprovider
+
+# The tests that run external tools: Go builds and `go test`, ruff, mypy, gofmt, go mod tidy,
+# actionlint (built from the Go module proxy), scripts/gen_proto.sh --check (PyPI).
+tools: $(VENV)/.installed
+	$(PYTEST) tests/tools -p no:cacheprovider
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check pytest_goleak tests

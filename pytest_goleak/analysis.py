@@ -104,8 +104,10 @@ def sen_interval(xs: Sequence[float], ys: Sequence[float], alpha: float = ALPHA)
     n_slopes = len(slopes)
     z = 1.959963984540054 if alpha == 0.05 else _z(1 - alpha / 2)
     c = z * math.sqrt(max(_mk_variance(ys), 0.0))
-    lo = int(math.floor((n_slopes - c) / 2))
-    hi = int(math.ceil((n_slopes + c) / 2))
+    # Sen (1968) eq. 2.6: the bounds are the M1-th and (M2 + 1)-th smallest slopes (1-based),
+    # M1 = (N - C) / 2 and M2 = (N + C) / 2, rounded to the nearest rank; 0-based below.
+    lo = round((n_slopes - c) / 2) - 1
+    hi = round((n_slopes + c) / 2)
     return slopes[max(lo, 0)], slopes[min(hi, n_slopes - 1)]
 
 
@@ -172,12 +174,3 @@ def parse_gctrace(log: str) -> list[GCEvent]:
             events.append(GCEvent(int(m.group(1)), float(m.group(2)), int(m.group(3)) * u, int(m.group(4)) * u,
                                   int(m.group(5)) * u, int(m.group(7)) * _UNIT[m.group(8)]))
     return events
-
-
-def live_heap_at(events: Sequence[GCEvent], at_s: float) -> int | None:
-    """The live heap after the last GC at or before ``at_s`` seconds of process time."""
-    best = None
-    for e in events:
-        if e.at_s <= at_s:
-            best = e.live_heap
-    return best

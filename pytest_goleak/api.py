@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .scenario import BUDGETS, Scenario, ScenarioError, load_scenario
+from . import validate
+from .scenario import Scenario, load_scenario
 from .session import GoleakSession
-from .units import parse_size
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,12 +48,8 @@ class ScenarioResult:
 
 
 def python_budgets(budgets: Mapping[str, object]) -> dict[str, float]:
-    out = {}
-    for name, value in budgets.items():
-        if name not in BUDGETS:
-            raise ValueError(f"unknown budget {name!r}; known: {', '.join(BUDGETS)}")
-        out[name] = parse_size(value) if BUDGETS[name] else float(value)  # type: ignore[arg-type]
-    return out
+    """Budgets given in Python: ValueError (unknown name, negative) or TypeError (a boolean...)."""
+    return validate.budgets(budgets, "budgets")
 
 
 class Goleak:
@@ -66,16 +62,15 @@ class Goleak:
             requests: int | None = None, snapshots: int | None = None, expect: str | None = None,
             **changes: Any) -> ScenarioResult:
         """Run one scenario file (or Scenario) now. ``budgets`` replace the file's; sizes may be
-        strings such as ``"64KiB"``. Other keyword arguments replace Scenario fields."""
+        strings such as ``"64KiB"``. Other keyword arguments replace Scenario fields.
+        A bad value raises ValueError (TypeError for a wrong type) before anything runs."""
         sc = scenario if isinstance(scenario, Scenario) else load_scenario(Path(scenario))
         if budgets is not None:
             changes["budgets"] = python_budgets(budgets)
         if requests is not None:
-            changes["load"] = dataclasses.replace(sc.load, requests=requests)
+            changes["load"] = dataclasses.replace(sc.load, requests=validate.whole(requests, "requests="))
         if snapshots is not None:
-            if snapshots < 4:
-                raise ScenarioError(sc.path, None, f"snapshots must be at least 4, got {snapshots}")
-            changes["snapshots"] = snapshots
+            changes["snapshots"] = validate.snapshot_count(snapshots, "snapshots=")
         if expect is not None:
             changes["expect"] = expect
         sc = dataclasses.replace(sc, **changes)

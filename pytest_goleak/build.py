@@ -7,6 +7,7 @@ module's sources, the Go version and the build settings, so an unchanged fixture
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import tarfile
@@ -50,8 +51,9 @@ def goexperiment_for(version: str) -> str | None:
     return "goroutineleakprofile" if gotool.version_tuple(version) == (1, 26) else None
 
 
-def build_binary(package_dir: Path, cache_dir: Path) -> tuple[Path, str, str, str | None, bool]:
-    """Compile a Go main package, cached. Returns (binary, hash, go version, experiment, cached)."""
+def build_binary(package_dir: Path, cache_dir: Path) -> Artifact:
+    """Compile a Go main package, cached: an Artifact with the host binary and no image."""
+    t0 = time.monotonic()
     version = gotool.go_version()
     experiment = goexperiment_for(version)
     root = gotool.module_root(package_dir)
@@ -61,14 +63,14 @@ def build_binary(package_dir: Path, cache_dir: Path) -> tuple[Path, str, str, st
     digest = gotool.source_hash(root, extra=(version, str(root.resolve()), rel, f"GOEXPERIMENT={experiment or ''}",
                                              "static"))
     binary = cache_dir / "bin" / digest[:24] / "app"
-    if binary.is_file():
-        return binary, digest, version, experiment, True
-    env = {"GOEXPERIMENT": experiment} if experiment else {}
-    try:
-        gotool.build_static(package_dir, binary, env=env)
-    except gotool.GoError as exc:
-        raise BuildError(str(exc)) from exc
-    return binary, digest, version, experiment, False
+    cached = binary.is_file()
+    if not cached:
+        env = {"GOEXPERIMENT": experiment} if experiment else {}
+        try:
+            gotool.build_static(package_dir, binary, env=env)
+        except gotool.GoError as exc:
+            raise BuildError(str(exc)) from exc
+    return Artifact(str(package_dir), binary, None, digest, version, cached, time.monotonic() - t0, experiment)
 
 
 def build_for_docker(scenario: Scenario, client: Any, cache_dir: Path) -> Artifact:
@@ -79,21 +81,20 @@ def build_for_docker(scenario: Scenario, client: Any, cache_dir: Path) -> Artifa
     if scenario.dockerfile:
         return _dockerfile_image(scenario, client, t0)
     assert scenario.fixture is not None
-    binary, digest, version, experiment, cached = build_binary(scenario.fixture, cache_dir)
-    tag = f"{IMAGE_REPO}/{_repo_name(scenario.name)}:{digest[:16]}"
-    if _image_exists(client, tag):
-        return Artifact(str(scenario.fixture), binary, tag, digest, version, cached, time.monotonic() - t0, experiment)
-    _scratch_image(binary, tag, digest, client)
-    return Artifact(str(scenario.fixture), binary, tag, digest, version, False, time.monotonic() - t0, experiment)
+    art = build_binary(scenario.fixture, cache_dir)
+    assert art.binary is not None
+    tag = f"{IMAGE_REPO}/{_repo_name(scenario.name)}:{art.hash[:16]}"
+    exists = _image_exists(client, tag)
+    if not exists:
+        _scratch_image(art.binary, tag, art.hash, client)
+    return dataclasses.replace(art, image=tag, cached=art.cached and exists, seconds=time.monotonic() - t0)
 
 
 def build_for_local(scenario: Scenario, cache_dir: Path) -> Artifact:
     if scenario.fixture is None:
         raise BuildError(f"{scenario.path}: the local runtime needs 'fixture' (a Go package), "
                          "not a Dockerfile or image")
-    t0 = time.monotonic()
-    binary, digest, version, experiment, cached = build_binary(scenario.fixture, cache_dir)
-    return Artifact(str(scenario.fixture), binary, None, digest, version, cached, time.monotonic() - t0, experiment)
+    return build_binary(scenario.fixture, cache_dir)
 
 
 def _repo_name(name: str) -> str:

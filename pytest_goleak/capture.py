@@ -15,11 +15,13 @@ import contextlib
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .httpget import FetchError, get
+from .ignore import IgnoreRule, first_match
 from .runtime.base import Instance
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -56,6 +58,7 @@ class Snapshot:
     memprofilerate: int | None = None  # runtime.MemProfileRate in force, from the heap profile header
     settle_s: float | None = None  # how long in-flight work took to wind down before this snapshot
     phase: str = "main"  # "main", or "extension" for snapshots taken to tell filling from leaking
+    goroutines_ignored: int | None = None  # left out of `goroutines` by the scenario's ignore list
     profiles: dict[str, str] = field(default_factory=dict)
     memstats: dict[str, float] = field(default_factory=dict)
 
@@ -65,7 +68,8 @@ class Snapshot:
 
 def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int, out_dir: Path,
                   report_dir: Path, *, leak_profile: bool = True, timeout: float = 30.0,
-                  phase: str = "main", settle_s: float | None = None) -> Snapshot:
+                  phase: str = "main", settle_s: float | None = None,
+                  ignore: Sequence[IgnoreRule] = ()) -> Snapshot:
     base = instance.pprof_url + "/debug/pprof"
     snap = Snapshot(index=index, t=t, requests=driver_requests, phase=phase, settle_s=settle_s)
 
@@ -93,6 +97,8 @@ def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int
                            f"(starts with {text[:40]!r})")
     save("goroutine", ".txt", text, key="goroutine_text")
     snap.goroutines = len(_GOROUTINE_HEADER.findall(text))
+    if ignore:
+        _apply_ignore(text, ignore, snap)
     save("allocs", ".pb.gz", _profile(f"{base}/allocs", timeout))
     if leak_profile:
         _goroutineleak(base, snap, save, timeout)
@@ -100,6 +106,19 @@ def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int
     cg = instance.cgroup_memory()
     snap.cgroup_memory_bytes = float(cg) if cg is not None else None
     return snap
+
+
+def _apply_ignore(text: bytes, rules: Sequence[IgnoreRule], snap: Snapshot) -> None:
+    from .pprof import ProfileError
+    from .pprof.goroutines import parse_text
+
+    try:
+        goroutines = parse_text(text.decode(errors="replace"))
+    except ProfileError:
+        return  # counted whole; the culprit stage reports the unreadable text
+    ignored = sum(1 for g in goroutines if first_match(rules, g.frames, g.created_by))
+    snap.goroutines = len(goroutines) - ignored
+    snap.goroutines_ignored = ignored
 
 
 def goroutine_count(instance: Instance, timeout: float) -> int | None:

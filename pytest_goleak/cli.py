@@ -20,14 +20,21 @@ Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Na
 
 
 def _top_args(p: argparse.ArgumentParser) -> None:
+    # Each option also answers to pprof's own spelling (-sample_index=inuse_space, -base FILE):
+    # argparse takes single-dash long names and "=value" as they are.
     p.add_argument("profile", help="profile file (gzipped or raw pprof protobuf)")
-    p.add_argument("--base", help="subtract this profile first, as go tool pprof -base does")
-    p.add_argument("--sample-index", dest="sample_index",
+    base = p.add_mutually_exclusive_group()
+    base.add_argument("--base", "-base", help="subtract this profile first, as go tool pprof -base does")
+    base.add_argument("--diff-base", "--diff_base", "-diff_base", dest="diff_base", metavar="BASE",
+                      help="subtract this profile, percentages relative to it, as go tool pprof -diff_base")
+    p.add_argument("--sample-index", "--sample_index", "-sample_index", dest="sample_index",
                    help="sample type, e.g. inuse_space, alloc_objects (default: the profile's default)")
-    p.add_argument("--nodecount", type=int, default=0, help="show at most N nodes")
-    p.add_argument("--lines", action="store_true", help="aggregate by file:line instead of function")
-    p.add_argument("--focus", help="keep only samples with a frame matching this regex")
-    p.add_argument("--ignore", help="drop samples with a frame matching this regex")
+    p.add_argument("--nodecount", "-nodecount", type=int, default=0, help="show at most N nodes")
+    p.add_argument("--cum", "-cum", action="store_true", help="sort by cumulative value")
+    p.add_argument("--lines", "-lines", action="store_true", help="aggregate by file:line instead of function")
+    p.add_argument("--focus", "-focus", help="keep only samples with a frame matching this regex")
+    p.add_argument("--ignore", "-ignore", help="drop samples with a frame matching this regex")
+    p.add_argument("--top", "-top", action="store_true", help=argparse.SUPPRESS)  # pprof's report kind; the only one
 
 
 def _top(ns: argparse.Namespace) -> int:
@@ -37,10 +44,11 @@ def _top(ns: argparse.Namespace) -> int:
 
     try:
         prof = load(ns.profile)
-        if ns.base:
-            prof = diff.subtract(prof, load(ns.base))
+        if ns.base or ns.diff_base:
+            prof = diff.subtract(prof, load(ns.base or ns.diff_base), diff_base=bool(ns.diff_base))
         index = prof.index_of(ns.sample_index)
-        res = top_report(prof, index, "line" if ns.lines else "function", ns.focus, ns.ignore, ns.nodecount)
+        res = top_report(prof, index, "line" if ns.lines else "function", ns.focus, ns.ignore, ns.nodecount,
+                         cum=ns.cum)
     except ProfileError as err:
         print(f"goleak top: {err}", file=sys.stderr)
         return 2
@@ -55,22 +63,16 @@ def _run_args(p: argparse.ArgumentParser) -> None:
                    help="where to write results.json, the HTML report and profiles (default goleak-report)")
     p.add_argument("--runtime", choices=("docker", "local"), default="docker",
                    help="run the fixture in Docker (default) or as a local process")
-    p.add_argument("--requests", metavar="N", type=_positive, help="requests (overrides the file)")
-    p.add_argument("--snapshots", metavar="N", type=_positive, help="snapshots (overrides the file)")
+    p.add_argument("--requests", metavar="N", help="requests (overrides the file)")
+    p.add_argument("--snapshots", metavar="N", help="snapshots, at least 4 (overrides the file)")
     p.add_argument("--budget", metavar="NAME=VALUE", action="append", default=[],
                    help="a default budget, e.g. goroutines_per_1k_requests=2 (repeatable)")
-    p.add_argument("--memprofilerate", metavar="N", type=_positive, help="runtime.MemProfileRate")
+    p.add_argument("--memprofilerate", metavar="N", help="runtime.MemProfileRate")
     p.add_argument("--no-vet", dest="vet", action="store_false", help="skip `go vet` over a Go fixture")
     p.add_argument("--save", metavar="NAME|PATH", help="save the growth figures as a baseline")
     p.add_argument("--compare", metavar="FILE|NAME", help="compare the growth figures against a baseline")
     p.add_argument("--compare-fail", metavar="EXPR", action="append", default=[],
                    help="a regression that fails the run, e.g. heap:+20%% or goroutines:+0 (repeatable)")
-
-
-def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
-    return int(value)
 
 
 def _run(ns: argparse.Namespace) -> int:
@@ -93,6 +95,8 @@ def _run(ns: argparse.Namespace) -> int:
     from .session import GoleakSession
 
     gs = GoleakSession(settings, is_worker=False)
+    if sys.stderr.isatty():  # the stages as they happen, as `pytest -v` shows them on a terminal
+        gs.progress = lambda line: print(f"  {line}", file=sys.stderr, flush=True)
     try:
         try:
             gs.start()
@@ -115,20 +119,25 @@ def _run_settings(ns: argparse.Namespace) -> Settings | str:
 
     import pytest
 
-    from . import baseline
-    from .options import DEFAULT_BUDGETS, DEFAULT_MEMPROFILERATE, Settings, parse_budget
+    from . import baseline, validate
+    from .options import DEFAULT_BUDGETS, DEFAULT_MEMPROFILERATE, Settings
 
     try:
-        budgets = dict(DEFAULT_BUDGETS)
-        budgets.update(parse_budget(text) for text in ns.budget)
+        checked = validate.settings(
+            runtime=ns.runtime, snapshots=ns.snapshots, requests=ns.requests,
+            memprofilerate=DEFAULT_MEMPROFILERATE if ns.memprofilerate is None else ns.memprofilerate,
+            budgets=[("--budget", text) for text in ns.budget],
+            spelled={"snapshots": "--snapshots", "requests": "--requests", "memprofilerate": "--memprofilerate",
+                     "runtime": "--runtime"})
         baseline.check_options(save=ns.save, compare=ns.compare, fail_exprs=ns.compare_fail,
                                rootdir=Path.cwd())
     except (pytest.UsageError, ValueError) as err:
         return str(err)
-    return Settings(enabled=True, report_dir=Path(ns.report).resolve(), runtime=ns.runtime,
-                    snapshots=ns.snapshots, requests=ns.requests, budgets=budgets,
-                    memprofilerate=ns.memprofilerate or DEFAULT_MEMPROFILERATE, vet=ns.vet, save=ns.save,
-                    compare=ns.compare, compare_fail=tuple(ns.compare_fail))
+    return Settings(enabled=True, report_dir=Path(ns.report).resolve(), runtime=checked.runtime,
+                    snapshots=checked.snapshots, requests=checked.requests,
+                    budgets={**DEFAULT_BUDGETS, **checked.budgets}, memprofilerate=checked.memprofilerate,
+                    vet=ns.vet, save=ns.save, compare=ns.compare, compare_fail=tuple(ns.compare_fail),
+                    invocation_dir=Path.cwd())
 
 
 def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:
@@ -137,20 +146,10 @@ def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:
     from pathlib import Path
 
     from . import baseline
-    from .report import results as results_mod
 
-    gs.write_report()
+    gs.write_report()  # applies --save / --compare itself (GoleakSession.baseline_failures)
     results = gs.last_results
-    failures: list[str] | None = getattr(gs, "baseline_failures", None)
-    if failures is None:  # the session does not apply baselines itself: do it here, once
-        results["comparison"], failures = baseline.apply(
-            results, save=ns.save, compare=ns.compare, fail_exprs=tuple(ns.compare_fail), rootdir=Path.cwd())
-        if results["comparison"] is not None:
-            report_dir = gs.settings.report_dir
-            results_mod.write(report_dir, results)
-            from .report.html import write_html
-
-            write_html(report_dir, results)
+    failures = gs.baseline_failures
     gs.summary(print)
     baseline.write_terminal(print, results.get("comparison"))
     if ns.save:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import pprof
+from .ignore import IgnoreRule, first_match
 
 
 @dataclass
@@ -21,6 +22,7 @@ class CulpritReport:
     growth: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     heap_diff_stacks: list[dict[str, Any]] = field(default_factory=list)
     goroutine_groups: list[dict[str, Any]] = field(default_factory=list)
+    ignored: list[dict[str, Any]] = field(default_factory=list)  # by the scenario's ignore list
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -49,10 +51,6 @@ def _with_source(entry: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def _engine() -> None:
-    from .pprof import diff, goroutines  # noqa: F401
-
-
 def is_own(function: str, module: str | None) -> bool:
     """Code the user owns: the main package, or any package of the fixture's own module."""
     return function.startswith("main.") or bool(module) and function.startswith((f"{module}.", f"{module}/"))
@@ -72,15 +70,13 @@ def pick_frame(frames: Sequence[Any], module: str | None) -> tuple[Any, bool]:
 
 
 def find(report_dir: Path, first: dict[str, Any], last: dict[str, Any], goroutines_first: bool,
-         module: str | None = None, limit: int = 10) -> CulpritReport:
+         module: str | None = None, limit: int = 10, heap_by: str = "inuse_space",
+         ignore: Sequence[IgnoreRule] = ()) -> CulpritReport:
+    """``heap_by`` ranks heap sites by the figure that is over budget: ``inuse_space`` (bytes) or
+    ``inuse_objects`` (a leak of many small objects, whose bytes are under the bytes budget)."""
     out = CulpritReport()
-    try:
-        _engine()
-    except ImportError as exc:
-        out.errors.append(f"profile engine unavailable: {exc}")
-        return out
-    goroutine_culprits = _goroutine_part(report_dir, first, last, out, limit, module)
-    heap_culprits = _heap_part(report_dir, first, last, out, limit, module)
+    goroutine_culprits = _goroutine_part(report_dir, first, last, out, limit, module, ignore)
+    heap_culprits = _heap_part(report_dir, first, last, out, limit, module, heap_by)
     ordered = goroutine_culprits + heap_culprits if goroutines_first else heap_culprits + goroutine_culprits
     # Stable: within each kind the ranking by growth stays; stacks that reach the user's code lead.
     ordered.sort(key=lambda c: not c.pop("_own"))
@@ -102,18 +98,20 @@ def _load_pair(report_dir: Path, first: dict[str, Any], last: dict[str, Any], ki
 
 
 def _goroutine_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], out: CulpritReport,
-                    limit: int, module: str | None) -> list[dict[str, Any]]:
+                    limit: int, module: str | None, ignore: Sequence[IgnoreRule] = ()) -> list[dict[str, Any]]:
     pair = _load_pair(report_dir, first, last, "goroutine", out)
-    text_groups = _text_groups(report_dir, last, out)
+    text_groups = _text_groups(report_dir, last, out, ignore)
     if pair is None:
         return []
     culprits = []
-    for g in pprof.diff.goroutine_growth(pair[0], pair[1], limit=limit):
+    for g in pprof.diff.goroutine_growth(pair[0], pair[1], limit=limit + 20 if ignore else limit):
         if g.delta <= 0:
             continue
         frames = list(g.frames)
         user, own = pick_frame(frames, module)
         if user is None:
+            continue
+        if ignore and first_match(ignore, frames, _created_by_for(user, text_groups)):
             continue
         state = _state_for(user, text_groups)
         culprits.append({"kind": "goroutine", "function": user.function, "file": user.file, "line": user.line,
@@ -122,7 +120,8 @@ def _goroutine_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any
     return culprits
 
 
-def _text_groups(report_dir: Path, last: dict[str, Any], out: CulpritReport) -> list[Any]:
+def _text_groups(report_dir: Path, last: dict[str, Any], out: CulpritReport,
+                 ignore: Sequence[IgnoreRule] = ()) -> list[Any]:
     rel = last.get("profiles", {}).get("goroutine_text")
     if not rel:
         return []
@@ -136,7 +135,31 @@ def _text_groups(report_dir: Path, last: dict[str, Any], out: CulpritReport) -> 
         "count": g.count, "state": g.state, "wait_minutes": list(g.wait_minutes),
         "created_by": g.created_by.function if g.created_by else None, "stack": [_frame(f) for f in g.frames],
     } for g in groups[:25]]
+    if ignore:
+        out.ignored = _ignored(groups, ignore)
     return groups
+
+
+def _ignored(groups: Sequence[Any], ignore: Sequence[IgnoreRule]) -> list[dict[str, Any]]:
+    """The last snapshot's goroutines that the ignore list left out, by rule and stack."""
+    found = []
+    for g in groups:
+        rule = first_match(ignore, g.frames, g.created_by)
+        if rule is not None:
+            top = pprof.first_user_frame(list(g.frames)) or (g.frames[0] if g.frames else None)
+            found.append({"rule": str(rule), "count": g.count, "state": g.state,
+                          "function": top.function if top else None,
+                          "created_by": g.created_by.function if g.created_by else None})
+    return found
+
+
+def _created_by_for(user: Any, text_groups: Sequence[Any]) -> Any:
+    """The creator of the text group blocked at the same user frame (the proto stack has none)."""
+    for g in text_groups:
+        frame = pprof.first_user_frame(list(g.frames))
+        if frame is not None and (frame.function, frame.line) == (user.function, user.line):
+            return g.created_by
+    return None
 
 
 def _state_for(user: Any, text_groups: Sequence[Any]) -> str | None:
@@ -153,23 +176,28 @@ def _state_for(user: Any, text_groups: Sequence[Any]) -> str | None:
 
 
 def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], out: CulpritReport,
-               limit: int, module: str | None) -> list[dict[str, Any]]:
+               limit: int, module: str | None, heap_by: str = "inuse_space") -> list[dict[str, Any]]:
     pair = _load_pair(report_dir, first, last, "heap", out)
     if pair is None:
         return []
-    sites = pprof.diff.growth(pair[0], pair[1], limit=max(limit, 20))
+    by_objects = heap_by == "inuse_objects"
+    # By objects, the site to find may be far down the bytes ranking: look at every growing stack.
+    sites = pprof.diff.growth(pair[0], pair[1], limit=500 if by_objects else max(limit, 20))
     out.growth = {
         "inuse_space": [{"function": s.function, "file": s.file, "line": s.line, "delta": s.delta_space}
                         for s in sorted(sites, key=lambda s: -s.delta_space)[:limit]],
         "inuse_objects": [{"function": s.function, "file": s.file, "line": s.line, "delta": s.delta_objects}
                           for s in sorted(sites, key=lambda s: -s.delta_objects)[:limit]],
     }
-    out.heap_diff_stacks = [{"stack": [f.function for f in reversed(s.stack)], "delta_space": s.delta_space}
-                            for s in sites if s.delta_space > 0]
+    # growth and shrinkage alike: the diff flame graph colours both
+    out.heap_diff_stacks = [{"stack": [f.function for f in reversed(frames)], "delta_space": delta}
+                            for frames, delta in pprof.diff.stack_deltas(pair[0], pair[1])]
     culprits = []
-    for s in sites:
-        # Growth in bytes that is not backed by growth in objects is a resized buffer, not a leak.
-        if s.delta_space <= 0 or s.delta_objects <= 0:
+    ranked = sorted(sites, key=lambda s: -s.delta_objects) if by_objects else sites
+    for s in ranked:
+        # By bytes, a site whose objects did not grow still counts: one ever-growing backing
+        # array (a slice appended to for good) is a single object that gets bigger.
+        if s.delta_space <= 0 or (by_objects and not s.objects_grew):
             continue
         user, own = pick_frame(list(s.stack), module)
         user = user or pprof.Frame(s.function, s.file, s.line)

@@ -22,12 +22,30 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from .analysis import Trend, trend
+from .analysis import mann_kendall, theil_sen
 from .verdict import SLOPE_BUDGETS, BudgetCheck, Verdict, fmt
 
 #: The share of the rise (from the first snapshot to the final level) at which a signal counts
 #: as filled.
 FILLED_SHARE = 0.9
+#: Significance for "still rising" over the trailing window. Growth was already shown over the
+#: measured window; here the question is whether it has stopped, so the burden of proof is on
+#: the plateau. A leak that grows in steps (a slice's backing array, reallocated 1.25x at a time)
+#: shows one step in a 6-snapshot window, and Mann-Kendall cannot pass p = 0.066 on one step.
+LATE_ALPHA = 0.2
+
+
+@dataclass(frozen=True)
+class LateTrend:
+    """The raw trend of the trailing window: no plateau rule inside it (a step would read as one)."""
+
+    slope_per_1k: float
+    p_value: float
+    span_requests: float
+
+    @property
+    def rising(self) -> bool:
+        return self.p_value < LATE_ALPHA and self.slope_per_1k > 0
 
 
 def over_slope_budgets(verdict: Verdict) -> list[BudgetCheck]:
@@ -50,18 +68,21 @@ def _points(snapshots: Sequence[Mapping[str, object]], signal: str) -> list[tupl
     return out
 
 
-def late_trend(snapshots: Sequence[Mapping[str, object]], signal: str, window: int, unit: str) -> Trend | None:
+def late_trend(snapshots: Sequence[Mapping[str, object]], signal: str, window: int) -> LateTrend | None:
     points = _points(snapshots, signal)[-window:]
-    return trend(points, unit) if len(points) >= 4 else None
+    if len(points) < 4:
+        return None
+    xs, ys = [x / 1000.0 for x, _ in points], [y for _, y in points]
+    return LateTrend(theil_sen(xs, ys), mann_kendall(ys), points[-1][0] - points[0][0])
 
 
-def still_over(check: BudgetCheck, late: Trend | None) -> bool:
-    return late is not None and late.decision == "growing" and late.slope_per_1k > check.limit
+def still_over(check: BudgetCheck, late: LateTrend | None) -> bool:
+    return late is not None and late.rising and late.slope_per_1k > check.limit
 
 
 def plateau_reached(checks: Sequence[BudgetCheck], snapshots: Sequence[Mapping[str, object]], window: int) -> bool:
     """Every budget that was over has stopped rising over the trailing window: stop extending."""
-    return all(not still_over(c, late_trend(snapshots, c.signal, window, c.unit)) for c in checks)
+    return all(not still_over(c, late_trend(snapshots, c.signal, window)) for c in checks)
 
 
 def filled_at(points: Sequence[tuple[float, float]], window: int) -> float | None:
@@ -93,11 +114,10 @@ def decide(verdict: Verdict, snapshots: Sequence[Mapping[str, object]], window: 
     for i, c in enumerate(checks):
         if not c.exceeded or c.name not in SLOPE_BUDGETS:
             continue
-        late = late_trend(snapshots, c.signal, window, c.unit)
+        late = late_trend(snapshots, c.signal, window)
         points = _points(snapshots, c.signal)
-        span = f"the last {points[-1][0] - points[-window][0]:,.0f} requests" if len(points) >= window else "?"
-        late_text = (f"{fmt(late.slope_per_1k, c.unit)}/1k over {span}, p={late.p_value:.3g}, {late.decision}"
-                     if late else "too few snapshots")
+        late_text = (f"{fmt(late.slope_per_1k, c.unit)}/1k over the last {late.span_requests:,.0f} requests, "
+                     f"p={late.p_value:.3g}" if late else "too few snapshots")
         if still_over(c, late):
             notes.append(f"{c.name}: kept its pace to {points[-1][0]:,.0f} requests ({late_text})")
             checks[i] = replace(c, detail=f"{c.detail}; extended: {late_text}",

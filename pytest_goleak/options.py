@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from .scenario import BUDGETS
-from .units import parse_duration, parse_size
+from . import validate
+from .report.github import enabled as github_enabled
 
 #: Project-wide default budgets, suited to a typical HTTP service: a few stray goroutines or a
 #: little cache growth per 1,000 requests is noise; a leak of one object per request is not.
@@ -50,48 +50,8 @@ class Settings:
     compare_fail: tuple[str, ...] = ()
     vet: bool = True  # run `go vet` over each Go fixture as the static detector
     rootdir: Path = Path(".")  # where .goleak/baselines/NAME.json lives
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise pytest.UsageError(f"expected a positive whole number, got {value!r}") from None
-    if n < 1:
-        raise pytest.UsageError(f"expected a positive whole number, got {value!r}")
-    return n
-
-
-def _factor(value: str) -> float:
-    try:
-        f = float(value)
-    except ValueError:
-        raise pytest.UsageError(f"expected a number of at least 1, got {value!r}") from None
-    if not f >= 1:  # also NaN
-        raise pytest.UsageError(f"expected a number of at least 1 (1 turns the extension off), got {value!r}")
-    return f
-
-
-def _seconds(value: str) -> float:
-    try:
-        s = parse_duration(value)
-    except ValueError as exc:
-        raise pytest.UsageError(f"bad duration {value!r}: {exc}") from None
-    if s <= 0:
-        raise pytest.UsageError(f"expected a duration above zero, got {value!r}")
-    return s
-
-
-def parse_budget(text: str) -> tuple[str, float]:
-    """``NAME=VALUE`` with a known budget name; sizes accept ``64KiB`` and ``1.5MB``."""
-    name, sep, value = text.partition("=")
-    name, value = name.strip(), value.strip()
-    if not sep or name not in BUDGETS:
-        raise pytest.UsageError(f"bad budget {text!r}: expected NAME=VALUE with NAME one of {', '.join(BUDGETS)}")
-    try:
-        return name, parse_size(value) if BUDGETS[name] else float(value)
-    except ValueError as exc:
-        raise pytest.UsageError(f"bad budget {text!r}: {exc}") from None
+    github: bool = False  # job summary + annotations on GitHub Actions (report/github.py)
+    invocation_dir: Path | None = None  # where pytest was started: the pprof commands' paths start here
 
 
 def addoption(parser: pytest.Parser) -> None:
@@ -103,18 +63,18 @@ def addoption(parser: pytest.Parser) -> None:
                     help="where to write results.json, the HTML report and raw profiles (default goleak-report)")
     group.addoption("--goleak-runtime", choices=("docker", "local"), default=None,
                     help="run fixtures in Docker (default) or as local processes (no Docker needed)")
-    group.addoption("--goleak-snapshots", metavar="N", type=_positive_int, default=None,
-                    help="snapshots per scenario after warm-up, overriding the scenario files")
-    group.addoption("--goleak-requests", metavar="N", type=_positive_int, default=None,
+    group.addoption("--goleak-snapshots", metavar="N", default=None,
+                    help="snapshots per scenario after warm-up (at least 4), overriding the scenario files")
+    group.addoption("--goleak-requests", metavar="N", default=None,
                     help="requests per scenario after warm-up, overriding the scenario files")
     group.addoption("--goleak-budget", metavar="NAME=VALUE", action="append", default=None,
                     help="a project-wide default budget, e.g. goroutines_per_1k_requests=2 (repeatable)")
-    group.addoption("--goleak-memprofilerate", metavar="N", type=_positive_int, default=None,
+    group.addoption("--goleak-memprofilerate", metavar="N", default=None,
                     help=f"runtime.MemProfileRate for fixtures (default {DEFAULT_MEMPROFILERATE})")
-    group.addoption("--goleak-extension-factor", metavar="F", type=_factor, default=None,
+    group.addoption("--goleak-extension-factor", metavar="F", default=None,
                     help="when a signal is over budget, keep the load going up to F times the scenario's requests "
                          f"to tell filling from leaking (default {DEFAULT_EXTENSION_FACTOR:g}; 1 turns it off)")
-    group.addoption("--goleak-extension-timeout", metavar="DURATION", type=_seconds, default=None,
+    group.addoption("--goleak-extension-timeout", metavar="DURATION", default=None,
                     help=f"at most this long per extension (default {DEFAULT_EXTENSION_TIMEOUT:g}s)")
     group.addoption("--goleak-save", metavar="NAME|PATH", default=None,
                     help="save this run's growth figures as a baseline")
@@ -122,7 +82,12 @@ def addoption(parser: pytest.Parser) -> None:
                     help="compare growth figures against a saved baseline")
     group.addoption("--goleak-compare-fail", metavar="EXPR", action="append", default=None,
                     help="fail on a regression against the baseline, e.g. heap:+20%% or goroutines:+0")
+    group.addoption("--goleak-github", action="store_true", default=None,
+                    help="write a GitHub Actions job summary and ::error annotations (on by itself when "
+                         "GITHUB_ACTIONS=true). ini: goleak_github = auto|true|false")
     parser.addini("goleak", "run scenario files without --goleak", type="bool", default=False)
+    parser.addini("goleak_github", "GitHub job summary and annotations: auto (when GITHUB_ACTIONS=true), "
+                  "true or false", default="auto")
     parser.addini("goleak_report", "default for --goleak-report", default="goleak-report")
     parser.addini("goleak_runtime", "default for --goleak-runtime", default="docker")
     parser.addini("goleak_budgets", "default budgets, one NAME = VALUE per line", type="linelist", default=[])
@@ -137,29 +102,46 @@ def addoption(parser: pytest.Parser) -> None:
     parser.addini("goleak_vet", "run `go vet` over each Go fixture (static leak checks)", type="bool", default=True)
 
 
+def _given(option: object, ini: object) -> object:
+    """The option's value when given, else the ini key's (an empty ini value means the default)."""
+    return option if option is not None else (str(ini) or None)
+
+
 def settings_from(config: pytest.Config) -> Settings:
     def opt(name: str) -> Any:
         return config.getoption(name)
 
     enabled = opt("goleak") if opt("goleak") is not None else bool(config.getini("goleak"))
-    runtime = opt("goleak_runtime") or str(config.getini("goleak_runtime"))
-    if runtime not in ("docker", "local"):
-        raise pytest.UsageError(f"goleak_runtime must be docker or local, got {runtime!r}")
-    budgets = dict(DEFAULT_BUDGETS)
-    for line in config.getini("goleak_budgets"):
-        budgets.update([parse_budget(line)])
-    for text in opt("goleak_budget") or []:
-        budgets.update([parse_budget(text)])
-    mpr = opt("goleak_memprofilerate") or _positive_int(str(config.getini("goleak_memprofilerate")))
-    factor = opt("goleak_extension_factor") or _factor(str(config.getini("goleak_extension_factor")))
-    ext_timeout = opt("goleak_extension_timeout") or _seconds(str(config.getini("goleak_extension_timeout")))
+    mpr_given = opt("goleak_memprofilerate")
+    spelled = {"runtime": "--goleak-runtime" if opt("goleak_runtime") else "ini goleak_runtime",
+               "snapshots": "--goleak-snapshots", "requests": "--goleak-requests",
+               "memprofilerate": "--goleak-memprofilerate" if mpr_given is not None else "ini goleak_memprofilerate",
+               "extension_factor": "--goleak-extension-factor" if opt("goleak_extension_factor") is not None
+               else "ini goleak_extension_factor",
+               "extension_timeout": "--goleak-extension-timeout" if opt("goleak_extension_timeout") is not None
+               else "ini goleak_extension_timeout"}
+    try:
+        checked = validate.settings(
+            runtime=opt("goleak_runtime") or str(config.getini("goleak_runtime")),
+            snapshots=opt("goleak_snapshots"), requests=opt("goleak_requests"),
+            memprofilerate=mpr_given if mpr_given is not None else str(config.getini("goleak_memprofilerate")),
+            budgets=[*(("ini goleak_budgets", line) for line in config.getini("goleak_budgets")),
+                     *(("--goleak-budget", text) for text in opt("goleak_budget") or [])], spelled=spelled,
+            extension_factor=_given(opt("goleak_extension_factor"), config.getini("goleak_extension_factor")),
+            extension_timeout=_given(opt("goleak_extension_timeout"), config.getini("goleak_extension_timeout")))
+    except validate.InvalidSetting as exc:
+        raise pytest.UsageError(str(exc)) from None
     cache = str(config.getini("goleak_cache_dir")) or os.environ.get("GOLEAK_CACHE_DIR", "")
     report = opt("goleak_report") or str(config.getini("goleak_report"))
     return Settings(
         enabled=bool(enabled), report_dir=Path(config.invocation_params.dir, report),
-        runtime=runtime, snapshots=opt("goleak_snapshots"), requests=opt("goleak_requests"), budgets=budgets,
-        memprofilerate=mpr, extension_factor=factor, extension_timeout=ext_timeout,
+        runtime=checked.runtime, snapshots=checked.snapshots, requests=checked.requests,
+        budgets={**DEFAULT_BUDGETS, **checked.budgets}, memprofilerate=checked.memprofilerate,
+        extension_factor=checked.extension_factor or DEFAULT_EXTENSION_FACTOR,
+        extension_timeout=checked.extension_timeout or DEFAULT_EXTENSION_TIMEOUT,
         cache_dir=Path(cache) if cache else Settings.cache_dir,
         vet=bool(config.getini("goleak_vet")), rootdir=config.rootpath, save=opt("goleak_save"),
         compare=opt("goleak_compare"), compare_fail=tuple(opt("goleak_compare_fail") or ()),
+        github=github_enabled(opt("goleak_github"), str(config.getini("goleak_github")), os.environ),
+        invocation_dir=Path(config.invocation_params.dir),
     )

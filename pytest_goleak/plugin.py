@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from . import collect, options
+from . import collect, options, progress
 from .scenario import Scenario, ScenarioError, load_scenario
 from .session import GoleakSession
 
@@ -33,6 +33,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     if settings.enabled:
         gs = GoleakSession(settings, is_worker=hasattr(config, "workerinput"))
+        gs.progress = progress.sink(config)
         config.stash[SESSION_KEY] = gs
         if not gs.is_worker:
             config.pluginmanager.register(ResultCollector(gs), "goleak-results")
@@ -59,6 +60,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             gs.write_report()
         # One clear line (pytest prints a UsageError once, as "ERROR: ..."), never a traceback per item.
         raise pytest.UsageError(f"pytest-goleak: {exc}") from None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    gs = _session(config)
+    if gs is None or gs.is_worker:
+        return []
+    return [progress.header_line(gs.settings)]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -189,8 +197,33 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             gs.write_report()
             if gs.baseline_failures:  # a regression against the baseline fails the run
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            if gs.settings.github:
+                _publish_github(session.config, gs)
     finally:
         gs.close()
+
+
+def _publish_github(config: pytest.Config, gs: GoleakSession) -> None:
+    import contextlib
+    import sys
+
+    from .report import github
+
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    capman = config.pluginmanager.get_plugin("capturemanager")
+
+    def emit(line: str) -> None:
+        if tr is None:
+            print(line, flush=True)
+            return
+        # after pytest's progress dots ".F  [100%]": GitHub reads a command only at a line's start
+        if getattr(getattr(tr, "_tw", None), "width_of_current_line", 0):
+            tr.write("\n")
+        tr.write_line(line)
+
+    with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
+        github.publish(gs.last_results, rootdir=gs.settings.rootdir, failures=gs.baseline_failures,
+                       emit=emit, warn=lambda line: print(line, file=sys.stderr))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

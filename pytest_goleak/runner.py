@@ -19,6 +19,7 @@ from . import analysis, build, culprit, extension, gotool, load
 from .capture import CaptureError, Snapshot, prime, settle, take_snapshot
 from .httpget import FetchError, get
 from .options import Settings
+from .report.reproduce import pprof_commands
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
 from .scenario import Extension, Scenario
 from .units import format_bytes
@@ -51,22 +52,18 @@ def base_result(scenario: Scenario) -> dict[str, Any]:
             "message": "", "error": None, "duration_s": 0.0, "requests": 0, "budgets": {}, "signals": {},
             "culprits": [], "growth": {}, "heap_diff_stacks": [], "goroutine_groups": [], "snapshots": [],
             "artifacts": {}, "gctrace_excerpt": [], "pprof_command": None, "container": None, "build": None,
-            "server_connections": {}, "vet": None, "load": None, "extension": None, "memprofilerate": None,
-            "health_path": None}
+            "pprof_diff_base_command": None, "server_connections": {}, "vet": None, "load": None,
+            "extension": None, "memprofilerate": None, "health_path": None}
 
 
 class Runner:
-    def __init__(self, settings: Settings, run_id: str, docker_client: Any = None, services: Any = None,
+    def __init__(self, settings: Settings, run_id: str, docker_client: Any = None, services: Any = None, *,
                  progress: Callable[[str], None] | None = None) -> None:
         self.settings = settings
         self.run_id = run_id
         self.docker = docker_client
         self.services = services
-        self.progress = progress
-
-    def _say(self, line: str) -> None:
-        if self.progress is not None:
-            self.progress(line)
+        self.progress: Callable[[str], None] = progress or (lambda line: None)
 
     def run(self, raw: Scenario) -> dict[str, Any]:
         scenario = effective(raw, self.settings)
@@ -96,6 +93,8 @@ class Runner:
                           message=f"Docker engine error ({type(exc).__name__}): {_first_line(exc)}")
         finally:
             result["duration_s"] = round(time.monotonic() - t0, 2)
+        self.progress(f"verdict {result['verdict']} ({'pass' if result['passed'] else 'FAIL'}, "
+                      f"{result['duration_s']:.1f}s)")
         return result
 
     def _env(self, scenario: Scenario, result: dict[str, Any]) -> tuple[dict[str, str], list[Any]]:
@@ -144,18 +143,18 @@ class Runner:
             files=scenario.files)
 
     def _said_build(self, art: build.Artifact) -> None:
-        self._say(f"build: {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
+        self.progress(f"build {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
 
     def _run(self, scenario: Scenario, result: dict[str, Any], out_dir: Path) -> None:
         env, services = self._env(scenario, result)
         loadgen = load.loadgen_binary(self.settings.cache_dir)
         instance = self._start(scenario, env, result)
         result["container"] = {"runtime": instance.info.runtime, **instance.info.details}
-        self._say(f"start: {instance.info.runtime} at {instance.base_url}")
+        self.progress(f"start: {instance.info.runtime} at {instance.base_url}")
         try:
             result["health_path"] = wait_healthy(instance, scenario.health_path or "/healthz", scenario.health_timeout,
                                                  fallback=None if scenario.health_path else "/debug/pprof/")
-            self._say(f"health: {result['health_path']} answered")
+            self.progress(f"health: {result['health_path']} answered")
             try:
                 snaps = self._drive(scenario, instance, loadgen, services, result, out_dir)
             except (CaptureError, FetchError, load.LoadError, RuntimeFailure) as exc:
@@ -185,7 +184,7 @@ class Runner:
         with load.LoadDriver(loadgen, instance.base_url, scenario.load) as driver:
             if scenario.load.warmup_requests:
                 phases.append(dataclasses.asdict(driver.run(scenario.load.warmup_requests)))
-                self._say(f"warm-up: {scenario.load.warmup_requests} requests")
+                self.progress(f"warm-up: {scenario.load.warmup_requests} requests")
             t_start = time.monotonic()
 
             def step(phase: str) -> None:
@@ -197,7 +196,7 @@ class Runner:
                 settled = settle(instance, timeout=scenario.capture_timeout)
                 snap = take_snapshot(instance, len(snaps), round(time.monotonic() - t_start, 3), driver.total,
                                      out_dir, report_dir, timeout=scenario.capture_timeout, phase=phase,
-                                     settle_s=settled)
+                                     settle_s=settled, ignore=scenario.ignore)
                 counts = [svc.connections() for svc in services]
                 for svc, count in zip(services, counts, strict=True):
                     result["server_connections"][svc.name].append([snap.requests, count])
@@ -207,7 +206,7 @@ class Runner:
 
             for i in range(scenario.snapshots):
                 step("main")
-                self._say(f"snapshot {i + 1}/{scenario.snapshots} at {snaps[-1].requests} requests")
+                self.progress(f"snapshot {i + 1}/{scenario.snapshots} at {snaps[-1].requests} requests")
                 if time.monotonic() > deadline:
                     raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s "
                                          f"after {i + 1} of {scenario.snapshots} snapshots")
@@ -233,15 +232,17 @@ class Runner:
         stop_at = min(t0 + (scenario.extension.timeout or 0.0), deadline - 5.0)
         start_requests, first = snaps[-1].requests, snaps[0].requests
         reason = ", ".join(c.name for c in over)
-        self._say(f"extension: {reason} over budget; load continues up to {bound} requests")
+        self.progress(f"extension: {reason} over budget; load continues up to {bound} requests")
         stopped = "bound"
         while snaps[-1].requests - first < bound:
             if time.monotonic() >= stop_at:
                 stopped = "timeout"
                 break
             step("extension")
+            if len(snaps) - 1 > scenario.snapshots:
+                _drop_profiles(snaps[-2], self.settings.report_dir)
             dicts.append(snaps[-1].to_json())
-            self._say(f"extension snapshot {len(snaps)} at {snaps[-1].requests} requests")
+            self.progress(f"extension snapshot {len(snaps)} at {snaps[-1].requests} requests")
             if extension.plateau_reached(over, dicts, scenario.snapshots):
                 stopped = "plateau"
                 break
@@ -309,15 +310,20 @@ class Runner:
         result["memprofilerate"] = {"requested": scenario.memprofilerate, "in_force": snaps[-1].memprofilerate}
         goroutines_first = trends.get("goroutines") is not None and trends["goroutines"].decision == "growing"
         module = gotool.module_path(scenario.fixture) if scenario.fixture else None
-        found = culprit.find(self.settings.report_dir, snap_dicts[0], snap_dicts[-1], goroutines_first, module)
+        over = {c.name for c in verdict.exceeded}
+        heap_by = ("inuse_objects" if "heap_objects_per_1k_requests" in over
+                   and "heap_inuse_bytes_per_1k_requests" not in over else "inuse_space")
+        found = culprit.find(self.settings.report_dir, snap_dicts[0], snap_dicts[-1], goroutines_first, module,
+                             heap_by=heap_by, ignore=scenario.ignore)
         result.update(culprits=found.culprits, growth=found.growth, heap_diff_stacks=found.heap_diff_stacks,
                       goroutine_groups=found.goroutine_groups)
         if found.errors:
             result["analysis_errors"] = found.errors
+        if scenario.ignore:
+            result["ignored_goroutines"] = found.ignored
         first_heap = snap_dicts[0]["profiles"].get("heap")
         last_heap = snap_dicts[-1]["profiles"].get("heap")
-        result["pprof_command"] = (f"go tool pprof -top -sample_index=inuse_space -base {first_heap} {last_heap}"
-                                   if first_heap and last_heap else None)
+        result.update(pprof_commands(self.settings.report_dir, first_heap, last_heap, self.settings.invocation_dir))
         if scenario.fixture is not None and self.settings.vet:
             from .vet import relate, run_vet
 
@@ -327,7 +333,14 @@ class Runner:
         result.update(verdict=verdict.verdict, passed=passed)
         result["message"] = _message(verdict, found.culprits if verdict.verdict == "leak" else [], why, notes,
                                      result["memprofilerate"])
-        self._say(f"verdict: {verdict.verdict} ({why})")
+
+
+def _drop_profiles(snap: Snapshot, report_dir: Path) -> None:
+    """An intermediate extension snapshot keeps its figures, not its files: the culprit and the
+    diffs use the first and the last snapshot, and a leak's profiles grow with every snapshot."""
+    for rel in snap.profiles.values():
+        (report_dir / rel).unlink(missing_ok=True)
+    snap.profiles = {}
 
 
 def godebug(memprofilerate: int | None, user: str | None) -> str:

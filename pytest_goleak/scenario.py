@@ -16,18 +16,11 @@ from typing import Any
 
 import yaml
 
-from .units import parse_duration, parse_size
+from . import ignore as _ignore
+from . import validate
+from .units import parse_duration
+from .validate import BUDGETS as BUDGETS  # re-exported: verdict.py reads it here
 
-#: Growth budgets per 1,000 requests, and absolute caps. ``True`` marks a size in bytes.
-BUDGETS: dict[str, bool] = {
-    "heap_inuse_bytes_per_1k_requests": True,
-    "heap_objects_per_1k_requests": False,
-    "goroutines_per_1k_requests": False,
-    "rss_bytes_per_1k_requests": True,
-    "fds_per_1k_requests": False,
-    "max_goroutines": False,
-    "max_rss": True,
-}
 SERVICES = ("redis", "postgres")
 EXPECTATIONS = ("leak", "clean")
 
@@ -102,6 +95,7 @@ class Scenario:
     snapshots: int = 6
     budgets: Mapping[str, float] = field(default_factory=dict)
     extension: Extension = field(default_factory=Extension)
+    ignore: tuple[_ignore.IgnoreRule, ...] = ()  # goroutines excluded from the signal and the culprits
     limits: Limits = field(default_factory=Limits)
     memprofilerate: int | None = None  # None: the harness default (see options)
     timeout: float = 300.0
@@ -141,8 +135,8 @@ def load_scenario(path: Path | str, text: str | None = None) -> Scenario:
 
 _TOP_KEYS = {
     "name", "description", "fixture", "dockerfile", "image", "expect", "culprit", "services",
-    "env", "args", "files", "port", "port_env", "pprof_port", "health", "network", "load", "snapshots", "budgets",
-    "limits", "memprofilerate", "timeout", "capture_timeout", "extension",
+    "env", "args", "files", "port", "port_env", "pprof_port", "health", "network", "load", "snapshots",
+    "budgets", "limits", "memprofilerate", "timeout", "capture_timeout", "extension", "ignore",
 }
 _LOAD_KEYS = {f.name for f in dataclasses.fields(Load)}
 _LIMIT_KEYS = {"memory", "pids"}
@@ -164,7 +158,15 @@ def _key_lines(node: yaml.MappingNode, prefix: str = "") -> dict[str, int]:
 class _Builder:
     def __init__(self, path: Path, node: yaml.MappingNode) -> None:
         self.path = path
+        self.node = node
         self.lines = _key_lines(node)
+
+    def item_line(self, key: str, index: int) -> int | None:
+        """The line of item ``index`` of the top-level list ``key``."""
+        for key_node, value_node in self.node.value:
+            if key_node.value == key and isinstance(value_node, yaml.SequenceNode) and index < len(value_node.value):
+                return int(value_node.value[index].start_mark.line) + 1
+        return self.lines.get(key)
 
     def fail(self, key: str, message: str) -> ScenarioError:
         return ScenarioError(self.path, self.lines.get(key, 1), message)
@@ -196,11 +198,17 @@ class _Builder:
         except ValueError as exc:
             raise self.fail(full, f"'{full}': {exc}") from exc
 
+    def checked(self, full: str, check: Callable[..., Any], *args: Any) -> Any:
+        """``check(*args, key)`` from validate.py, its error a file:line ScenarioError."""
+        try:
+            return check(*args, f"'{full}'")
+        except validate.InvalidSetting as exc:
+            raise self.fail(full, str(exc)) from exc
+
     def positive_int(self, data: dict[str, Any], key: str, full: str, minimum: int = 1) -> int | None:
-        value = self.typed(data, key, int, full)
-        if value is not None and value < minimum:
-            raise self.fail(full, f"'{full}' must be at least {minimum}, got {value}")
-        return value  # type: ignore[no-any-return]
+        if data.get(key) is None:
+            return None
+        return int(self.checked(full, lambda v, k: validate.whole(v, k, minimum), data[key]))
 
     def build(self, data: dict[str, Any]) -> Scenario:
         data = self.mapping(data, "", _TOP_KEYS)
@@ -245,14 +253,18 @@ class _Builder:
             raise self.fail("network", f"'network' must be auto, bridge or host; got {network!r}")
         kw["network"] = network
         kw["load"] = self._load(data.get("load"))
-        # A one-sided Mann-Kendall test on 3 points cannot reach p < 0.05 (best case 0.15): a perfect
-        # leak would read as flat. 4 points can (0.045); the default of 6 leaves room for a blip.
-        snapshots = self.positive_int(data, "snapshots", "snapshots", minimum=4)
-        if snapshots is not None:
-            kw["snapshots"] = snapshots
+        # validate.MIN_SNAPSHOTS says why at least 4; the default of 6 leaves room for a blip.
+        if data.get("snapshots") is not None:
+            kw["snapshots"] = self.checked("snapshots", validate.snapshot_count, data["snapshots"])
         kw["budgets"] = self._budgets(data.get("budgets"))
         kw["limits"] = self._limits(data.get("limits"))
         kw["extension"] = self._extension(data.get("extension"))
+        try:
+            kw["ignore"] = _ignore.parse(data.get("ignore"))
+        except _ignore.IgnoreError as exc:
+            index = getattr(exc, "index", None)
+            line = self.item_line("ignore", index) if index is not None else self.lines.get("ignore", 1)
+            raise ScenarioError(self.path, line, f"'ignore': {exc}") from exc
         mpr = self.positive_int(data, "memprofilerate", "memprofilerate", minimum=1)
         kw["memprofilerate"] = mpr
         if "timeout" in data:
@@ -356,16 +368,15 @@ class _Builder:
         return Load(**kw)
 
     def _budgets(self, raw: Any) -> dict[str, float]:
-        data = self.mapping(raw, "budgets", set(BUDGETS))
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            raise self.fail("budgets", f"'budgets' must be a mapping, got {type(raw).__name__}")
         out: dict[str, float] = {}
-        for key, value in data.items():
+        for key, value in raw.items():
             full = f"budgets.{key}"
-            if BUDGETS[key]:
-                out[key] = self.convert(value, full, parse_size)
-            else:
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                    raise self.fail(full, f"'{full}' must be a non-negative number, got {value!r}")
-                out[key] = float(value)
+            self.checked(full, validate.budget_name, key)
+            out[key] = self.checked(full, lambda name, v, k: validate.budget(name, v, k)[1], key, value)
         return out
 
     def _extension(self, raw: Any) -> Extension:
@@ -374,26 +385,20 @@ class _Builder:
         data = self.mapping(raw, "extension", _EXTENSION_KEYS)
         kw: dict[str, Any] = {}
         if "factor" in data:
-            factor = self.typed(data, "factor", (int, float), "extension.factor")
-            if factor is None or factor < 1:
-                raise self.fail("extension.factor",
-                                f"'extension.factor' must be at least 1 (1 turns it off), got {factor!r}")
-            kw["factor"] = float(factor)
+            kw["factor"] = self.checked("extension.factor", validate.extension_factor, data["factor"])
         if "timeout" in data:
-            kw["timeout"] = self.convert(data["timeout"], "extension.timeout", parse_duration)
-            if kw["timeout"] <= 0:
-                raise self.fail("extension.timeout", "'extension.timeout' must be more than zero")
+            kw["timeout"] = self.checked("extension.timeout", validate.duration, data["timeout"])
         return Extension(**kw)
 
     def _limits(self, raw: Any) -> Limits:
         data = self.mapping(raw, "limits", _LIMIT_KEYS)
         kw: dict[str, Any] = {}
         if "memory" in data:
-            memory = int(self.convert(data["memory"], "limits.memory", parse_size))
+            memory = self.checked("limits.memory", lambda v, k: validate.size(v, k), data["memory"])
             if memory < 6 * 1024 * 1024:
                 raise self.fail("limits.memory",
-                                f"'limits.memory' must be at least 6MiB (Docker's floor), got {memory}")
-            kw["memory"] = memory
+                                f"'limits.memory' must be at least 6MiB (Docker's floor), got {memory:.0f}")
+            kw["memory"] = int(memory)
         pids = self.positive_int(data, "pids", "limits.pids", minimum=16)
         if pids is not None:
             kw["pids"] = pids

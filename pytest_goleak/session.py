@@ -30,8 +30,8 @@ class GoleakSession:
         self.services: Any = None
         self.setup_error: str | None = None
         self.baseline_failures: list[str] = []
-        self.swept: list[str] = []
         self._runner: Any = None
+        self.progress: Callable[[str], None] | None = None  # per-stage lines (see progress.py)
         self._old_sigterm: Any = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ class GoleakSession:
             from .runtime import docker as rt
 
             self.docker = rt.connect()
-            self.swept = rt.sweep(self.docker)
+            rt.sweep(self.docker)
         self._install_sigterm()
 
     def _install_sigterm(self) -> None:
@@ -76,8 +76,8 @@ class GoleakSession:
             from .runner import Runner
             from .services import Services
 
-            self.services = self.services or Services()
-            self._runner = Runner(self.settings, self.run_id, self.docker, self.services)
+            self.services = self.services or Services(docker_client=self.docker)
+            self._runner = Runner(self.settings, self.run_id, self.docker, self.services, progress=self.progress)
         result: dict[str, Any] = self._runner.run(scenario)
         return result
 
@@ -103,12 +103,9 @@ class GoleakSession:
                 results, save=s.save, compare=s.compare, fail_exprs=s.compare_fail, rootdir=s.rootdir)
         self.last_results = results
         path = results_mod.write(self.settings.report_dir, results)
-        try:
-            from .report.html import write_html
+        from .report.html import write_html  # jinja2 is a hard dependency
 
-            write_html(self.settings.report_dir, results)
-        except ImportError:
-            pass
+        write_html(self.settings.report_dir, results)
         return path
 
     def summary(self, write_line: Callable[[str], None]) -> None:

@@ -18,6 +18,7 @@ import (
 type rawConn struct {
 	addr    string
 	request []byte
+	head    bool // a HEAD request: its responses never have a body
 	timeout time.Duration
 	conn    net.Conn
 	r       *bufio.Reader
@@ -43,7 +44,7 @@ func newRaw(target *url.URL, cfg *config) (*rawConn, error) {
 	}
 	b.WriteString("\r\n")
 	b.Write(cfg.body)
-	return &rawConn{addr: host, request: b.Bytes(), timeout: cfg.timeout}, nil
+	return &rawConn{addr: host, request: b.Bytes(), head: cfg.method == "HEAD", timeout: cfg.timeout}, nil
 }
 
 func (c *rawConn) close() {
@@ -75,57 +76,81 @@ func (c *rawConn) do() (int, error) {
 	return code, err
 }
 
+// responseHead is what readResponse needs from a status line and its header fields.
+type responseHead struct {
+	code      int
+	keepAlive bool
+	length    int64 // -1 when there is no Content-Length
+	chunked   bool
+}
+
+// readResponse reads one final response and skips its body, framed as RFC 9112 §6.3 says.
 func (c *rawConn) readResponse() (code int, keepAlive bool, err error) {
+	for {
+		h, err := c.readHead()
+		if err != nil {
+			return h.code, false, err
+		}
+		switch {
+		case h.code == 101: // Switching Protocols: the connection no longer speaks HTTP/1.1
+			return h.code, false, nil
+		case h.code < 200: // interim (100 Continue, 103 Early Hints): the final response follows
+			continue
+		case c.head || h.code == 204 || h.code == 304: // never a body, whatever the headers say
+			return h.code, h.keepAlive, nil
+		case h.chunked:
+			err = c.skipChunked()
+		case h.length >= 0:
+			_, err = c.r.Discard(int(h.length))
+		default: // no length: the body runs to EOF
+			_, err = io.Copy(io.Discard, c.r)
+			h.keepAlive = false
+		}
+		return h.code, h.keepAlive, err
+	}
+}
+
+func (c *rawConn) readHead() (responseHead, error) {
+	h := responseHead{length: -1}
 	line, err := c.r.ReadSlice('\n')
 	if err != nil {
-		return 0, false, err
+		return h, err
 	}
 	// "HTTP/1.1 200 OK"
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
-		return 0, false, fmt.Errorf("bad status line %q", line)
+		return h, fmt.Errorf("bad status line %q", line)
 	}
-	code, err = strconv.Atoi(string(line[9:12]))
+	h.code, err = strconv.Atoi(string(line[9:12]))
 	if err != nil {
-		return 0, false, fmt.Errorf("bad status line %q", line)
+		return h, fmt.Errorf("bad status line %q", line)
 	}
-	length, chunked := int64(-1), false
-	keepAlive = line[7] == '1'
+	h.keepAlive = line[7] == '1'
 	for {
-		h, err := c.r.ReadSlice('\n')
+		field, err := c.r.ReadSlice('\n')
 		if err != nil {
-			return code, false, err
+			return h, err
 		}
-		h = bytes.TrimRight(h, "\r\n")
-		if len(h) == 0 {
-			break
+		field = bytes.TrimRight(field, "\r\n")
+		if len(field) == 0 {
+			return h, nil
 		}
-		name, value, ok := bytes.Cut(h, []byte(":"))
+		name, value, ok := bytes.Cut(field, []byte(":"))
 		if !ok {
 			continue
 		}
 		value = bytes.TrimSpace(value)
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
-			length, err = strconv.ParseInt(string(value), 10, 64)
+			h.length, err = strconv.ParseInt(string(value), 10, 64)
 			if err != nil {
-				return code, false, fmt.Errorf("bad Content-Length %q", value)
+				return h, fmt.Errorf("bad Content-Length %q", value)
 			}
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			chunked = bytes.Contains(bytes.ToLower(value), []byte("chunked"))
+			h.chunked = bytes.Contains(bytes.ToLower(value), []byte("chunked"))
 		case bytes.EqualFold(name, []byte("Connection")):
-			keepAlive = !bytes.EqualFold(value, []byte("close"))
+			h.keepAlive = !bytes.EqualFold(value, []byte("close"))
 		}
 	}
-	switch {
-	case chunked:
-		err = c.skipChunked()
-	case length >= 0:
-		_, err = c.r.Discard(int(length))
-	default: // no length: the body runs to EOF
-		_, err = io.Copy(io.Discard, c.r)
-		keepAlive = false
-	}
-	return code, keepAlive, err
 }
 
 func (c *rawConn) skipChunked() error {

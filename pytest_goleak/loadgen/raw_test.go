@@ -95,3 +95,96 @@ func TestNewRawRejectsHTTPS(t *testing.T) {
 		t.Fatal("https must fall back to net/http")
 	}
 }
+
+// rawScript serves canned responses over one TCP connection, one per request line read, so a
+// test can send what net/http's server would not (a 204 without Content-Length, interim 1xx,
+// headers that promise a body on a HEAD or 304).
+func rawScript(t *testing.T, responses ...string) (*url.URL, *atomic.Int32) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	var conns atomic.Int32
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				for _, resp := range responses {
+					if _, err := conn.Read(buf); err != nil { // one small request per read
+						return
+					}
+					if _, err := conn.Write([]byte(resp)); err != nil {
+						return
+					}
+				}
+				_, _ = conn.Read(buf) // hold the connection open until the client is done
+			}()
+		}
+	}()
+	u, _ := url.Parse("http://" + ln.Addr().String() + "/")
+	return u, &conns
+}
+
+func TestRawBodilessResponsesKeepTheConnection(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, resp string
+		want               int
+	}{
+		{"204 without Content-Length", "GET", "HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n", 204},
+		{"304 with a Content-Length of the full entity", "GET", "HTTP/1.1 304 Not Modified\r\nContent-Length: 5000\r\n\r\n", 304},
+		{"HEAD with Content-Length", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n", 200},
+		{"HEAD with chunked", "HEAD", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 200},
+		{"HEAD without length", "HEAD", "HTTP/1.1 200 OK\r\n\r\n", 200},
+		{"interim 100 and 103 before the final response", "GET",
+			"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 5
+			resps := make([]string, n)
+			for i := range resps {
+				resps[i] = tc.resp
+			}
+			u, conns := rawScript(t, resps...)
+			c, err := newRaw(u, &config{method: tc.method, timeout: 2 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.close()
+			for i := 0; i < n; i++ {
+				start := time.Now()
+				code, err := c.do()
+				if err != nil || code != tc.want {
+					t.Fatalf("#%d: code %d err %v, want %d", i, code, err, tc.want)
+				}
+				if d := time.Since(start); d > time.Second {
+					t.Fatalf("#%d took %v: the reader waited for a body that cannot come", i, d)
+				}
+			}
+			if got := conns.Load(); got != 1 {
+				t.Fatalf("want one kept-alive connection, got %d", got)
+			}
+		})
+	}
+}
+
+func TestRawHeadAgainstNetHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", "100000")
+		_, _ = w.Write([]byte(strings.Repeat("z", 100_000))) // net/http drops it for HEAD
+	}))
+	defer srv.Close()
+	c := rawFor(t, srv, "HEAD", "")
+	for i := 0; i < 20; i++ {
+		if code, err := c.do(); err != nil || code != 200 {
+			t.Fatalf("#%d: code %d err %v", i, code, err)
+		}
+	}
+}

@@ -62,14 +62,15 @@ def top(profile: Profile, sample_index: int, by: By = "function", focus: str | N
 
 def top_report(profile: Profile, sample_index: int, by: By = "function", focus: str | None = None,
                ignore: str | None = None, nodecount: int | None = None,
-               node_fraction: float = NODE_FRACTION) -> TopResult:
-    """Like ``top`` but also returns what the table header reports (dropped nodes and so on)."""
+               node_fraction: float = NODE_FRACTION, cum: bool = False) -> TopResult:
+    """Like ``top`` but also returns what the table header reports (dropped nodes and so on).
+    ``cum`` sorts by cumulative value, as ``-cum`` does."""
     with no_cyclic_gc():
-        return _top_report(profile, sample_index, by, focus, ignore, nodecount, node_fraction)
+        return _top_report(profile, sample_index, by, focus, ignore, nodecount, node_fraction, cum)
 
 
 def _top_report(profile: Profile, sample_index: int, by: By, focus: str | None, ignore: str | None,
-                nodecount: int | None, node_fraction: float) -> TopResult:
+                nodecount: int | None, node_fraction: float, cum: bool = False) -> TopResult:
     if not 0 <= sample_index < len(profile.sample_types):
         raise ProfileError(f"sample index {sample_index} is outside [0..{len(profile.sample_types) - 1}]")
     total = profile.total(sample_index)  # pprof takes the total before focusing
@@ -82,7 +83,7 @@ def _top_report(profile: Profile, sample_index: int, by: By, focus: str | None, 
     if by not in ("function", "line"):
         raise ProfileError(f"unknown aggregation {by!r}; use function, line or stack")
     graph = _Graph.build(weights, by)
-    return graph.trim(total, nodecount or 0, node_fraction)
+    return graph.trim(total, nodecount or 0, node_fraction, cum)
 
 
 def filter_samples(samples: Iterable[Sample], focus: str | None, ignore: str | None) -> list[Sample]:
@@ -243,7 +244,7 @@ class _Graph:
                 flat[parent] = flat.get(parent, 0) + w
         return flat, cum, edges
 
-    def trim(self, total: int, nodecount: int, node_fraction: float) -> TopResult:
+    def trim(self, total: int, nodecount: int, node_fraction: float, cum_sort: bool = False) -> TopResult:
         flat, cum, edges = self.values(None)
         nodes = [n for n in cum if cum[n] or flat.get(n, 0)]
         shown_flat = sum(flat.get(n, 0) for n in nodes)
@@ -256,11 +257,11 @@ class _Graph:
                 flat, cum, edges = self.values(kept)
                 nodes = [n for n in cum if cum[n] or flat.get(n, 0)]
         orig_count = len(nodes)
-        nodes = self._sorted(nodes, flat, cum)
+        nodes = self._sorted(nodes, flat, cum, cum_sort)
         if 0 < nodecount < len(nodes):
             kept = set(nodes[:nodecount])
             flat, cum, edges = self.values(kept)
-            nodes = self._sorted([n for n in cum if cum[n] or flat.get(n, 0)], flat, cum)
+            nodes = self._sorted([n for n in cum if cum[n] or flat.get(n, 0)], flat, cum, cum_sort)
         # pprof's last step drops light edges; that only shows here in the inline annotation
         edge_cutoff = abs(int(shown_flat * EDGE_FRACTION))
         edges = {k: e for k, e in edges.items() if abs(e[0]) >= edge_cutoff}
@@ -270,8 +271,12 @@ class _Graph:
         rows = tuple(self._row(n, flat, cum, into.get(n, [])) for n in nodes)
         return TopResult(rows, total, dropped, orig_count, node_fraction)
 
-    def _sorted(self, nodes: list[int], flat: dict[int, int], cum: dict[int, int]) -> list[int]:
+    def _sorted(self, nodes: list[int], flat: dict[int, int], cum: dict[int, int],
+                cum_sort: bool = False) -> list[int]:
+        """pprof's FlatNameOrder, or with ``cum_sort`` its CumNameOrder (|cum|, name, |flat|)."""
         keys = self.keys
+        if cum_sort:
+            return sorted(nodes, key=lambda n: (-abs(cum[n]), printable(keys[n]), -abs(flat.get(n, 0)), keys[n]))
         return sorted(nodes, key=lambda n: (-abs(flat.get(n, 0)), printable(keys[n]), -abs(cum[n]), keys[n]))
 
     def _row(self, n: int, flat: dict[int, int], cum: dict[int, int], ins: list[int]) -> Row:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .goroutines import group_by_stack
-from .model import Frame, Label, LazyColumns, Location, Profile, ProfileError, no_cyclic_gc
+from .model import DIFF_BASE_LABEL, Frame, Label, LazyColumns, Location, Profile, ProfileError, no_cyclic_gc
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +45,18 @@ class GoroutineGrowth:
         return self.new_count - self.base_count
 
 
-def subtract(new: Profile, base: Profile) -> Profile:
-    """new minus base, exactly as ``go tool pprof -base`` builds its profile. Raises
+def subtract(new: Profile, base: Profile, *, diff_base: bool = False) -> Profile:
+    """new minus base, exactly as ``go tool pprof -base`` builds its profile. With
+    ``diff_base``, as ``-diff_base`` does: the base's samples are marked (DIFF_BASE_LABEL), so
+    they stay apart from new's, and ``Profile.total`` is then the base's total. Raises
     ProfileError if the two profiles have different sample or period types."""
     _check_compatible(new, base)
     with no_cyclic_gc():
-        return _subtract(new, base)
+        return _subtract(new, base, diff_base)
 
 
-def _subtract(new: Profile, base: Profile) -> Profile:
-    parts = (_Groups(new), _Groups(base))
+def _subtract(new: Profile, base: Profile, diff_base: bool = False) -> Profile:
+    parts = (_Groups(new), _Groups(base, mark=diff_base))
     canon = _canonical_stacks(stack for part in parts for stack in part.stacks)
     # Each (stack, labels) group of either profile gets the index of its merged entry, in order
     # of first occurrence (new's groups, then base's). Keyed by the id of the canonical stack
@@ -110,17 +112,20 @@ class _Groups:
     them one by one would sum each group's values. ``column(index)`` sums one value index per
     group, only when asked. ``entry`` is filled by ``subtract``: each group's merged entry."""
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, mark: bool = False) -> None:
         self.entry: list[int] = []
         self.cols = cols = profile._columns
         if cols is None:
             self.samples = samples = profile.samples
             self.stacks = [s.locations for s in samples]
             self.labels = [s.labels for s in samples]
-            return
-        self.gid, g_sid, g_lid = cols.group_ids()
-        self.stacks = list(map(cols.stacks.__getitem__, g_sid))
-        self.labels = list(map(cols.label_sets.__getitem__, g_lid))
+        else:
+            self.gid, g_sid, g_lid = cols.group_ids()
+            self.stacks = list(map(cols.stacks.__getitem__, g_sid))
+            self.labels = list(map(cols.label_sets.__getitem__, g_lid))
+        if mark:  # pprof's SetLabel: replaces any pprof::base label the sample had
+            self.labels = [tuple(lb for lb in labels if lb[0] != DIFF_BASE_LABEL[0]) + (DIFF_BASE_LABEL,)
+                           for labels in self.labels]
 
     def column(self, index: int) -> list[int]:
         if self.cols is None:
@@ -214,6 +219,19 @@ def _growth(base: Profile, new: Profile, limit: int) -> list[GrowthSite]:
         out.append(GrowthSite(leaf.function, leaf.file, leaf.line, list(frames), d_space, d_objects,
                               n_space, n_objects))
     return out
+
+
+def stack_deltas(base: Profile, new: Profile, limit: int = 400) -> list[tuple[tuple[Frame, ...], int]]:
+    """Every heap stack (frames leaf first) whose in-use bytes changed, in either direction,
+    biggest change first, at most ``limit``: what a diff flame graph draws."""
+    _check_compatible(new, base)
+    with no_cyclic_gc():
+        space, objects = new.index_of("inuse_space"), new.index_of("inuse_objects")
+        deltas = {fr: v[0] for fr, v in _by_frames(new, space, objects).items()}
+        for fr, (sp, _) in _by_frames(base, space, objects).items():
+            deltas[fr] = deltas.get(fr, 0) - sp
+    changed = sorted(((fr, d) for fr, d in deltas.items() if d and fr), key=lambda kv: (-abs(kv[1]), kv[0]))
+    return changed[:limit]
 
 
 def goroutine_growth(base: Profile, new: Profile, limit: int = 20) -> list[GoroutineGrowth]:

@@ -21,6 +21,10 @@ LabelValue = str | int
 Label = tuple[str, LabelValue, str]
 
 
+#: pprof's mark on the samples of a ``-diff_base`` profile (profile.Sample.DiffBaseSample).
+DIFF_BASE_LABEL: Label = ("pprof::base", "true", "")
+
+
 class ProfileError(Exception):
     """The one exception the engine raises for any bad input: unreadable bytes, a broken profile,
     a sample index that does not exist, profiles that cannot be compared. The message says what
@@ -295,10 +299,20 @@ class Profile:
 
     def total(self, index: int) -> int:
         """The total pprof reports for a value index: the sum of absolute sample values, so a
-        diff profile's total is the amount of change in both directions."""
+        ``-base`` diff's total is the amount of change in both directions. When samples carry
+        the ``-diff_base`` mark (:data:`DIFF_BASE_LABEL`), only theirs count: pprof then shows
+        percentages relative to the base profile (report.computeTotal)."""
         if self._columns is not None:
-            return sum(map(abs, self._columns.column(index)))
-        return sum(abs(s.values[index]) for s in self.samples)
+            cols = self._columns
+            col = cols.column(index)
+            marked = [DIFF_BASE_LABEL in labels for labels in cols.label_sets]
+            if any(marked):
+                base = sum(abs(v) for k, v in zip(cols.lid, col, strict=True) if marked[k])
+                if base:
+                    return base
+            return sum(map(abs, col))
+        base = sum(abs(s.values[index]) for s in self.samples if DIFF_BASE_LABEL in s.labels)
+        return base or sum(abs(s.values[index]) for s in self.samples)
 
     def net(self, index: int) -> int:
         """Signed sum of a value index: for ``subtract(new, base)`` the net growth."""

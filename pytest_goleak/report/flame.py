@@ -1,12 +1,15 @@
-"""Diff icicle graph of heap growth: root at the top, width proportional to bytes gained.
+"""Diff icicle graph of the heap between two snapshots: root at the top, coloured by growth.
 
-Input is ``heap_diff_stacks`` from results.json: root-first frame lists with a ``delta_space``.
-Only growth (positive deltas) takes width; shrinking stacks are reported in the caption instead.
+Input is ``heap_diff_stacks`` from results.json: root-first frame lists with a signed
+``delta_space``. A frame's width is the bytes that changed under it in either direction, so
+stacks that shrank are drawn too. Its colour follows the convention of diff flame graphs
+(Pyroscope, inferno, pprof): red where the frame's net change is growth, blue where it is
+shrinkage, the deeper the colour the larger the net change relative to all change; grey where it
+did not change on balance. Frames too narrow to draw are summed into their parent's hover text.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -17,13 +20,25 @@ from .svg import unit_scale
 ROW_H = 20
 MIN_PX = 0.75  # narrower frames are merged into their parent's hover text instead of drawn
 CHAR_PX = 6.6  # width of one 11px monospace character, for label truncation
+NEUTRAL = "#d1d5db"
+GROW_HUE, SHRINK_HUE = 2, 217  # red, blue
 
 
 @dataclass
 class Node:
     name: str
-    value: float = 0.0
+    grown: float = 0.0  # bytes gained by the stacks through this frame
+    shrunk: float = 0.0  # bytes lost by them (positive)
     children: dict[str, Node] = field(default_factory=dict)
+
+    @property
+    def value(self) -> float:
+        """The width: all change under this frame, in both directions."""
+        return self.grown + self.shrunk
+
+    @property
+    def net(self) -> float:
+        return self.grown - self.shrunk
 
     def child(self, name: str) -> Node:
         if name not in self.children:
@@ -39,9 +54,8 @@ class FlameStats:
 
 
 def build_tree(stacks: object, max_depth: int = 64) -> tuple[Node, FlameStats]:
-    """Merge root-first stacks into a tree weighted by positive ``delta_space``."""
-    root = Node("all growth")
-    grown = shrunk = 0.0
+    """Merge root-first stacks into a tree of bytes gained and lost per frame."""
+    root = Node("all change")
     count = 0
     for entry in stacks if isinstance(stacks, list) else []:
         if not isinstance(entry, dict):
@@ -50,36 +64,40 @@ def build_tree(stacks: object, max_depth: int = 64) -> tuple[Node, FlameStats]:
         delta = entry.get("delta_space")
         if not isinstance(frames, list) or isinstance(delta, bool) or not isinstance(delta, (int, float)):
             continue
-        if not math.isfinite(delta):
-            continue
-        if delta <= 0:
-            shrunk += -float(delta)
+        if not math.isfinite(delta) or delta == 0:
             continue
         count += 1
-        grown += float(delta)
         node = root
-        node.value += delta
-        for frame in frames[:max_depth]:
-            node = node.child(str(frame))
-            node.value += delta
-    return root, FlameStats(grown, shrunk, count)
+        for name in [None, *frames[:max_depth]]:
+            node = node if name is None else node.child(str(name))
+            if delta > 0:
+                node.grown += float(delta)
+            else:
+                node.shrunk -= float(delta)
+    return root, FlameStats(root.grown, root.shrunk, count)
 
 
 def depth(node: Node) -> int:
     return 1 + max((depth(c) for c in node.children.values()), default=0)
 
 
-def _color(name: str) -> str:
-    """Warm hue per function, stable across runs, so one function keeps one colour."""
-    h = int(hashlib.sha1(name.encode("utf-8", "replace")).hexdigest()[:6], 16)
-    hue = 0 + h % 38
-    light = 58 + (h >> 8) % 14
-    return f"hsl({hue},78%,{light}%)"
+def color(net: float, total: float) -> str:
+    """Red for growth, blue for shrinkage, lightness by the share of all change; grey at zero.
+    The square root keeps a frame with a few percent of the change visibly tinted."""
+    if net == 0 or total <= 0:
+        return NEUTRAL
+    t = min(1.0, math.sqrt(abs(net) / total))
+    hue = GROW_HUE if net > 0 else SHRINK_HUE
+    return f"hsl({hue},{60 + 25 * t:.0f}%,{88 - 36 * t:.0f}%)"
 
 
 def _bytes(v: float) -> str:
     disp, div = unit_scale("bytes", abs(v))
     return f"{v / div:.1f} {disp}" if div > 1 else f"{v:.0f} B"
+
+
+def _signed(v: float) -> str:
+    return ("+" if v >= 0 else "\u2212") + _bytes(abs(v))
 
 
 def _label(name: str, width_px: float) -> str:
@@ -91,39 +109,52 @@ def _label(name: str, width_px: float) -> str:
 
 
 def flame_svg(stacks: object, width: int = 1160) -> Markup:
-    """The icicle graph as inline SVG; an explanatory note when there is no growth to draw."""
+    """The icicle graph as inline SVG; an explanatory note when nothing changed."""
     root, stats = build_tree(stacks)
     if root.value <= 0:
-        return Markup('<p class="muted">No heap growth between the compared snapshots.</p>')
+        return Markup('<p class="muted">No heap growth or shrinkage between the compared snapshots.</p>')
     rows = depth(root)
     height = rows * ROW_H + 2
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="flame" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="heap growth icicle graph">'
-        "<title>Heap growth by call stack (root at top, width proportional to bytes gained)</title>"
+        f'width="100%" role="img" aria-label="heap change icicle graph">'
+        "<title>Heap change by call stack (root at top, width proportional to bytes changed; "
+        "red grew, blue shrank)</title>"
     ]
     _draw(root, 0.0, 0, width / root.value, root.value, parts)
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
+def _tip(node: Node, total: float, hidden: list[Node]) -> str:
+    pct = 100.0 * node.value / total
+    lines = [node.name, f"{_signed(node.net)} net: +{_bytes(node.grown)} grown, \u2212{_bytes(node.shrunk)} "
+             f"shrunk ({pct:.1f}% of all change)"]
+    if hidden:
+        grown, shrunk = sum(c.grown for c in hidden), sum(c.shrunk for c in hidden)
+        plural = "s" if len(hidden) > 1 else ""
+        lines.append(f"{len(hidden)} narrower frame{plural} not drawn: +{_bytes(grown)} grown, "
+                     f"\u2212{_bytes(shrunk)} shrunk")
+    return "\n".join(lines)
+
+
 def _draw(node: Node, x: float, level: int, px_per_byte: float, total: float, out: list[str]) -> None:
     w = node.value * px_per_byte
     y = level * ROW_H
-    pct = 100.0 * node.value / total
-    tip = f"{node.name}\n+{_bytes(node.value)} ({pct:.1f}% of growth)"
-    fill = "#94a3b8" if level == 0 else _color(node.name)
-    label = _label(node.name if level else f"all growth: +{_bytes(node.value)}", w)
+    children = sorted(node.children.values(), key=lambda c: (-c.value, c.name))
+    hidden = [c for c in children if c.value * px_per_byte < MIN_PX]
+    label = _label(node.name if level else f"all change: +{_bytes(node.grown)}, \u2212{_bytes(node.shrunk)}", w)
+    growth = "grew" if node.net > 0 else "shrank" if node.net < 0 else "unchanged"
     out.append(
-        f'<g class="frame"><title>{escape(tip)}</title>'
+        f'<g class="frame {growth}"><title>{escape(_tip(node, total, hidden))}</title>'
         f'<rect x="{x:.2f}" y="{y}" width="{max(w - 0.5, 0.5):.2f}" height="{ROW_H - 1}" rx="2" '
-        f'fill="{fill}"/>'
+        f'fill="{color(node.net, total)}"/>'
     )
     if label:
         out.append(f'<text x="{x + 4:.2f}" y="{y + 14}">{escape(label)}</text>')
     out.append("</g>")
     cx = x
-    for child in sorted(node.children.values(), key=lambda c: (-c.value, c.name)):
+    for child in children:
         cw = child.value * px_per_byte
         if cw >= MIN_PX:
             _draw(child, cx, level + 1, px_per_byte, total, out)

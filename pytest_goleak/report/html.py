@@ -497,10 +497,15 @@ def scenario_view(scenario: Mapping[str, Any], dirname: str, chart_base: int = 0
         "growth_space": _growth_rows(growth.get("inuse_space"), "bytes"),
         "growth_objects": _growth_rows(growth.get("inuse_objects"), "count"),
         "groups": _groups(scenario),
+        "ignored": [
+            {k: _s(_d(g).get(k)) for k in ("rule", "count", "state", "function", "created_by")}
+            for g in _l(scenario.get("ignored_goroutines"))
+        ],
         "flame": flame.flame_svg(scenario.get("heap_diff_stacks")),
         "flame_stats": flame.build_tree(scenario.get("heap_diff_stacks"))[1],
         "gctrace": [_s(x) for x in _l(scenario.get("gctrace_excerpt"))][:60],
         "pprof_command": _s(scenario.get("pprof_command")),
+        "pprof_diff_base_command": _s(scenario.get("pprof_diff_base_command")),
         "artifacts": [
             {"name": _s(k), "href": safe_href(v, prefix), "path": _s(v)}
             for k, v in sorted(_d(scenario.get("artifacts")).items())

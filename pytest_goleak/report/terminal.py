@@ -22,21 +22,23 @@ def _growth(s: Mapping[str, Any], signal: str, is_bytes: bool) -> str:
 
 def _culprit(s: Mapping[str, Any]) -> str:
     if s.get("verdict") != "leak" or not s.get("culprits"):
-        return (s.get("message") or "").splitlines()[0][:60] if s.get("verdict") in ("error", "skipped") else ""
+        if s.get("verdict") not in ("error", "skipped"):
+            return ""
+        return ((s.get("message") or s.get("error") or "").splitlines() or [""])[0][:60]
     c = s["culprits"][0]
     return f"{c['function']} ({Path(c['file']).name}:{c['line']})" if c.get("file") else c["function"]
 
 
-def _verdict(s: Mapping[str, Any]) -> str:
-    """The verdict, with what the extension (if any) found: ``clean (plateau @4.2k)``, ``leak (to 8.2k)``."""
-    verdict = str(s.get("verdict", "?"))
+def _extension(s: Mapping[str, Any]) -> str:
+    """What the extension (if any) found, one token: ``plateau@4.2k`` (filled there, then flat) or
+    ``growing@8.2k`` (still growing at the bound)."""
     ext = s.get("extension") or {}
     if not ext.get("outcome"):
-        return verdict
+        return "-"
     if ext["outcome"] == "plateau":
         at = [c.get("plateau_at_requests") for c in (s.get("budgets") or {}).values() if c.get("plateau_at_requests")]
-        return f"{verdict} (plateau @{_k(max(at))})" if at else f"{verdict} (plateau)"
-    return f"{verdict} (to {_k(ext.get('requests_at_end') or 0)})"
+        return f"plateau@{_k(max(at))}" if at else "plateau"
+    return f"growing@{_k(ext.get('requests_at_end') or 0)}"
 
 
 def _k(n: float) -> str:
@@ -44,11 +46,11 @@ def _k(n: float) -> str:
 
 
 def rows(scenarios: Sequence[Mapping[str, Any]]) -> list[list[str]]:
-    out = [["scenario", "expect", "verdict", "result", *(c[1] for c in _COLUMNS), "culprit"]]
+    out = [["scenario", "expect", "verdict", "result", *(c[1] for c in _COLUMNS), "extension", "culprit"]]
     for s in scenarios:
         result = "skip" if s.get("verdict") == "skipped" else "pass" if s.get("passed") else "FAIL"
-        out.append([s["name"], s.get("expect") or "-", _verdict(s), result,
-                    *(_growth(s, sig, b) for sig, _, b in _COLUMNS), _culprit(s)])
+        out.append([s["name"], s.get("expect") or "-", str(s.get("verdict", "?")), result,
+                    *(_growth(s, sig, b) for sig, _, b in _COLUMNS), _extension(s), _culprit(s)])
     return out
 
 
@@ -58,7 +60,7 @@ def write_summary(write_line: Callable[[str], None], results: Mapping[str, Any],
     for r in table:
         write_line("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1])
     write_line("(* = growing: significant upward trend; figures are Theil-Sen slopes per 1,000 requests over the "
-               "measured window; plateau/to: the load went on past a budget to tell filling from leaking)")
+               "measured window; extension: the load went on past a budget to tell filling from leaking)")
     matrix = (results.get("validation") or {}).get("signals") or {}
     if matrix:
         write_line("")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import socket
 import time
@@ -14,7 +13,9 @@ from typing import Any
 
 from ..build import LABEL
 from ..procutil import free_port
+from .address import docker_endpoint, engine_host, is_loopback, publish_ip, published_host
 from .base import InstanceInfo, RuntimeFailure, Status
+from .labels import owner_labels
 
 CLIENT_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 5
@@ -23,10 +24,6 @@ START_TIMEOUT_S = 30
 
 class DockerUnavailable(Exception):
     """No Docker engine answers; the message names the socket or DOCKER_HOST that was tried."""
-
-
-def docker_endpoint() -> str:
-    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
 
 def connect(timeout: int = CLIENT_TIMEOUT_S) -> Any:
@@ -194,13 +191,7 @@ class DockerRuntime:
     def start(self, image: str, *, scenario_name: str, port: int, port_env: str, pprof_port: int | None,
               env: Mapping[str, str], network: str, memory: int, pids: int, nonroot: bool,
               args: Sequence[str] = (), files: Mapping[str, Path] | None = None) -> DockerInstance:
-        labels = {
-            LABEL: "1",
-            f"{LABEL}.run": self.run_id,
-            f"{LABEL}.scenario": scenario_name,
-            f"{LABEL}.owner-pid": str(os.getpid()),
-            f"{LABEL}.owner-host": socket.gethostname(),
-        }
+        labels = {**owner_labels(), f"{LABEL}.run": self.run_id, f"{LABEL}.scenario": scenario_name}
         full_env = dict(env)
         kwargs: dict[str, Any] = {}
         publish_ip = check_reachable()
@@ -253,7 +244,7 @@ class DockerRuntime:
             _remove(self.client.containers.get(name))
 
     def _urls(self, container: Any, network: str, port: int, pprof_port: int | None) -> tuple[str, str]:
-        host = _published_host()
+        host = published_host()
         if network == "host":
             url = f"http://{host}:{port}"
             return url, (f"http://{host}:{pprof_port}" if pprof_port else url)
@@ -282,8 +273,8 @@ class DockerRuntime:
 
 def _file_mounts(files: Mapping[str, Path]) -> list[Any]:
     """Bind mounts, read-only, of host files: the engine must see this host's filesystem."""
-    host = _engine_host()
-    if host is not None and not _is_loopback(host):
+    host = engine_host()
+    if host is not None and not is_loopback(host):
         raise RuntimeFailure(f"'files:' bind-mounts files of this host, which the Docker engine at "
                              f"{_redact(docker_endpoint())} cannot see: use an engine on this host, or "
                              "--goleak-runtime=local, or build the files into an image (dockerfile:)")
@@ -292,56 +283,11 @@ def _file_mounts(files: Mapping[str, Path]) -> list[Any]:
     return [Mount(target, str(source), type="bind", read_only=True) for target, source in sorted(files.items())]
 
 
-_ANY = ("0.0.0.0", "::")
-
-
-def _is_loopback(host: str) -> bool:
-    if host in ("", "localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _engine_host() -> str | None:
-    """The host name of a tcp:// or ssh:// engine; None for a socket on this machine."""
-    endpoint = os.environ.get("DOCKER_HOST", "")
-    if not endpoint.startswith(("tcp://", "ssh://")):
-        return None
-    netloc = endpoint.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
-    if netloc.startswith("["):
-        return netloc[1:].split("]", 1)[0]
-    return netloc.split(":")[0]
-
-
-def publish_ip() -> str:
-    """The address ports are published on, on the ENGINE's host (GOLEAK_PUBLISH_IP, default loopback)."""
-    return os.environ.get("GOLEAK_PUBLISH_IP", "").strip() or "127.0.0.1"
-
-
-def _published_host() -> str:
-    """The address THIS machine dials to reach a published port.
-
-    GOLEAK_DOCKER_PUBLISHED_HOST wins; else the publish IP itself when it is one address; for a
-    wildcard publish IP, loopback for a local engine (unix socket, or tcp/ssh to localhost, e.g.
-    through a tunnel) and the engine's host name for a remote one.
-    """
-    override = os.environ.get("GOLEAK_DOCKER_PUBLISHED_HOST", "").strip()
-    if override:
-        return override
-    ip = publish_ip()
-    if ip not in _ANY:
-        return ip  # a specific address of the engine's host (a remote one's 127.0.0.1 fails early)
-    host = _engine_host()
-    return "127.0.0.1" if host is None or _is_loopback(host) else host
-
-
 def check_reachable() -> str:
     """The publish IP, or a RuntimeFailure up front when the ports could not be reached from here."""
-    ip, host = publish_ip(), _engine_host()
-    remote = host is not None and not _is_loopback(host)
-    if remote and _is_loopback(ip) and not os.environ.get("GOLEAK_DOCKER_PUBLISHED_HOST", "").strip():
+    ip, host = publish_ip(), engine_host()
+    remote = host is not None and not is_loopback(host)
+    if remote and is_loopback(ip) and not os.environ.get("GOLEAK_DOCKER_PUBLISHED_HOST", "").strip():
         raise RuntimeFailure(
             f"the Docker engine at {_redact(docker_endpoint())} is on another host: ports published on its "
             "127.0.0.1 cannot be reached from here. Set GOLEAK_PUBLISH_IP to an address of that host this "

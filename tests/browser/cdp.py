@@ -188,9 +188,13 @@ class Page:
             raise CDPError(f"evaluate failed: {res['exceptionDetails']}")
         return res["result"].get("value")
 
-    def screenshot(self, path: Path, full_page: bool = False) -> Path:
+    def screenshot(self, path: Path, full_page: bool = False, clip: dict[str, float] | None = None) -> Path:
+        """A PNG of the viewport, the whole page, or ``clip`` ({x, y, width, height} in page
+        coordinates, CSS pixels)."""
         params: dict[str, Any] = {"format": "png"}
-        if full_page:
+        if clip is not None:
+            params.update(captureBeyondViewport=True, clip={**clip, "scale": 1})
+        elif full_page:
             height = self.evaluate("document.documentElement.scrollHeight")
             width = self.evaluate("document.documentElement.clientWidth")
             params.update(

@@ -120,7 +120,9 @@ def test_profile_links_and_copyable_command(page: Any, report: Path) -> None:
     command = p.evaluate("document.querySelector('#pprof-command')")
     assert command is not None
     text = p.evaluate("document.querySelector('#pprof-command').innerText")
-    assert text.startswith("go tool pprof ") and " -base goroutine_chan_leaky/heap-1.pb.gz " in text
+    assert text.startswith("go tool pprof ") and " -base goleak-report/goroutine_chan_leaky/heap-1.pb.gz " in text
+    diff_base = p.evaluate("document.querySelector('#pprof-diff-base-command').innerText")
+    assert " -diff_base goleak-report/goroutine_chan_leaky/heap-1.pb.gz " in diff_base
     assert p.evaluate("getComputedStyle(document.querySelector('#pprof-command')).userSelect") == "all"
 
 
@@ -160,3 +162,53 @@ def test_harness_notices_console_errors(page: Any, tmp_path: Path) -> None:
     bad.write_text("<!doctype html><main></main><script>console.error('boom'); undefinedFn();</script>")
     problems = page(bad).problems()
     assert any("boom" in x for x in problems) and any("exception" in x for x in problems)
+
+
+png = _load("goleak_test_png", HERE / "png.py")
+
+
+def _reddish(p: tuple[int, int, int]) -> bool:
+    r, g, b = p
+    return r > g + 40 and r > b + 40
+
+
+def _bluish(p: tuple[int, int, int]) -> bool:
+    r, g, b = p
+    return b > r + 40 and b > g + 20
+
+
+def test_diff_icicle_graph_is_red_where_grown_and_blue_where_shrunk(page: Any, report: Path) -> None:
+    """Screenshot of the heap diff graph as Chromium draws it, checked pixel by pixel."""
+    p = page(report / "goroutine_chan_leaky" / "index.html")
+    assert p.problems() == []
+    p.evaluate("document.querySelector('svg.flame').scrollIntoView()")
+    boxes = p.evaluate("""(() => {
+        const box = el => { const r = el.getBoundingClientRect();
+            return {x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height}; };
+        const frame = name => [...document.querySelectorAll('svg.flame g.frame')]
+            .find(g => g.querySelector('title').textContent.split('\\n')[0] === name);
+        return {svg: box(document.querySelector('svg.flame')),
+                grew: box(frame('main.lookup').querySelector('rect')),
+                shrank: box(frame('main.warmUp').querySelector('rect')),
+                shrankClass: frame('main.warmUp').getAttribute('class'),
+                handleTip: frame('main.handleWork').querySelector('title').textContent};
+    })()""")
+    assert "shrank" in boxes["shrankClass"]
+    assert "1 narrower frame not drawn: +96 B grown" in boxes["handleTip"]
+    svg = boxes["svg"]
+    clip = {k: round(svg[k]) for k in ("x", "y", "width", "height")}
+    shot = p.screenshot(ARTIFACTS / "report-flame-diff.png", clip=clip)
+    image = png.read(shot)
+    assert (image.width, image.height) == (clip["width"], clip["height"])
+
+    def sample(frame: dict[str, float]) -> list[tuple[int, int, int]]:
+        # a row 2 px below the frame's top edge: inside the rect, above its label's glyphs
+        y = round(frame["y"] - clip["y"] + 2)
+        xs = range(round(frame["x"] - clip["x"] + 3), round(frame["x"] - clip["x"] + frame["width"] - 3))
+        return [image.pixel(x, y) for x in xs]
+
+    grew, shrank = sample(boxes["grew"]), sample(boxes["shrank"])
+    assert grew and sum(map(_reddish, grew)) > 0.9 * len(grew), grew[:5]
+    assert shrank and sum(map(_bluish, shrank)) > 0.9 * len(shrank), shrank[:5]
+    every = image.pixels()
+    assert sum(map(_reddish, every)) > 2000 and sum(map(_bluish, every)) > 2000

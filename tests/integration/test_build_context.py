@@ -4,7 +4,7 @@ import contextlib
 
 import pytest
 
-from tests.unit.test_build import _context
+from tests.unit.test_build_context_hash import _context
 
 pytestmark = pytest.mark.integration
 

@@ -83,7 +83,8 @@ def test_leak_in_a_users_service_exits_1(tmp_path, docker_client, go_toolchain):
             ["good.yaml", "--compare", "nothing-saved"],
             "does not exist (saved with --goleak-save nothing-saved)",
         ),
-        (["good.yaml", "--budget", "nonsense=1"], "bad budget 'nonsense=1'"),
+        (["good.yaml", "--budget", "nonsense=1"], "--budget nonsense: unknown budget 'nonsense'"),
+        (["good.yaml", "--snapshots", "3"], "--snapshots must be at least 4"),
     ],
 )
 def test_bad_input_exits_2_and_says_why(tmp_path, args, says):

@@ -48,7 +48,7 @@ def test_published_on_and_reached_at(monkeypatch, env, published_on, reached_at)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert rt.check_reachable() == published_on
-    assert rt._published_host() == reached_at
+    assert rt.published_host() == reached_at
 
 
 @pytest.mark.parametrize("host", ["tcp://engine.lan:2376", "ssh://me:secret@engine.lan"])

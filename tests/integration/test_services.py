@@ -18,12 +18,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from pytest_goleak import services as svc
-from pytest_goleak.services import Service, Services, ServiceUnavailable
+from pytest_goleak.services import Service, Services, ServiceUnavailable, local, pg_wire, providers
+from pytest_goleak.services.docker import DockerProvider
 
 pytestmark = pytest.mark.integration
 
 HAVE_REDIS = shutil.which("redis-server") is not None or os.access("/usr/bin/redis-server", os.X_OK)
-HAVE_POSTGRES = svc._pg_bindir() is not None
+HAVE_POSTGRES = local._pg_bindir() is not None
 needs_redis = pytest.mark.skipif(not HAVE_REDIS, reason="redis-server is not installed")
 needs_postgres = pytest.mark.skipif(not HAVE_POSTGRES, reason="PostgreSQL binaries are not installed")
 
@@ -137,7 +138,7 @@ def test_postgres_runs_unprivileged_with_room_for_leaky_pools(pool: Services) ->
     assert pid is not None
     if os.geteuid() == 0:
         assert os.stat(f"/proc/{pid}").st_uid != 0, "PostgreSQL must not run as root"
-    assert int(svc._pg_query(pg.url, "SHOW max_connections")) >= svc.PG_MAX_CONNECTIONS
+    assert int(pg_wire.query(pg.url, "SHOW max_connections", 3.0)) >= svc.PG_MAX_CONNECTIONS
 
 
 @needs_redis
@@ -177,8 +178,8 @@ def test_plain_app_variables_are_not_read() -> None:
 
 
 def test_unavailable_says_how_to_provide(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(svc, "_local", lambda name: None)
-    monkeypatch.setattr(svc, "_docker", lambda name: None)
+    monkeypatch.setattr(providers, "_local", lambda name: None)
+    monkeypatch.setattr(DockerProvider, "start", lambda self, name: None)
     with Services(environ={}) as services, pytest.raises(ServiceUnavailable) as err:
         services.get("postgres")
     message = str(err.value)
@@ -259,3 +260,74 @@ def test_killed_parent_takes_the_server_with_it(name: str) -> None:
     with Services(environ={}) as services:
         services.get(name)  # ... so the next start sweeps it
     assert not workdir.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# a Docker-provided service whose run is SIGKILLed: the next run's sweep removes its container
+
+_DOCKER_CHILD = textwrap.dedent("""
+    import sys, time
+    from pytest_goleak.runtime.docker import connect
+    from pytest_goleak.services import Services
+    services = Services(environ={"GOLEAK_SERVICE_PROVIDERS": "docker"}, docker_client=connect(timeout=30))
+    print(services.get("redis").url, flush=True)
+    time.sleep(120)
+""")
+
+
+def _redis_image(client, tag: str) -> None:
+    """A redis image made here from the host's redis-server and its libraries (no pull)."""
+    import io
+    import tarfile
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=30, check=True).stdout
+    files = {binary} | {p for line in ldd.splitlines() for p in line.split() if p.startswith("/")}
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for path in sorted(files):
+            tar.add(os.path.realpath(path), arcname="rootfs" + path)
+        dockerfile = (b"FROM scratch\nCOPY rootfs/ /\nUSER 65534:65534\nEXPOSE 6379\n"
+                      b'ENTRYPOINT ["' + binary.encode() + b'", "--protected-mode", "no", "--save", ""]\n')
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+    buf.seek(0)
+    client.images.build(fileobj=buf, custom_context=True, tag=tag, rm=True, forcerm=True, timeout=120,
+                        labels={"pytest-goleak.test": "1"})
+
+
+@needs_redis
+@pytest.mark.docker
+def test_sigkilled_run_leaves_a_service_container_the_next_run_sweeps(docker_client, tmp_path) -> None:
+    from pytest_goleak.options import Settings
+    from pytest_goleak.session import GoleakSession
+
+    tag = f"redis:goleak-test-{os.getpid()}"
+    _redis_image(docker_client, tag)
+    child = None
+    try:
+        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+        child = subprocess.Popen([sys.executable, "-c", _DOCKER_CHILD], stdout=subprocess.PIPE, text=True, env=env)
+        assert child.stdout is not None
+        url = child.stdout.readline().strip()
+        assert url.startswith("redis://127.0.0.1:"), f"child printed {url!r}"
+        mine = {"ancestor": tag}  # found by its image, not by the labels under test
+        found = docker_client.containers.list(all=True, filters=mine)
+        assert [c.labels.get("pytest-goleak.service") for c in found] == ["redis"]
+        child.kill()  # no atexit, no finally: only the labels are left to find the container by
+        child.wait(10)
+        assert [c.status for c in docker_client.containers.list(all=True, filters=mine)] == ["running"]
+        gs = GoleakSession(Settings(enabled=True, runtime="docker", report_dir=tmp_path), is_worker=False)
+        try:
+            gs.start()  # the next run: connects and sweeps what dead owners left
+        finally:
+            gs.close()
+        assert docker_client.containers.list(all=True, filters=mine) == []
+    finally:
+        if child is not None and child.poll() is None:
+            child.kill()
+            child.wait(10)
+        for c in docker_client.containers.list(all=True, filters={"ancestor": tag}):
+            c.remove(force=True, v=True)
+        docker_client.images.remove(tag, force=True)

@@ -100,3 +100,22 @@ def test_filled_at():
     pts = [(float(200 + STEP * i), float(cache(3000)(200 + STEP * i))) for i in range(16)]
     assert filled_at(pts, 6) in (2600.0, 3000.0)
     assert filled_at([(0.0, 5.0), (1.0, 5.0)], 6) == 0.0
+
+
+def staircase(r):
+    """A slice of 128-byte records appended to for good: the live heap is its capacity, which
+    grows 1.25x at a time, so the series is flat between reallocations."""
+    cap = 256
+    while cap < r:
+        cap += (cap + 3 * 256) // 4
+    return 1e6 + 128 * cap
+
+
+def test_a_leak_that_grows_in_steps_is_not_a_plateau():
+    snaps = series(staircase, 21)
+    v = pre_verdict(snaps)
+    over = over_slope_budgets(v)
+    assert over, "the measured window must be over budget for the extension to run"
+    stopped = [n for n in range(7, 22) if plateau_reached(over, snaps[:n], 6)]
+    assert stopped == [], f"a pause between two steps read as a plateau at snapshot {stopped[:1]}"
+    assert decide(v, snaps, 6).verdict.verdict == "leak"

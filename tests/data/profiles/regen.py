@@ -1,6 +1,6 @@
 """Regenerate the real profiles in this directory and the `go tool pprof -top` golden outputs.
 
-    PATH=$PATH:/usr/local/go/bin .venv/bin/python tests/data/profiles/regen.py
+    PATH=$PATH:/usr/local/go/bin .venv/bin/python tests/data/profiles/regen.py [--golden-only]
 
 Builds each fixture (trimpath, so committed paths do not name this machine), runs it on
 127.0.0.1:0, drives a bounded number of GET /work requests, and captures heap, goroutine and
@@ -59,6 +59,15 @@ def cases() -> list[dict[str, object]]:
         out.append({"profile": f"{s}.new.heap.pb.gz", "base": f"{s}.base.heap.pb.gz", "nodecount": 5})
         out.append({"profile": f"{s}.new.goroutine.pb.gz", "focus": "main\\.", "ignore": "ServeHTTP"})
         out.append({"profile": f"{s}.base.heap.pb.gz", "sample_index": "alloc_space", "nodecount": 3})
+        # -diff_base: percentages relative to the base; -cum: sorted by cumulative value
+        out.append({"profile": f"{s}.new.heap.pb.gz", "diff_base": f"{s}.base.heap.pb.gz",
+                    "sample_index": "inuse_space"})
+        out.append({"profile": f"{s}.new.heap.pb.gz", "diff_base": f"{s}.base.heap.pb.gz",
+                    "sample_index": "alloc_objects", "nodecount": 5})
+        out.append({"profile": f"{s}.new.goroutine.pb.gz", "diff_base": f"{s}.base.goroutine.pb.gz"})
+        out.append({"profile": f"{s}.new.heap.pb.gz", "sample_index": "inuse_space", "nodecount": 8, "cum": True})
+        out.append({"profile": f"{s}.new.goroutine.pb.gz", "base": f"{s}.base.goroutine.pb.gz", "lines": True,
+                    "cum": True})
     return out
 
 
@@ -66,7 +75,9 @@ def golden_name(case: dict[str, object]) -> str:
     parts = [str(case["profile"]).removesuffix(".pb.gz")]
     if "base" in case:
         parts.append("base")
-    for key in ("sample_index", "nodecount", "lines", "focus", "ignore"):
+    if "diff_base" in case:
+        parts.append("diff_base")
+    for key in ("sample_index", "nodecount", "lines", "focus", "ignore", "cum"):
         if key in case:
             parts.append(f"{key}-{re.sub(r'[^A-Za-z0-9_]+', '_', str(case[key]))}")
     return ".".join(parts) + ".top.txt"
@@ -85,8 +96,11 @@ def pprof_args(case: dict[str, object]) -> list[str]:
         args.append(f"-focus={case['focus']}")
     if "ignore" in case:
         args.append(f"-ignore={case['ignore']}")
-    if "base" in case:
-        args.append(f"-base={HERE / str(case['base'])}")
+    if case.get("cum"):
+        args.append("-cum")
+    for key in ("base", "diff_base"):
+        if key in case:
+            args.append(f"-{key}={HERE / str(case[key])}")
     return [*args, str(HERE / str(case["profile"]))]
 
 
@@ -162,12 +176,15 @@ def capture_fixture(pkg: str, outdir: Path) -> None:
 
 
 def main() -> int:
+    """``regen.py`` captures new profiles and rewrites every golden; ``regen.py --golden-only``
+    keeps the committed profiles and only reruns `go tool pprof` (for new cases)."""
     if shutil.which("go") is None:
         print("regen.py needs `go` on PATH", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory() as tmp:
-        for pkg in FIXTURE_RUNS:
-            capture_fixture(pkg, Path(tmp))
+    if "--golden-only" not in sys.argv[1:]:
+        with tempfile.TemporaryDirectory() as tmp:
+            for pkg in FIXTURE_RUNS:
+                capture_fixture(pkg, Path(tmp))
     if GOLDEN.exists():
         shutil.rmtree(GOLDEN)
     GOLDEN.mkdir()

@@ -22,20 +22,35 @@ GOLDEN = DATA / "golden"
 CASES: list[dict[str, Any]] = json.loads((DATA / "cases.json").read_text())
 
 
-def goleak_args(case: dict[str, Any]) -> list[str]:
-    args = [str(DATA / case["profile"])]
-    if "base" in case:
-        args += ["--base", str(DATA / case["base"])]
-    if "sample_index" in case:
-        args += ["--sample-index", case["sample_index"]]
-    if "nodecount" in case:
-        args += ["--nodecount", str(case["nodecount"])]
-    if case.get("lines"):
-        args.append("--lines")
-    for key in ("focus", "ignore"):
+SPELLINGS = ("goleak", "pprof=", "pprof")
+
+
+def goleak_args(case: dict[str, Any], spelling: str = "goleak") -> list[str]:
+    """`goleak top` arguments for a case: our own long options ("goleak"), or pprof's single-dash
+    spellings with "=value" ("pprof=") or the value as the next argument ("pprof")."""
+    opts: list[tuple[str, str, str | None]] = []  # (goleak name, pprof name, value or None for a flag)
+    for key, ours, theirs in (("base", "--base", "-base"), ("diff_base", "--diff-base", "-diff_base"),
+                              ("sample_index", "--sample-index", "-sample_index"),
+                              ("nodecount", "--nodecount", "-nodecount"), ("focus", "--focus", "-focus"),
+                              ("ignore", "--ignore", "-ignore")):
         if key in case:
-            args += [f"--{key}", case[key]]
-    return args
+            value = str(DATA / case[key]) if key in ("base", "diff_base") else str(case[key])
+            opts.append((ours, theirs, value))
+    for key in ("lines", "cum"):
+        if case.get(key):
+            opts.append((f"--{key}", f"-{key}", None))
+    args = []
+    for ours, theirs, value in opts:
+        name = ours if spelling == "goleak" else theirs
+        if value is None:
+            args.append(name)
+        elif spelling == "pprof=":
+            args.append(f"{name}={value}")
+        else:
+            args += [name, value]
+    if spelling != "goleak":
+        return ["-top", *args, str(DATA / case["profile"])]  # as one types it after `go tool pprof`
+    return [str(DATA / case["profile"]), *args]
 
 
 def case_id(case: dict[str, Any]) -> str:

@@ -59,3 +59,27 @@ def test_top_imports_nothing_heavy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "HEAVY []"
     assert "Showing nodes accounting for" in out
+
+
+def test_base_and_diff_base_together_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    base = str(DATA / "global_map_leaky.base.heap.pb.gz")
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["top", "-base", base, "-diff_base", base, HEAP])
+    assert exc.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_diff_base_total_is_the_base_total(capsys: pytest.CaptureFixture[str]) -> None:
+    """pprof's -diff_base: the same rows as -base, percentages relative to the base profile."""
+    base = str(DATA / "global_map_leaky.base.heap.pb.gz")
+    assert cli.main(["top", HEAP, "-sample_index=inuse_space", "-diff_base", base]) == 0
+    diffed = capsys.readouterr().out
+    assert cli.main(["top", HEAP, "-sample_index=inuse_space"]) == 0
+    new_only = capsys.readouterr().out
+    assert cli.main(["top", base, "-sample_index", "inuse_space"]) == 0
+    base_only = capsys.readouterr().out
+
+    def total(text: str) -> str:
+        return text.split(" of ", 1)[1].split(" total", 1)[0]
+
+    assert total(diffed) == total(base_only) != total(new_only)

@@ -97,3 +97,14 @@ def test_subtract_of_parsed_profiles_is_the_sample_by_sample_merge() -> None:
     again = diff.subtract(diff.subtract(new, base), new)
     assert _rows(again) == _rows(diff.subtract(want, new_s))
     assert diff.growth(base, new) == diff.growth(base_s, new_s)
+
+
+def test_stack_deltas_hold_growth_and_shrinkage_and_sum_to_the_net() -> None:
+    base, new = load(DATA / "global_map_leaky.base.heap.pb.gz"), load(DATA / "global_map_leaky.new.heap.pb.gz")
+    changed = diff.stack_deltas(base, new, limit=100_000)
+    deltas = [d for _, d in changed]
+    assert all(d != 0 for d in deltas) and any(d > 0 for d in deltas) and any(d < 0 for d in deltas)
+    assert [abs(d) for d in deltas] == sorted((abs(d) for d in deltas), reverse=True)
+    merged = diff.subtract(new, base)
+    assert sum(deltas) == merged.net(merged.index_of("inuse_space"))
+    assert len(diff.stack_deltas(base, new, limit=3)) == 3

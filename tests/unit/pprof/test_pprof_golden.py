@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from pprof_testlib import CASES, DATA, GOLDEN, case_id, golden_name, goleak_args
+from pprof_testlib import CASES, DATA, GOLDEN, SPELLINGS, case_id, golden_name, goleak_args
 
 from pytest_goleak import cli
 from pytest_goleak.pprof import diff, load
@@ -23,11 +23,18 @@ def test_cases_cover_every_heap_index_and_goroutines() -> None:
     assert any(".goroutine." in c["profile"] and "base" not in c for c in CASES)
 
 
+@pytest.mark.parametrize("spelling", SPELLINGS)
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_top_output_equals_go_tool_pprof(case: dict[str, Any], utc: None,
+def test_top_output_equals_go_tool_pprof(case: dict[str, Any], spelling: str, utc: None,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["top", *goleak_args(case)]) == 0
+    assert cli.main(["top", *goleak_args(case, spelling)]) == 0
     assert capsys.readouterr().out == (GOLDEN / golden_name(case)).read_text()
+
+
+def test_cases_cover_diff_base_and_cum() -> None:
+    assert any("diff_base" in c and ".heap." in c["profile"] for c in CASES)
+    assert any("diff_base" in c and ".goroutine." in c["profile"] for c in CASES)
+    assert any(c.get("cum") and "nodecount" in c for c in CASES)
 
 
 def _golden_rows(case: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -46,12 +53,17 @@ def test_api_rows_and_total_match_golden(case: dict[str, Any]) -> None:
     prof = load(DATA / case["profile"])
     if "base" in case:
         prof = diff.subtract(prof, load(DATA / case["base"]))
+    if "diff_base" in case:
+        prof = diff.subtract(prof, load(DATA / case["diff_base"]), diff_base=True)
     idx = prof.index_of(case.get("sample_index"))
     by = "line" if case.get("lines") else "function"
-    rows, total = top(prof, idx, by, nodecount=case.get("nodecount"))
+    res = top_report(prof, idx, by, nodecount=case.get("nodecount"), cum=bool(case.get("cum")))
+    rows, total = list(res.rows), res.total
+    if not case.get("cum"):
+        assert (rows, total) == tuple(top(prof, idx, by, nodecount=case.get("nodecount")))
     want = _golden_rows(case)
     assert [r.name for r in rows] == [name for name, _, _ in want]
-    unit = output_unit(top_report(prof, idx, by, nodecount=case.get("nodecount")), prof.unit_of(idx))
+    unit = output_unit(res, prof.unit_of(idx))
 
     def fmt(v: int) -> str:
         return scaled_label(v, prof.unit_of(idx), unit)

@@ -194,6 +194,11 @@ def leaky() -> dict[str, Any]:
                 "stack": ["runtime.goexit", "net/http.(*conn).serve", "net/http.(*response).finishRequest"],
                 "delta_space": 40_960,
             },
+            # a warm-up buffer released after the first snapshot: shrinks, drawn blue
+            {"stack": ["runtime.goexit", "main.main", "main.warmUp", "bytes.growSlice"], "delta_space": -1_048_576},
+            # too narrow to draw: summed into main.handleWork's hover text
+            {"stack": ["runtime.goexit", "net/http.(*conn).serve", "net/http.serverHandler.ServeHTTP",
+                       "main.handleWork", "strconv.Itoa"], "delta_space": 96},
         ],
         "goroutine_groups": [
             {
@@ -229,7 +234,9 @@ def leaky() -> dict[str, Any]:
             for i in range(1, 9)
         ],
         "pprof_command": "go tool pprof -top -sample_index=inuse_space "
-        f"-base {name}/heap-1.pb.gz {name}/heap-6.pb.gz",
+        f"-base goleak-report/{name}/heap-1.pb.gz goleak-report/{name}/heap-6.pb.gz",
+        "pprof_diff_base_command": "go tool pprof -top -sample_index=inuse_space "
+        f"-diff_base goleak-report/{name}/heap-1.pb.gz goleak-report/{name}/heap-6.pb.gz",
         "container": {
             "runtime": "docker",
             "image": f"pytest-goleak/{name}:3f2a9c",
@@ -392,6 +399,7 @@ _UNTRUSTED_KEYS = {
     "analyzer",
     "position",
     "pprof_command",
+    "pprof_diff_base_command",
     "go_version",
     "hash",
     "runtime",

@@ -1,7 +1,8 @@
-"""The heap-growth icicle graph, from root-first stacks."""
+"""The heap diff icicle graph, from root-first stacks: widths, red/blue colours, hover text."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -12,33 +13,73 @@ SVG = "{http://www.w3.org/2000/svg}"
 STACKS = [
     {"stack": ["main.main", "main.handle", "main.lookup"], "delta_space": 3_000_000},
     {"stack": ["main.main", "main.handle", "runtime.malg"], "delta_space": 1_000_000},
-    {"stack": ["main.main", "bufio.NewReaderSize"], "delta_space": -8192},
+    {"stack": ["main.main", "bufio.NewReaderSize"], "delta_space": -1_000_000},
 ]
 
 
-def test_tree_merges_common_prefixes_and_ignores_shrinkage() -> None:
+def frames(stacks: object, width: int = 1000) -> dict[str, ET.Element]:
+    root = ET.fromstring(str(flame.flame_svg(stacks, width=width)))
+    return {g.find(f"{SVG}title").text.split("\n")[0]: g for g in root.iter(f"{SVG}g")}
+
+
+def hsl(fill: str) -> tuple[int, int, int]:
+    m = re.fullmatch(r"hsl\((\d+),(\d+)%,(\d+)%\)", fill)
+    assert m, fill
+    return int(m[1]), int(m[2]), int(m[3])
+
+
+def test_tree_counts_growth_and_shrinkage() -> None:
     root, stats = flame.build_tree(STACKS)
-    assert root.value == 4_000_000
-    handle = root.children["main.main"].children["main.handle"]
-    assert handle.value == 4_000_000
-    assert {k: v.value for k, v in handle.children.items()} == {"main.lookup": 3e6, "runtime.malg": 1e6}
-    assert stats == flame.FlameStats(grown_bytes=4e6, shrunk_bytes=8192, stacks=2)
-    assert "bufio.NewReaderSize" not in root.children["main.main"].children
+    assert (root.grown, root.shrunk, root.value) == (4e6, 1e6, 5e6)
+    main = root.children["main.main"]
+    assert main.net == 3e6
+    assert main.children["bufio.NewReaderSize"].shrunk == 1e6
+    assert stats == flame.FlameStats(grown_bytes=4e6, shrunk_bytes=1e6, stacks=3)
 
 
-def test_widths_are_proportional_to_bytes_gained() -> None:
-    root = ET.fromstring(str(flame.flame_svg(STACKS, width=1000)))
-    frames = {g.find(f"{SVG}title").text.split("\n")[0]: g.find(f"{SVG}rect") for g in root.iter(f"{SVG}g")}
-    width = {name: float(rect.get("width")) + 0.5 for name, rect in frames.items()}
-    assert width["main.lookup"] == pytest.approx(750, abs=1)
-    assert width["runtime.malg"] == pytest.approx(250, abs=1)
-    assert float(frames["runtime.malg"].get("x")) == pytest.approx(750, abs=1)
+def test_widths_are_proportional_to_bytes_changed() -> None:
+    f = frames(STACKS)
+    width = {name: float(g.find(f"{SVG}rect").get("width")) + 0.5 for name, g in f.items()}
+    assert width["main.lookup"] == pytest.approx(600, abs=1)
+    assert width["runtime.malg"] == pytest.approx(200, abs=1)
+    assert width["bufio.NewReaderSize"] == pytest.approx(200, abs=1)  # shrinkage is drawn too
+
+
+def test_a_frame_that_shrank_is_blue_and_one_that_grew_is_red() -> None:
+    f = frames(STACKS)
+    shrank = hsl(f["bufio.NewReaderSize"].find(f"{SVG}rect").get("fill"))
+    grew = hsl(f["main.lookup"].find(f"{SVG}rect").get("fill"))
+    assert 200 <= shrank[0] <= 240 and "shrank" in f["bufio.NewReaderSize"].get("class")
+    assert (grew[0] <= 15 or grew[0] >= 345) and "grew" in f["main.lookup"].get("class")
+
+
+def test_intensity_follows_the_size_of_the_change() -> None:
+    big, small = hsl(flame.color(3e6, 5e6)), hsl(flame.color(5e4, 5e6))
+    assert big[2] < small[2]  # darker for more change
+    assert flame.color(0, 5e6) == flame.NEUTRAL == flame.color(-0.0, 5e6)
+
+
+def test_a_frame_with_no_net_change_is_neutral() -> None:
+    stacks = [{"stack": ["main.main", "main.a"], "delta_space": 500},
+              {"stack": ["main.main", "main.b"], "delta_space": -500}]
+    f = frames(stacks)
+    assert f["main.main"].find(f"{SVG}rect").get("fill") == flame.NEUTRAL
+    assert "unchanged" in f["main.main"].get("class")
 
 
 def test_hover_title_shows_function_and_bytes() -> None:
-    root = ET.fromstring(str(flame.flame_svg(STACKS)))
-    titles = [t.text for t in root.iter(f"{SVG}title")]
-    assert "main.lookup\n+2.9 MiB (75.0% of growth)" in titles
+    f = frames(STACKS)
+    assert f["main.lookup"].find(f"{SVG}title").text == (
+        "main.lookup\n+2.9 MiB net: +2.9 MiB grown, \u22120 B shrunk (60.0% of all change)")
+
+
+def test_narrow_frames_are_summed_into_the_parents_hover_text() -> None:
+    stacks = [*STACKS, {"stack": ["main.main", "main.handle", "strconv.Itoa"], "delta_space": 96},
+              {"stack": ["main.main", "main.handle", "fmt.Sprintf"], "delta_space": -64}]
+    f = frames(stacks)
+    assert "strconv.Itoa" not in f and "fmt.Sprintf" not in f
+    tip = f["main.handle"].find(f"{SVG}title").text
+    assert tip.endswith("2 narrower frames not drawn: +96 B grown, \u221264 B shrunk")
 
 
 def test_labels_are_truncated_to_the_frame() -> None:
@@ -57,8 +98,14 @@ def test_labels_are_truncated_to_the_frame() -> None:
         [{"stack": "main", "delta_space": 5}],
         [{"stack": ["a"], "delta_space": "5"}],
         [{"stack": ["a"], "delta_space": float("inf")}],
-        [{"stack": ["a"], "delta_space": -5}],
+        [{"stack": ["a"], "delta_space": 0}],
     ],
 )
-def test_no_growth_renders_a_note(bad: object) -> None:
-    assert "No heap growth" in str(flame.flame_svg(bad))
+def test_no_change_renders_a_note(bad: object) -> None:
+    assert "No heap growth or shrinkage" in str(flame.flame_svg(bad))
+
+
+def test_root_label_names_both_directions() -> None:
+    root = ET.fromstring(str(flame.flame_svg(STACKS, width=1000)))
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert labels[0] == "all change: +3.8 MiB, \u2212976.6 KiB"

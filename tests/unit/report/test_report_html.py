@@ -96,7 +96,11 @@ def test_scenario_page_has_all_sections(written: dict[str, str]) -> None:
         assert f'id="{section}"' in page, section
     assert (
         '<pre class="copy" id="pprof-command">go tool pprof -top -sample_index=inuse_space '
-        "-base goroutine_chan_leaky/heap-1.pb.gz goroutine_chan_leaky/heap-6.pb.gz</pre>"
+        "-base goleak-report/goroutine_chan_leaky/heap-1.pb.gz goleak-report/goroutine_chan_leaky/heap-6.pb.gz</pre>"
+    ) in page
+    assert (
+        '<pre class="copy" id="pprof-diff-base-command">go tool pprof -top -sample_index=inuse_space -diff_base '
+        "goleak-report/goroutine_chan_leaky/heap-1.pb.gz goleak-report/goroutine_chan_leaky/heap-6.pb.gz</pre>"
     ) in page
     assert 'href="../goroutine_chan_leaky/heap-0.pb.gz"' in page
     assert 'href="../goroutine_chan_leaky/container.log"' in page

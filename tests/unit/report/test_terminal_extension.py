@@ -12,9 +12,10 @@ def test_terminal_verdict_names_the_plateau_or_how_far_a_leak_ran():
     leak = {"name": "m", "verdict": "leak", "passed": True, "extension": {"outcome": "leak", "requests_at_end": 8200}}
     plain = {"name": "p", "verdict": "clean", "passed": True, "extension": None}
     table = terminal.rows([plateau, leak, plain])
-    assert table[1][2] == "clean (plateau @4.2k)"
-    assert table[2][2] == "leak (to 8.2k)"
-    assert table[3][2] == "clean"
+    col = table[0].index("extension")
+    assert [r[2] for r in table[1:]] == ["clean", "leak", "clean"]
+    assert [r[col] for r in table[1:]] == ["plateau@4.2k", "growing@8.2k", "-"]
+    assert all(" " not in cell for r in table for cell in r[:-1])  # one token per column but the culprit
 
 
 def test_chart_shades_the_extension_and_fits_the_measured_window_only():

@@ -1,20 +1,6 @@
-"""The build stage's cache: what makes two builds the same."""
+"""dockerfile: scenarios are keyed on the whole build context as the engine is sent it (pure)."""
 
-import shutil
-
-from pytest_goleak.build import build_binary
-from tests.conftest import REPO
-
-
-def test_build_cache_key_depends_on_where_the_sources_are(tmp_path, go_toolchain):
-    """Profiles name absolute source paths, so a copy elsewhere must not reuse the cached binary."""
-    pkg = REPO / "go_fixtures" / "bench" / "sized_leak"
-    a = build_binary(pkg, tmp_path / "cache")
-    copy = tmp_path / "elsewhere" / "go_fixtures"
-    shutil.copytree(REPO / "go_fixtures", copy, ignore=shutil.ignore_patterns(".*"))
-    b = build_binary(copy / "bench" / "sized_leak", tmp_path / "cache")
-    assert a[1] != b[1] and a[0] != b[0]
-    assert build_binary(pkg, tmp_path / "cache")[4] is True  # unchanged sources, same place: cached
+from __future__ import annotations
 
 
 def _context(tmp_path):
@@ -41,4 +27,3 @@ def test_dockerfile_cache_key_is_the_context_the_engine_sees(tmp_path):
     assert context_hash(ctx) != second
     (ctx / ".dockerignore").write_text("")  # notes.md is now sent
     assert context_hash(ctx) not in (first, second)
-

@@ -106,3 +106,32 @@ def test_example_gates_pull_requests_and_saves_baselines_on_main():
 def test_readme_explains_the_example_workflow():
     readme = (REPO / "README.md").read_text()
     assert "examples/github/goleak.yml" in readme
+
+
+# The majors whose action.yml runs on Node 24 (Node 20 majors are retired on GitHub's runners):
+# checkout v7, setup-go v7, setup-python v7, upload-artifact v7, download-artifact v8, cache v6.
+CURRENT_MAJORS = {"actions/checkout": "v7", "actions/setup-go": "v7", "actions/setup-python": "v7",
+                  "actions/upload-artifact": "v7", "actions/download-artifact": "v8", "actions/cache": "v6"}
+
+
+def test_example_uses_the_current_action_majors():
+    used = [s["uses"] for s in steps(EXAMPLE) if "uses" in s]
+    for ref in used:
+        name, _, version = ref.partition("@")
+        assert CURRENT_MAJORS.get(name) == version, ref
+    assert {u.partition("@")[0] for u in used} == set(CURRENT_MAJORS)
+
+
+def test_example_installs_the_plugin_from_source_not_pypi():
+    install = next(s for s in steps(EXAMPLE) if s.get("name") == "install pytest-goleak")["run"]
+    assert "pip install pytest-goleak" not in install
+    assert 'pip install "$source"' in install and "PYTEST_GOLEAK_SOURCE" in install
+    assert "third_party/pytest-goleak" in install
+
+
+def test_example_caches_go_and_the_harness_builds():
+    by_use = {s["uses"].partition("@")[0]: s for s in steps(EXAMPLE) if "uses" in s}
+    assert by_use["actions/setup-go"]["with"]["cache"] is True
+    assert by_use["actions/cache"]["with"]["path"] == "~/.cache/pytest-goleak"  # README: the build cache
+    readme = (REPO / "README.md").read_text()
+    assert "~/.cache/pytest-goleak" in readme

@@ -1,0 +1,58 @@
+"""Where the Docker engine is and where this machine reaches the ports it publishes.
+
+No Docker SDK here: httpget reads it to send fixture fetches past any HTTP proxy.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+
+def docker_endpoint() -> str:
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
+_ANY = ("0.0.0.0", "::")
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def engine_host() -> str | None:
+    """The host name of a tcp:// or ssh:// engine; None for a socket on this machine."""
+    endpoint = os.environ.get("DOCKER_HOST", "")
+    if not endpoint.startswith(("tcp://", "ssh://")):
+        return None
+    netloc = endpoint.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    if netloc.startswith("["):
+        return netloc[1:].split("]", 1)[0]
+    return netloc.split(":")[0]
+
+
+def publish_ip() -> str:
+    """The address ports are published on, on the ENGINE's host (GOLEAK_PUBLISH_IP, default loopback)."""
+    return os.environ.get("GOLEAK_PUBLISH_IP", "").strip() or "127.0.0.1"
+
+
+def published_host() -> str:
+    """The address THIS machine dials to reach a published port.
+
+    GOLEAK_DOCKER_PUBLISHED_HOST wins; else the publish IP itself when it is one address; for a
+    wildcard publish IP, loopback for a local engine (unix socket, or tcp/ssh to localhost, e.g.
+    through a tunnel) and the engine's host name for a remote one.
+    """
+    override = os.environ.get("GOLEAK_DOCKER_PUBLISHED_HOST", "").strip()
+    if override:
+        return override
+    ip = publish_ip()
+    if ip not in _ANY:
+        return ip  # a specific address of the engine's host (a remote one's 127.0.0.1 fails early)
+    host = engine_host()
+    return "127.0.0.1" if host is None or is_loopback(host) else host

@@ -1,0 +1,204 @@
+"""One validator per kind of setting, used by every entry point: scenario files, pytest options
+and ini keys, ``goleak run`` and the Python API.
+
+Each check raises :class:`InvalidSetting` (a ``ValueError``; :class:`WrongType` is also a
+``TypeError``) whose text names the setting as the caller spelled it (``--goleak-snapshots``,
+``'budgets.max_rss'``, ``snapshots=``). The entry point turns it into its own kind of error:
+``pytest.UsageError``, a file:line ``ScenarioError``, a ``goleak run:`` line; the Python API
+lets it through.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .units import parse_duration, parse_size
+
+#: Growth budgets per 1,000 requests, and absolute caps. ``True`` marks a size in bytes.
+BUDGETS: dict[str, bool] = {
+    "heap_inuse_bytes_per_1k_requests": True,
+    "heap_objects_per_1k_requests": False,
+    "goroutines_per_1k_requests": False,
+    "rss_bytes_per_1k_requests": True,
+    "fds_per_1k_requests": False,
+    "max_goroutines": False,
+    "max_rss": True,
+}
+#: A one-sided Mann-Kendall test on 3 points cannot reach p < 0.05 (best case 0.15): a perfect
+#: leak would read as flat and the gate would be off. 4 points can (0.045).
+MIN_SNAPSHOTS = 4
+RUNTIMES = ("docker", "local")
+
+
+class InvalidSetting(ValueError):
+    """A setting's value breaks a rule; ``key`` is the setting as the caller spelled it."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        super().__init__(message)
+
+
+class WrongType(InvalidSetting, TypeError):
+    """A setting's value has the wrong type (a boolean where a number belongs, say)."""
+
+
+def whole(value: object, key: str, minimum: int = 1) -> int:
+    """A whole number of at least ``minimum``, from an int or a string of digits."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise WrongType(key, f"{key} must be a whole number, got {value!r}")
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.lstrip("-").isdigit():
+            raise InvalidSetting(key, f"{key} must be a whole number, got {value!r}")
+        value = int(text)
+    if value < minimum:
+        raise InvalidSetting(key, f"{key} must be at least {minimum}, got {value}")
+    return value
+
+
+def snapshot_count(value: object, key: str = "snapshots") -> int:
+    """Snapshots per scenario: at least MIN_SNAPSHOTS, or the trend test could never fire."""
+    try:
+        return whole(value, key, MIN_SNAPSHOTS)
+    except WrongType:
+        raise
+    except InvalidSetting as exc:
+        raise InvalidSetting(key, f"{exc} (with fewer than {MIN_SNAPSHOTS} points the trend test can never "
+                                  "call a series growing, so every leak would pass)") from None
+
+
+def size(value: object, key: str, minimum: float = 0.0) -> float:
+    """Bytes from ``1024`` or ``"64KiB"``: never negative, never a boolean, at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise WrongType(key, f"{key} must be a size such as 64KiB, got {value!r}")
+    try:
+        n = parse_size(value)
+    except ValueError as exc:
+        raise InvalidSetting(key, f"{key}: {exc}") from None
+    if not math.isfinite(n) or n < minimum:
+        raise InvalidSetting(key, f"{key} must be a size of at least {minimum:.0f} bytes, got {value!r}")
+    return n
+
+
+def number(value: object, key: str) -> float:
+    """A finite, non-negative number, from an int, a float or a numeric string."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise WrongType(key, f"{key} must be a non-negative number, got {value!r}")
+    try:
+        n = float(value)
+    except ValueError:
+        raise InvalidSetting(key, f"{key} must be a non-negative number, got {value!r}") from None
+    if not math.isfinite(n) or n < 0:
+        raise InvalidSetting(key, f"{key} must be a non-negative number, got {value!r}")
+    return n
+
+
+def extension_factor(value: object, key: str = "extension.factor") -> float:
+    """How far the load may go on past a budget, as a multiple of the requests; 1 turns it off."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise WrongType(key, f"{key} must be a number of at least 1, got {value!r}")
+    try:
+        n = float(value)
+    except ValueError:
+        raise InvalidSetting(key, f"{key} must be a number of at least 1, got {value!r}") from None
+    if not math.isfinite(n) or n < 1:
+        raise InvalidSetting(key, f"{key} must be at least 1 (1 turns the extension off), got {value!r}")
+    return n
+
+
+def duration(value: object, key: str) -> float:
+    """Seconds above zero, from ``90``, ``"500ms"``, ``"2m"``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise WrongType(key, f"{key} must be a duration such as 90s, got {value!r}")
+    try:
+        n = parse_duration(value)
+    except ValueError as exc:
+        raise InvalidSetting(key, f"{key}: {exc}") from None
+    if not math.isfinite(n) or n <= 0:
+        raise InvalidSetting(key, f"{key} must be more than zero, got {value!r}")
+    return n
+
+
+def budget_name(name: object, key: str = "budget") -> str:
+    """A known budget name; an unknown one is answered with the nearest known names."""
+    if not isinstance(name, str):
+        raise WrongType(key, f"a budget name must be a string, got {name!r}")
+    if name in BUDGETS:
+        return name
+    near = difflib.get_close_matches(name, BUDGETS, n=2, cutoff=0.6)
+    hint = f"did you mean {' or '.join(near)}? " if near else ""
+    where = "" if key == "budget" else f"{key}: "
+    raise InvalidSetting(key, f"{where}unknown budget {name!r}: {hint}known budgets: {', '.join(BUDGETS)}")
+
+
+def budget(name: object, value: object, key: str | None = None) -> tuple[str, float]:
+    """One budget: a known name and its value (a size for byte budgets, else a number)."""
+    known = budget_name(name, key or "budget")
+    where = key or known
+    return known, size(value, where) if BUDGETS[known] else number(value, where)
+
+
+def budget_assignment(text: str, key: str = "budget") -> tuple[str, float]:
+    """``NAME=VALUE`` as written on a command line or an ini line."""
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise InvalidSetting(key, f"{key} {text!r}: expected NAME=VALUE, e.g. goroutines_per_1k_requests=2")
+    return budget(name.strip(), value.strip(), f"{key} {name.strip()}")
+
+
+def budgets(values: Mapping[str, object], key: str = "budgets") -> dict[str, float]:
+    """A mapping of budget names to values, as in a scenario file or ``goleak.run(budgets=...)``."""
+    if not isinstance(values, Mapping):
+        raise WrongType(key, f"{key} must be a mapping of budget names to values, got {values!r}")
+    return dict(budget(name, value, f"{key}.{name}" if isinstance(name, str) else key)
+                for name, value in values.items())
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The checked, run-wide overrides every entry point produces."""
+
+    runtime: str
+    snapshots: int | None
+    requests: int | None
+    memprofilerate: int
+    budgets: dict[str, float]
+    extension_factor: float | None = None  # None: the default
+    extension_timeout: float | None = None
+
+
+def settings(*, runtime: object, snapshots: object, requests: object, memprofilerate: object,
+             budgets: Iterable[tuple[str, str]], spelled: Mapping[str, str],
+             extension_factor: object = None, extension_timeout: object = None) -> RunSettings:
+    """The settings validator for pytest options/ini keys and ``goleak run``: every rule, one place.
+
+    ``budgets`` are ``(where, "NAME=VALUE")`` pairs, later ones winning (``where`` is the option
+    or ini key that gave it); ``spelled`` names each other field as the user wrote it
+    (``{"snapshots": "--goleak-snapshots", ...}``) for the messages.
+    """
+    def name(field: str) -> str:
+        return spelled.get(field, field)
+
+    if runtime not in RUNTIMES:
+        raise InvalidSetting(name("runtime"), f"{name('runtime')} must be docker or local, got {runtime!r}")
+    out: dict[str, float] = {}
+    for where, text in budgets:
+        out.update([budget_assignment(text, where)])
+    return RunSettings(
+        runtime=str(runtime),
+        snapshots=None if snapshots is None else snapshot_count(snapshots, name("snapshots")),
+        requests=None if requests is None else whole(requests, name("requests")),
+        memprofilerate=whole(memprofilerate, name("memprofilerate")),
+        budgets=out,
+        extension_factor=None if extension_factor is None else extension_factor_(extension_factor,
+                                                                                 name("extension_factor")),
+        extension_timeout=None if extension_timeout is None else duration(extension_timeout,
+                                                                          name("extension_timeout")),
+    )
+
+
+extension_factor_ = extension_factor  # the parameter of settings() shadows the function
+

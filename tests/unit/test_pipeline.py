@@ -1,0 +1,130 @@
+"""The whole pipeline without Docker: Runner.run against a fake Instance serving the committed
+profiles, with the real Go load driver -> snapshots, trends, verdict, culprit, results.json, HTML."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_goleak import load
+from pytest_goleak.options import Settings
+from pytest_goleak.report import results as results_mod
+from pytest_goleak.report.html import write_html
+from pytest_goleak.runner import Runner
+from pytest_goleak.scenario import Load, Scenario
+from tests.conftest import _missing
+from tests.unit.fake_instance import FakeInstance, Pair, Series
+
+WARMUP = 60
+SCHEMA = Path(results_mod.__file__).parents[1] / "schema" / "results.schema.json"
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The load driver, built once per session (and cached across sessions by source hash)."""
+    cache = Path(os.environ.get("GOLEAK_CACHE_DIR") or tmp_path_factory.mktemp("cache"))
+    try:
+        load.loadgen_binary(cache)
+    except Exception as exc:  # noqa: BLE001 - no Go toolchain and nothing cached
+        _missing(f"cannot build the load driver: {exc}")
+    return cache
+
+
+class FakeRunner(Runner):
+    """Runner whose run stage hands out the fake instead of building and starting a fixture."""
+
+    def __init__(self, settings: Settings, fake: FakeInstance) -> None:
+        super().__init__(settings, "unit")
+        self.fake = fake
+
+    def _start(self, scenario: Scenario, env: dict[str, str], result: dict[str, Any]) -> FakeInstance:
+        return self.fake
+
+
+def run_pipeline(tmp_path: Path, cache: Path, pair: Pair, series: Series, expect: str,
+                 culprit: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    settings = Settings(enabled=True, report_dir=tmp_path / "report", runtime="local", cache_dir=cache, vet=False)
+    scenario = Scenario(path=tmp_path / f"{pair.name}.yaml", name=f"fake_{pair.name}", image="none",
+                        expect=expect, culprit=culprit, snapshots=6,
+                        load=Load(path="/work", requests=500, warmup_requests=WARMUP, concurrency=4, timeout=2.0))
+    fake = FakeInstance(pair, series, switch_at=WARMUP)
+    result = FakeRunner(settings, fake).run(scenario)
+    results = results_mod.build([result], {"runtime": settings.runtime})
+    results_mod.write(settings.report_dir, results)
+    write_html(settings.report_dir, results)
+    return result, json.loads((settings.report_dir / "results.json").read_text())
+
+
+def _schema_errors(doc: dict[str, Any]) -> list[str]:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(doc)]
+
+
+def test_goroutine_leak_through_the_whole_pipeline(tmp_path, cache_dir):
+    t0 = time.monotonic()
+    pair = Pair("goroutine_chan_leaky", leak_frame="main.lookup")
+    result, written = run_pipeline(tmp_path, cache_dir, pair, Series(goroutines_per_1k=1000), "leak", "main.lookup")
+    elapsed = time.monotonic() - t0
+    assert result["error"] is None, result["message"]
+    main = [x for x in result["snapshots"] if x["phase"] == "main"]
+    assert len(main) == 6 and result["snapshots"][0]["requests"] == WARMUP
+    # Over budget at the end of the measured window: the load went on to 4x, and the leak kept its pace.
+    ext = result["extension"]
+    assert (ext["stopped"], ext["outcome"]) == ("bound", "leak"), ext
+    assert result["snapshots"][-1]["requests"] - WARMUP >= 4 * 500
+    assert result["load"]["errors"] == 0
+    g = result["signals"]["goroutines"]
+    assert g["decision"] == "growing" and g["slope_per_1k"] == pytest.approx(1000, rel=0.02)
+    assert result["signals"]["heap_inuse_bytes"]["decision"] == "flat"
+    assert result["budgets"]["goroutines_per_1k_requests"]["exceeded"] is True
+    assert result["budgets"]["heap_inuse_bytes_per_1k_requests"]["exceeded"] is False
+    assert (result["verdict"], result["passed"]) == ("leak", True), result["message"]
+    top = result["culprits"][0]
+    assert (top["kind"], top["function"], top["state"]) == ("goroutine", "main.lookup", "chan send")
+    assert written["scenarios"][0]["verdict"] == "leak" and not _schema_errors(written)
+    html = (tmp_path / "report" / "index.html").read_text()
+    assert "fake_goroutine_chan_leaky" in html and "main.lookup" in html
+    print(f"pipeline: {elapsed:.2f}s")
+
+
+def test_heap_leak_names_the_allocation_site(tmp_path, cache_dir):
+    pair = Pair("global_map_leaky", leak_frame="main.")
+    series = Series(heap_bytes_per_1k=512 * 1024, heap_objects_per_1k=2000)
+    result, written = run_pipeline(tmp_path, cache_dir, pair, series, "leak", "main.remember")
+    assert result["signals"]["heap_inuse_bytes"]["decision"] == "growing"
+    assert result["signals"]["goroutines"]["decision"] == "flat"
+    assert result["budgets"]["heap_inuse_bytes_per_1k_requests"]["exceeded"] is True
+    assert (result["verdict"], result["passed"]) == ("leak", True), result["message"]
+    assert (result["culprits"][0]["kind"], result["culprits"][0]["function"]) == ("heap", "main.remember")
+    assert not _schema_errors(written)
+
+
+def test_cache_that_fills_in_the_extension_is_a_plateau(tmp_path, cache_dir):
+    pair = Pair("global_map_leaky", leak_frame="main.")
+    series = Series(heap_bytes_per_1k=512 * 1024, heap_objects_per_1k=2000, heap_full_at=WARMUP + 900)
+    result, written = run_pipeline(tmp_path, cache_dir, pair, series, "clean")
+    assert result["budgets"]["heap_inuse_bytes_per_1k_requests"]["measured"] > 64 * 1024  # over, at first
+    ext = result["extension"]
+    assert (ext["stopped"], ext["outcome"]) == ("plateau", "plateau"), ext
+    assert ext["requests_at_end"] < WARMUP + 4 * 500  # it stopped once flat, before the bound
+    check = result["budgets"]["heap_inuse_bytes_per_1k_requests"]
+    assert check["exceeded"] is False and 800 <= check["plateau_at_requests"] <= 1100
+    assert (result["verdict"], result["passed"]) == ("clean", True), result["message"]
+    assert "filled at about" in result["message"] and "then flat" in result["message"]
+    assert [x["phase"] for x in result["snapshots"]].count("extension") == ext["snapshots"] > 0
+    assert not _schema_errors(written)
+
+
+def test_flat_series_is_clean(tmp_path, cache_dir):
+    pair = Pair("goroutine_chan_leaky", leak_frame="main.lookup")
+    result, written = run_pipeline(tmp_path, cache_dir, pair, Series(), "clean")
+    assert {t["decision"] for t in result["signals"].values()} == {"flat"}
+    assert not any(c["exceeded"] for c in result["budgets"].values())
+    assert (result["verdict"], result["passed"]) == ("clean", True), result["message"]
+    assert not _schema_errors(written)
