@@ -23,14 +23,14 @@ $(VENV)/.installed: pyproject.toml
 # Main job: every shipped scenario through pytest --goleak; report in goleak-report/.
 goleak:
 	@$(call provision,goleak)
-	@$(MAKE) --no-print-directory $(VENV)/.installed
+	@$(MAKE) -s --no-print-directory $(VENV)/.installed
 	$(PYTEST) --goleak scenarios/ --goleak-report goleak-report -p no:cacheprovider
 
 # All tests: unit, tools (Go builds, lint, types, gofmt, actionlint, proto drift), integration
 # (real Docker, Go, Redis, PostgreSQL) and browser.
 test:
 	@$(call provision,test)
-	@$(MAKE) --no-print-directory $(VENV)/.installed
+	@$(MAKE) -s --no-print-directory $(VENV)/.installed
 	$(PYTEST) tests -p no:cacheprovider
 
 # Fast, no Docker and no network. The pipeline test runs the real load driver, built once with Go

@@ -13,6 +13,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 pytest_plugins = ["pytester"]
 
+try:  # imported now, before any pytester test: pytester drops modules first imported during one,
+    import docker.errors  # noqa: F401  and the session's engine client would keep the dropped classes
+except ImportError:
+    pass
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Pin Go's caches and the harness's build cache to the real home before pytester swaps HOME

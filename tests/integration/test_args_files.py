@@ -35,9 +35,12 @@ def scenario(name: str, with_args: bool) -> str:
 
 
 @pytest.mark.parametrize("runtime", ["docker", "local"])
-def test_args_and_files_reach_the_service(pytester, go_toolchain, runtime, request):
+def test_args_and_files_reach_the_service(go_toolchain, runtime, request):
+    # The engine client first: pytester drops modules first imported while it is active, and a
+    # session-wide client left holding the dropped docker.errors classes breaks later tests.
     if runtime == "docker":
         request.getfixturevalue("docker_client")
+    pytester = request.getfixturevalue("pytester")
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "app.conf").write_text("listen = here\n")
     (pytester.path / "scenarios" / "with_args.yaml").write_text(scenario(f"startup_{runtime}", True))

@@ -56,7 +56,7 @@ def test_caddy_example_is_a_few_lines_of_plain_go(go_toolchain):
     assert "admin 0.0.0.0:2019" in (CADDY / "Caddyfile").read_text()
 
 
-def test_caddy_starts_with_its_args_and_caddyfile_and_is_measured(pytester, docker_client, go_toolchain):
+def test_caddy_starts_with_its_args_and_caddyfile_and_is_measured(docker_client, pytester, go_toolchain):
     """A real server, built from the module proxy, started with `args:` and a mounted Caddyfile.
 
     Its scenario has no `expect` (a user's merge gate), so pass/fail is Caddy's own behaviour;
