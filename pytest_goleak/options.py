@@ -51,6 +51,7 @@ class Settings:
     vet: bool = True  # run `go vet` over each Go fixture as the static detector
     corpora: tuple[str, ...] = ()  # known-truth corpora to collect as scenarios (--goleak-corpus)
     detectors: tuple[str, ...] = ()  # ini goleak_detectors lines, validated by detectors.spec
+    static_detectors: bool = False  # run the built-in static commands (bodyclose, ...) on each fixture
     rootdir: Path = Path(".")  # where .goleak/baselines/NAME.json lives
     github: bool = False  # job summary + annotations on GitHub Actions (report/github.py)
     invocation_dir: Path | None = None  # where pytest was started: the pprof commands' paths start here
@@ -96,6 +97,10 @@ def addoption(parser: pytest.Parser) -> None:
     group.addoption("--goleak-github", action="store_true", default=None,
                     help="write a GitHub Actions job summary and ::error annotations (on by itself when "
                          "GITHUB_ACTIONS=true). ini: goleak_github = auto|true|false")
+    group.addoption("--goleak-static-detectors", action="store_true", default=None,
+                    help="also run the built-in static detectors (bodyclose, sqlclosecheck, contextcheck; installed "
+                         "on demand from the Go module proxy) on each Go fixture, for the detector matrix. "
+                         "ini: goleak_static_detectors")
     group.addoption("--goleak-corpus", metavar="NAME", action="append", type=_corpus, default=None,
                     help="also collect a known-truth corpus as scenarios: goker (GoBench, from Go >= 1.26's "
                          "GOROOT). ini: goleak_corpus")
@@ -114,6 +119,7 @@ def addoption(parser: pytest.Parser) -> None:
     parser.addini("goleak_scenario_globs", "which files are scenarios, matched from the right "
                   "(default: *.goleak.yaml *.goleak.yml scenarios/*.yaml scenarios/*.yml)", type="linelist", default=[])
     parser.addini("goleak_corpus", "default for --goleak-corpus, one name per line", type="linelist", default=[])
+    parser.addini("goleak_static_detectors", "default for --goleak-static-detectors", type="bool", default=False)
     parser.addini("goleak_detectors", "static detectors, one `name = module@version [args]` per line",
                   type="linelist", default=[])
     parser.addini("goleak_vet", "run `go vet` over each Go fixture (static leak checks)", type="bool", default=True)
@@ -170,4 +176,6 @@ def settings_from(config: pytest.Config) -> Settings:
         github=github_enabled(opt("goleak_github"), str(config.getini("goleak_github")), os.environ),
         invocation_dir=Path(config.invocation_params.dir),
         corpora=tuple(dict.fromkeys(corpora)), detectors=detector_lines,
+        static_detectors=bool(opt("goleak_static_detectors") if opt("goleak_static_detectors") is not None
+                              else config.getini("goleak_static_detectors")),
     )

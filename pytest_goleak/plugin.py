@@ -40,12 +40,28 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings.enabled:
         gs = GoleakSession(settings, is_worker=hasattr(config, "workerinput"))
         gs.progress = progress.sink(config)
+        gs.hook_detectors = _hook_detectors(config)
         config.stash[SESSION_KEY] = gs
         if not gs.is_worker:
             config.pluginmanager.register(ResultCollector(gs), "goleak-results")
             from .report.pytest_html import register
 
             register(config)  # extra columns when pytest-html is installed; nothing otherwise
+
+
+def _hook_detectors(config: pytest.Config) -> list[object]:
+    """The pytest_goleak_detectors implementations' detectors, one implementation at a time, so one
+    that raises becomes an errored detector (a cell with its reason) and the others still count."""
+    from .detectors.harness import failed_hook
+
+    found: list[object] = []
+    for impl in config.pluginmanager.hook.pytest_goleak_detectors.get_hookimpls():
+        try:
+            returned: Any = impl.function(config=config)
+            found.extend(list(returned or ()))
+        except Exception as exc:  # noqa: BLE001 - a user's hook may raise anything
+            found.append(failed_hook(impl.plugin_name, exc))
+    return found
 
 
 def _session(config: pytest.Config) -> GoleakSession | None:

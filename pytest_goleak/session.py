@@ -32,6 +32,8 @@ class GoleakSession:
         self.baseline_failures: list[str] = []
         self._runner: Any = None
         self.progress: Callable[[str], None] | None = None  # per-stage lines (see progress.py)
+        self.hook_detectors: list[object] = []  # from pytest_goleak_detectors (see plugin.py)
+        self._detectors: list[object] | None = None
         self._old_sigterm: Any = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -79,7 +81,22 @@ class GoleakSession:
             self.services = self.services or Services(docker_client=self.docker)
             self._runner = Runner(self.settings, self.run_id, self.docker, self.services, progress=self.progress)
         result: dict[str, Any] = self._runner.run(scenario)
+        result["detectors"] = [r.to_json() for r in self._detector_answers(result, scenario)]
         return result
+
+    def _detector_answers(self, result: dict[str, Any], scenario: Scenario) -> list[Any]:
+        """Every detector's answer on this scenario, for the detector x corpus matrix."""
+        from .detectors import VetDetector, detectors_for
+        from .detectors.harness import builtin_answers, run_answers
+
+        if self._detectors is None:  # vet already ran in the runner: its findings are in the result
+            static = detectors_for(self.settings.detectors, self.settings.cache_dir,
+                                   builtin=self.settings.static_detectors)
+            self._detectors = [d for d in static if not isinstance(d, VetDetector)] + self.hook_detectors
+        answers = builtin_answers(result)
+        if result.get("verdict") in ("leak", "clean") and self._detectors:
+            answers += run_answers(result, scenario.fixture, self._detectors)
+        return answers
 
     def record(self, result: dict[str, Any]) -> None:
         self.results.append(result)
@@ -93,6 +110,9 @@ class GoleakSession:
 
     def write_report(self) -> Path:
         results = results_mod.build(self.results, self.settings_json())
+        from .detectors.harness import matrix_json, session_matrix
+
+        results["detectors"] = matrix_json(session_matrix(results["scenarios"]))
         if self.setup_error:
             results["error"] = self.setup_error
         elif self.settings.save or self.settings.compare:

@@ -628,7 +628,7 @@ def write_html(report_dir: Path, results: dict[str, Any]) -> list[Path]:
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     env = environment()
-    taken: set[str] = {"index.html", "results.json"}  # names a scenario dir must not take
+    taken: set[str] = {"index.html", "results.json", "detectors.html"}  # names a scenario dir must not take
     views = []
     for i, raw in enumerate(_l(results.get("scenarios"))):
         scenario = _d(raw)
@@ -649,6 +649,11 @@ def write_html(report_dir: Path, results: dict[str, Any]) -> list[Path]:
         comparison=_comparison(results), **common
     )
     _write(report_dir / "index.html", index, report_dir, written)
+    from .detectors_page import BUCKETS, rows
+
+    page = env.get_template("detectors.html").render(
+        rows=rows(_d(results.get("detectors")), {v["name"]: v["dir"] for v in views}), buckets=BUCKETS, **common)
+    _write(report_dir / "detectors.html", page, report_dir, written)
     return written
 
 

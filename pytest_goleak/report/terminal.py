@@ -67,5 +67,8 @@ def write_summary(write_line: Callable[[str], None], results: Mapping[str, Any],
         write_line("validation against known truth (tp fn fp tn per signal):")
         for sig, m in matrix.items():
             write_line(f"  {sig:<22} tp={m['tp']:<3} fn={m['fn']:<3} fp={m['fp']:<3} tn={m['tn']:<3}")
+    from .detectors_page import write_lines
+
+    write_lines(write_line, results.get("detectors"))
     if report_path:
         write_line(f"report: {report_path}")

@@ -1,0 +1,185 @@
+"""Detectors over a finished run, and the detector x corpus matrix of a session.
+
+The harness's own answers become detectors of the same kind as a static analyzer's: its verdict
+(``harness``), each built-in signal on its own (``heap``, ``goroutines``, ``fds``), Go's goroutine
+leak profile (``goroutineleak``) and ``go vet`` (already run by the runner, not run twice). Static
+commands (bodyclose, sqlclosecheck, contextcheck, a user's declared ones) and the Python detectors
+of the ``pytest_goleak_detectors`` hook run on the scenario's source and run. Each answer is a
+:class:`~.base.DetectorResult`, kept per scenario in results.json (``detectors``); the controller
+turns all of them, with each scenario's known truth, into the matrix (:mod:`.matrix`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..report.results import signal_flags
+from .base import DetectorResult, Finding, Target, absent, run_detector
+from .matrix import Cell, Truth, matrix
+
+USERSTYLE = Path(__file__).resolve().parents[2] / "corpora" / "userstyle"
+#: built-in signal detector -> the signals whose flag it reports, and the culprit kind it names
+SIGNAL_DETECTORS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "heap": (("heap_inuse_bytes", "heap_objects"), "heap"),
+    "goroutines": (("goroutines",), "goroutine"),
+    "fds": (("fds",), None),
+    "goroutineleak": (("goroutineleak",), "goroutine"),
+}
+_ABSENT_WHY = {
+    "goroutineleak": "the binary serves no /debug/pprof/goroutineleak (Go 1.26 without "
+                     "GOEXPERIMENT=goroutineleakprofile, or older)",
+}
+
+
+def _place(culprits: Sequence[Mapping[str, Any]], kind: str | None) -> tuple[Finding, ...]:
+    """The top culprit of ``kind`` (any kind: None) as findings: its frame, and for a goroutine
+    also the function the goroutine started in (the root-most frame of its stack outside the
+    runtime), which is how Go's own leak test names a leaked goroutine."""
+    c = next((c for c in culprits if kind is None or c.get("kind") == kind), None)
+    if c is None:
+        return ()
+    found = [Finding(str(c.get("file") or ""), int(c.get("line") or 0), f"top growing {c.get('kind')} site",
+                     function=str(c.get("function") or "") or None, points_at_leak=True)]
+    if c.get("kind") == "goroutine":
+        frames = [f for f in c.get("stack") or () if isinstance(f, Mapping)
+                  and not str(f.get("function", "")).startswith("runtime.")]
+        if frames and frames[-1].get("function") != c.get("function"):
+            root = frames[-1]
+            found.append(Finding(str(root.get("file") or ""), int(root.get("line") or 0), "goroutine start",
+                                 function=str(root.get("function")), points_at_leak=True))
+    return tuple(found)
+
+
+def builtin_answers(result: Mapping[str, Any]) -> list[DetectorResult]:
+    """The harness's verdict, each built-in signal, the goroutine leak profile and vet, as detectors."""
+    culprits = [c for c in result.get("culprits") or [] if isinstance(c, Mapping)]
+    verdict = result.get("verdict")
+    if verdict not in ("leak", "clean"):
+        why = f"the scenario could not be measured ({verdict})"
+        return [absent(name, why) for name in ("harness", *SIGNAL_DETECTORS, "vet")]
+    out = [DetectorResult("harness", "ran", flagged=verdict == "leak",
+                          findings=_place(culprits, None) if verdict == "leak" else (),
+                          reason=str(result.get("message") or "").splitlines()[0] if result.get("message") else None)]
+    flags = signal_flags(result)
+    signals = result.get("signals") or {}
+    for name, (wanted, kind) in SIGNAL_DETECTORS.items():
+        present = [s for s in wanted if s in signals]
+        if not present:
+            out.append(absent(name, _ABSENT_WHY.get(name, f"signal {'/'.join(wanted)} not available")))
+            continue
+        flagged = any(flags.get(s, False) for s in present)
+        out.append(DetectorResult(name, "ran", flagged=flagged, findings=_place(culprits, kind) if flagged else (),
+                                  reason=", ".join(f"{s}: {signals[s].get('decision')}" for s in present)))
+    out.append(_vet(result))
+    return out
+
+
+def _vet(result: Mapping[str, Any]) -> DetectorResult:
+    findings = result.get("vet")
+    if findings is None:
+        return absent("vet", "vet did not run (not a Go package, or turned off with goleak_vet)")
+    from .. import vet
+
+    leaks = tuple(Finding(str(f.get("file") or ""), int(f.get("line") or 0), str(f.get("message") or ""),
+                          check=str(f.get("analyzer") or ""), points_at_leak=bool(f.get("points_at_leak")))
+                  for f in findings if f.get("analyzer") in vet.LEAK_ANALYZERS)
+    return DetectorResult("vet", "ran", flagged=bool(leaks), findings=leaks,
+                          reason=f"{len(leaks)} leak finding(s)" if leaks else "no leak findings")
+
+
+def run_answers(result: Mapping[str, Any], source_dir: Path | None,
+                detectors: Sequence[object]) -> list[DetectorResult]:
+    """Static commands and hook detectors on one scenario; each answers or is absent/errored."""
+    target = Target(str(result.get("name")), source_dir, tuple(result.get("culprits") or ()), result)
+    return [run_detector(d, target) for d in detectors]
+
+
+class _FailedHook:
+    """Stands in for the detectors of a pytest_goleak_detectors implementation that raised."""
+
+    def __init__(self, name: str, error: str) -> None:
+        self.name, self.error = name, error
+
+    def detect(self, target: Target) -> DetectorResult:
+        from .base import errored
+
+        return errored(self.name, self.error)
+
+
+def failed_hook(plugin: str, exc: BaseException) -> object:
+    name = f"hook:{Path(plugin).stem if '/' in plugin else plugin}"
+    return _FailedHook(name, f"pytest_goleak_detectors raised {type(exc).__name__}: {exc}")
+
+
+# --- the matrix ----------------------------------------------------------------------------
+
+
+def corpus_of(result: Mapping[str, Any]) -> str:
+    name, file = str(result.get("name") or ""), str(result.get("file") or "")
+    if name.startswith("goker_") and "/corpora/goker/" in file:
+        return "goker"
+    if str(USERSTYLE) in file or "/corpora/userstyle/" in file:
+        return "userstyle"
+    return "shipped"
+
+
+@lru_cache(maxsize=1)
+def _userstyle_truth() -> dict[str, str]:
+    try:
+        data = yaml.safe_load((USERSTYLE / "truth.yaml").read_text())
+    except (OSError, yaml.YAMLError):
+        return {}
+    return {str(k): str(v) for k, v in (data or {}).items()}
+
+
+def truth_of(result: Mapping[str, Any]) -> Truth | None:
+    """A scenario's known truth, or None for a user's own service (no ``expect``)."""
+    expect = result.get("expect")
+    if expect not in ("leak", "clean"):
+        return None
+    corpus = corpus_of(result)
+    culprits: tuple[str, ...] = ()
+    if corpus == "goker":
+        from ..corpora.goker_cases import BY_NAME
+
+        case = BY_NAME.get(str(result.get("name"))[len("goker_"):])
+        culprits = tuple(leak.function for leak in case.leaks) if case else ()
+    elif corpus == "userstyle":
+        culprits = tuple(c for c in [_userstyle_truth().get(str(result.get("name")))] if c)
+    elif result.get("culprit_expected"):
+        culprits = (str(result["culprit_expected"]),)
+    return Truth(expect, culprits, corpus)
+
+
+def from_json(d: Mapping[str, Any]) -> DetectorResult:
+    def finding(f: Mapping[str, Any]) -> Finding:
+        return Finding(str(f.get("file") or ""), int(f.get("line") or 0), str(f.get("message") or ""),
+                       f.get("column"), f.get("function"), f.get("check"), bool(f.get("points_at_leak")))
+
+    return DetectorResult(str(d["detector"]), d.get("status", "error"), bool(d.get("flagged")),
+                          tuple(finding(f) for f in d.get("findings") or ()), d.get("reason"),
+                          float(d.get("seconds") or 0.0))
+
+
+def session_matrix(scenarios: Iterable[Mapping[str, Any]]) -> list[Cell]:
+    truth: dict[str, Truth] = {}
+    answers: list[tuple[str, DetectorResult]] = []
+    for s in scenarios:
+        t = truth_of(s)
+        if t is None:
+            continue
+        truth[str(s["name"])] = t
+        answers += [(str(s["name"]), from_json(d)) for d in s.get("detectors") or ()]
+    return matrix(truth, answers)
+
+
+def matrix_json(cells: Sequence[Cell]) -> dict[str, Any]:
+    """``results.json``'s ``detectors`` section (additive): the cells, and the names in order."""
+    return {"cells": [c.to_json() for c in cells],
+            "detectors": list(dict.fromkeys(c.detector for c in cells)),
+            "corpora": list(dict.fromkeys(c.corpus for c in cells))}
