@@ -426,4 +426,7 @@ def hostile() -> dict[str, Any]:
     data["validation"]["signals"][IMG] = {"tp": 1, "fn": 0, "fp": 0, "tn": 1}
     data["scenarios"][1]["name"] = ".."
     data["scenarios"][2]["name"] = IMG
+    data["detectors"] = {"cells": [{"detector": SCRIPT, "corpus": IMG, "tp": 1, "fn": 0, "fp": 0, "tn": 0, "absent": 0,
+                                    "error": 0, "recall": 1.0, "false_alarm_rate": None, "right_place_rate": 1.0,
+                                    "scenarios": {"tp": [IMG, "../x" + SCRIPT]}}]}
     return data

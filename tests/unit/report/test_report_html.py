@@ -22,6 +22,7 @@ def written(tmp_path: Path) -> dict[str, str]:
 def test_writes_index_and_one_page_per_scenario(written: dict[str, str]) -> None:
     assert set(written) == {
         "index.html",
+        "detectors.html",
         "goroutine_chan_leaky/index.html",
         "goroutine_chan_fixed/index.html",
         "needs_postgres/index.html",

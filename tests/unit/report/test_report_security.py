@@ -21,7 +21,7 @@ def hostile_pages(tmp_path: Path) -> dict[Path, str]:
 
 
 def test_payloads_never_appear_unescaped(hostile_pages: dict[Path, str]) -> None:
-    assert len(hostile_pages) == 6
+    assert len(hostile_pages) == 7  # index, detectors and one page per scenario
     for path, text in hostile_pages.items():
         for payload in sample.PAYLOADS:
             assert payload not in text, path
