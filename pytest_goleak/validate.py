@@ -98,13 +98,8 @@ def number(value: object, key: str) -> float:
 
 def extension_factor(value: object, key: str = "extension.factor") -> float:
     """How far the load may go on past a budget, as a multiple of the requests; 1 turns it off."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise WrongType(key, f"{key} must be a number of at least 1, got {value!r}")
-    try:
-        n = float(value)
-    except ValueError:
-        raise InvalidSetting(key, f"{key} must be a number of at least 1, got {value!r}") from None
-    if not math.isfinite(n) or n < 1:
+    n = number(value, key)
+    if n < 1:
         raise InvalidSetting(key, f"{key} must be at least 1 (1 turns the extension off), got {value!r}")
     return n
 

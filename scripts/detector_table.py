@@ -9,10 +9,11 @@ The table sits between the markers ``<!-- detector-table:start -->`` and ``<!-- 
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _markers as markers  # noqa: E402
 
 START, END = "<!-- detector-table:start -->", "<!-- detector-table:end -->"
 
@@ -33,23 +34,8 @@ def table(results: dict) -> str:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("results", type=Path)
-    ap.add_argument("--write", type=Path, help="replace the table between the markers in this file")
-    args = ap.parse_args()
-    text = table(json.loads(args.results.read_text()))
-    if not args.write:
-        print(text)
-        return 0
-    doc = args.write.read_text()
-    if START not in doc or END not in doc:
-        print(f"{args.write}: markers {START} / {END} not found", file=sys.stderr)
-        return 2
-    head, rest = doc.split(START, 1)
-    _, tail = rest.split(END, 1)
-    args.write.write_text(f"{head}{START}\n{text}\n{END}{tail}")
-    return 0
+    return markers.main(__doc__ or "", table, START, END)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())
