@@ -84,10 +84,12 @@ def _vet(result: Mapping[str, Any]) -> DetectorResult:
     if findings is None:
         return absent("vet", "vet did not run (not a Go package, or turned off with goleak_vet)")
     from .. import vet
+    from .source import relate
 
-    leaks = tuple(Finding(str(f.get("file") or ""), int(f.get("line") or 0), str(f.get("message") or ""),
-                          check=str(f.get("analyzer") or ""), points_at_leak=bool(f.get("points_at_leak")))
-                  for f in findings if f.get("analyzer") in vet.LEAK_ANALYZERS)
+    leaks = relate((Finding(str(f.get("file") or ""), int(f.get("line") or 0), str(f.get("message") or ""),
+                            check=str(f.get("analyzer") or "")) for f in findings
+                    if f.get("analyzer") in vet.LEAK_ANALYZERS),
+                   [c for c in result.get("culprits") or [] if isinstance(c, Mapping)])
     return DetectorResult("vet", "ran", flagged=bool(leaks), findings=leaks,
                           reason=f"{len(leaks)} leak finding(s)" if leaks else "no leak findings")
 

@@ -34,6 +34,17 @@ def test_builtin_answers_follow_the_signals_and_name_the_culprit():
             "points_at_leak": True}, {"analyzer": "printf", "file": "/m.go", "line": 2, "message": "x"}]
     v = by_name(builtin_answers(result("c_leaky", "leak", "leak", heap="growing", culprit="main.h", vet=vet)))["vet"]
     assert v.flagged and [f.check for f in v.findings] == ["lostcancel"]  # only the leak analyzers count
+
+
+def test_vet_findings_carry_their_enclosing_function(tmp_path):
+    src = tmp_path / "main.go"
+    src.write_text("package main\n\nfunc handleWork() {\n\tctx, _ := context.WithCancel(nil)\n\t_ = ctx\n}\n")
+    vet = [{"analyzer": "lostcancel", "file": str(src), "line": 4, "message": "the cancel function is not used"}]
+    r = result("c_leaky", "leak", "leak", heap="growing", culprit="main.handleWork", vet=vet)
+    r["culprits"][0]["file"] = str(src)
+    r["culprits"][0]["stack"] = [{"function": "main.handleWork", "file": str(src), "line": 4}]
+    v = by_name(builtin_answers(r))["vet"]
+    assert [(f.function, f.points_at_leak) for f in v.findings] == [("main.handleWork", True)]
     errored = builtin_answers(result("e", "leak", "error"))
     assert {x.status for x in errored} == {"absent"}
 
