@@ -13,23 +13,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import signals
+
 ALPHA = 0.05
 #: A series whose late slope is under this share of its overall slope has stopped growing.
 PLATEAU_RATIO = 0.2
-
-#: signal name -> (snapshot attribute, unit)
-SIGNALS: dict[str, str] = {
-    "goroutines": "count",
-    "heap_inuse_bytes": "bytes",
-    "heap_objects": "count",
-    "rss_bytes": "bytes",
-    "fds": "count",
-    "threads": "count",
-    "cgroup_memory_bytes": "bytes",
-    "gc_live_heap_bytes": "bytes",
-    "goroutineleak": "count",
-    "server_connections": "count",
-}
 
 
 @dataclass(frozen=True)
@@ -141,7 +129,7 @@ def trend(series: Sequence[tuple[float, float]], unit: str, alpha: float = ALPHA
 def trends(snapshots: Sequence[dict[str, object]], alpha: float = ALPHA) -> dict[str, Trend]:
     """One Trend per signal present in every snapshot (a signal missing anywhere is left out)."""
     out: dict[str, Trend] = {}
-    for name, unit in SIGNALS.items():
+    for name, unit in signals.units().items():
         points = [(float(s["requests"]), s.get(name)) for s in snapshots]  # type: ignore[arg-type]
         if len(points) >= 3 and all(isinstance(v, (int, float)) for _, v in points):
             out[name] = trend([(x, float(v)) for x, v in points], unit, alpha)  # type: ignore[arg-type]

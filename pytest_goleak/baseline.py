@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .analysis import ALPHA, SIGNALS
+from . import signals
+from .analysis import ALPHA
 from .units import format_bytes, parse_size
 
 BASELINE_KIND = "pytest-goleak-baseline"
@@ -32,8 +33,6 @@ BASELINE_VERSION = 1
 BASELINE_DIR = Path(".goleak") / "baselines"
 #: Used when --goleak-compare is given without any --goleak-compare-fail.
 DEFAULT_RULES = ("heap:+20%", "goroutines:+0")
-ALIASES = {"heap": "heap_inuse_bytes", "objects": "heap_objects", "rss": "rss_bytes",
-           "goroutines": "goroutines", "fds": "fds"}
 _EXPR = re.compile(r"^\s*([A-Za-z_]+)\s*:\s*\+\s*([0-9]*\.?[0-9]+)\s*(%|[A-Za-z]*)\s*$")
 _SAVED_KEYS = ("unit", "slope_per_1k", "ci", "p_value", "decision")
 
@@ -60,17 +59,18 @@ class Rule:
 def parse_rule(expr: str) -> Rule:
     """Parse ``SIGNAL:+N%`` or ``SIGNAL:+N`` (sizes such as ``+64KiB`` for byte signals)."""
     m = _EXPR.match(expr)
-    known = ", ".join([*ALIASES, *(s for s in SIGNALS if s not in ALIASES)])
+    aliases, units = signals.aliases(), signals.units()
+    known = ", ".join([*aliases, *(s for s in units if s not in aliases)])
     if not m:
         raise ValueError(f"bad compare-fail rule {expr!r}: expected SIGNAL:+N% or SIGNAL:+N "
                          f"(e.g. heap:+20%, goroutines:+0, heap:+64KiB)")
     name, number, suffix = m.groups()
-    signal = ALIASES.get(name, name)
-    if signal not in SIGNALS:
+    signal = aliases.get(name, name)
+    if signal not in units:
         raise ValueError(f"bad compare-fail rule {expr!r}: unknown signal {name!r}; known: {known}")
     if suffix == "%":
         return Rule(expr.strip(), signal, True, float(number) / 100.0)
-    if suffix and SIGNALS[signal] != "bytes":
+    if suffix and units[signal] != "bytes":
         raise ValueError(f"bad compare-fail rule {expr!r}: {signal} is a count; "
                          f"a size unit ({suffix!r}) only goes with a byte signal")
     try:
@@ -211,14 +211,14 @@ def compare_runs(results: Mapping[str, Any], baseline: Mapping[str, Any],
             "missing_scenarios": sorted(set(base_scenarios) - ran)}
 
 
-def _ordered(signals: set[str], ruled: Mapping[str, Any]) -> list[str]:
-    order = list(SIGNALS)
-    return sorted(signals, key=lambda s: (s not in ruled, order.index(s) if s in order else len(order), s))
+def _ordered(names: set[str], ruled: Mapping[str, Any]) -> list[str]:
+    order = list(signals.units())
+    return sorted(names, key=lambda s: (s not in ruled, order.index(s) if s in order else len(order), s))
 
 
 def _row(scenario: str, signal: str, base: Mapping[str, Any] | None, cur: Mapping[str, Any] | None,
          rules: Sequence[Rule]) -> dict[str, Any]:
-    unit = str((cur or base or {}).get("unit") or SIGNALS.get(signal, "count"))
+    unit = str((cur or base or {}).get("unit") or signals.units().get(signal, "count"))
     head = {"scenario": scenario, "signal": signal, "unit": unit}
     if base is None or cur is None or base.get("slope_per_1k") is None or cur.get("slope_per_1k") is None:
         status = "new signal" if base is None else "not measured"

@@ -119,8 +119,8 @@ def _run_settings(ns: argparse.Namespace) -> Settings | str:
 
     import pytest
 
-    from . import baseline, validate
-    from .options import DEFAULT_BUDGETS, DEFAULT_MEMPROFILERATE, Settings
+    from . import baseline, signals, validate
+    from .options import DEFAULT_MEMPROFILERATE, Settings
 
     try:
         checked = validate.settings(
@@ -135,7 +135,7 @@ def _run_settings(ns: argparse.Namespace) -> Settings | str:
         return str(err)
     return Settings(enabled=True, report_dir=Path(ns.report).resolve(), runtime=checked.runtime,
                     snapshots=checked.snapshots, requests=checked.requests,
-                    budgets={**DEFAULT_BUDGETS, **checked.budgets}, memprofilerate=checked.memprofilerate,
+                    budgets={**signals.default_budgets(), **checked.budgets}, memprofilerate=checked.memprofilerate,
                     vet=ns.vet, save=ns.save, compare=ns.compare, compare_fail=tuple(ns.compare_fail),
                     invocation_dir=Path.cwd())
 

@@ -22,8 +22,9 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from . import signals
 from .analysis import mann_kendall, theil_sen
-from .verdict import SLOPE_BUDGETS, BudgetCheck, Verdict, fmt
+from .verdict import BudgetCheck, Verdict, fmt
 
 #: The share of the rise (from the first snapshot to the final level) at which a signal counts
 #: as filled.
@@ -52,11 +53,16 @@ def over_slope_budgets(verdict: Verdict) -> list[BudgetCheck]:
     """The exceeded per-1k budgets, when only such budgets are exceeded (a crossed cap or an
     OOM-kill is a leak whatever happens next, so there is nothing to extend for)."""
     exceeded = verdict.exceeded
-    if not exceeded or any(c.name not in SLOPE_BUDGETS for c in exceeded):
+    if not exceeded or any(not _is_slope(c.name) for c in exceeded):
         return []
     if len(verdict.reasons) != len(exceeded):  # an OOM-kill or another reason beside the budgets
         return []
     return exceeded
+
+
+def _is_slope(name: str) -> bool:
+    b = signals.budgets().get(name)
+    return b is not None and b.kind == "slope"
 
 
 def _points(snapshots: Sequence[Mapping[str, object]], signal: str) -> list[tuple[float, float]]:
@@ -112,7 +118,7 @@ def decide(verdict: Verdict, snapshots: Sequence[Mapping[str, object]], window: 
     checks = list(verdict.checks)
     plateaus, notes = [], []
     for i, c in enumerate(checks):
-        if not c.exceeded or c.name not in SLOPE_BUDGETS:
+        if not c.exceeded or not _is_slope(c.name):
             continue
         late = late_trend(snapshots, c.signal, window)
         points = _points(snapshots, c.signal)

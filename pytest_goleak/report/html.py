@@ -17,38 +17,10 @@ from urllib.parse import quote
 
 import jinja2
 
+from .. import signals as signals_mod
 from . import flame, svg
 
-SIGNAL_TITLES = {
-    "goroutines": "Goroutines",
-    "goroutineleak": "Leaked goroutines (goroutineleak profile)",
-    "heap_inuse_bytes": "Heap in use",
-    "heap_objects": "Heap objects",
-    "rss_bytes": "Resident set size (RSS)",
-    "fds": "Open file descriptors",
-    "threads": "OS threads",
-    "cgroup_memory_bytes": "cgroup memory",
-    "gc_live_heap_bytes": "Live heap after GC",
-    "server_connections": "Server-side connections (Redis clients, PostgreSQL backends)",
-}
-#: Absolute caps and the signal each one bounds.
-CAP_BUDGETS = {"max_goroutines": "goroutines", "max_rss": "rss_bytes"}
 DEFAULT_KEY_SIGNALS = ("goroutines", "heap_inuse_bytes")
-#: Snapshot table columns: results.json key, unit, header.
-SNAPSHOT_COLUMNS = (
-    ("requests", "count", "requests"),
-    ("goroutines", "count", "goroutines"),
-    ("heap_inuse_bytes", "bytes", "heap in use"),
-    ("heap_objects", "count", "heap objects"),
-    ("gc_live_heap_bytes", "bytes", "live heap"),
-    ("rss_bytes", "bytes", "RSS"),
-    ("cgroup_memory_bytes", "bytes", "cgroup mem"),
-    ("goroutineleak", "count", "leaked goroutines"),
-    ("threads", "count", "threads"),
-    ("fds", "count", "fds"),
-    ("server_connections", "count", "server conns"),
-    ("settle_s", "seconds", "settle"),
-)
 _PROFILE_ORDER = {"heap": 0, "goroutine": 1, "allocs": 2, "goroutine_text": 3}
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 _TEMPLATES = Path(__file__).with_name("templates")
@@ -158,10 +130,11 @@ def _s(v: object) -> str:
 
 def budget_signal(key: str) -> tuple[str, str] | None:
     """``goroutines_per_1k_requests`` -> (goroutines, slope); ``max_rss`` -> (rss_bytes, cap)."""
+    known = signals_mod.budgets().get(key)
+    if known is not None:
+        return known.signal, known.kind
     if key.endswith("_per_1k_requests"):
         return key[: -len("_per_1k_requests")], "slope"
-    if key in CAP_BUDGETS:
-        return CAP_BUDGETS[key], "cap"
     return None
 
 
@@ -170,7 +143,7 @@ def budget_title(key: str) -> str:
     target = budget_signal(key)
     if target is None:
         return key
-    title = SIGNAL_TITLES.get(target[0], target[0].replace("_", " "))
+    title = signals_mod.titles().get(target[0], target[0].replace("_", " "))
     return f"{title} /1k req" if target[1] == "slope" else f"{title} cap"
 
 
@@ -248,7 +221,7 @@ def _key_growth(scenario: Mapping[str, Any], budgets: list[dict[str, Any]]) -> l
         out.append(
             {
                 "signal": name,
-                "title": SIGNAL_TITLES.get(name, name),
+                "title": signals_mod.titles().get(name, name),
                 "slope": fmt_slope(sig.get("slope_per_1k"), sig.get("unit")),
                 "decision": _s(sig.get("decision")),
                 "exceeded": exceeded,
@@ -261,9 +234,8 @@ def _charts(scenario: Mapping[str, Any], budgets: list[dict[str, Any]], first_id
     charts = []
     signals = _d(scenario.get("signals"))
     ext_from = num(_d(scenario.get("extension")).get("requests_at_start"))
-    ordered = [k for k in SIGNAL_TITLES if k in signals] + sorted(
-        k for k in signals if k not in SIGNAL_TITLES
-    )
+    titles = signals_mod.titles()
+    ordered = [k for k in titles if k in signals] + sorted(k for k in signals if k not in titles)
     for i, name in enumerate(ordered):
         sig = _d(signals[name])
         unit = _s(sig.get("unit")) or "count"
@@ -287,7 +259,7 @@ def _charts(scenario: Mapping[str, Any], budgets: list[dict[str, Any]], first_id
         charts.append(
             svg.line_chart(
                 chart_id=first_id + i,
-                title=SIGNAL_TITLES.get(name, name),
+                title=signals_mod.titles().get(name, name),
                 unit=unit,
                 series=sig.get("series"),
                 slope_per_1k=num(sig.get("slope_per_1k")),
@@ -309,9 +281,14 @@ def _charts(scenario: Mapping[str, Any], budgets: list[dict[str, Any]], first_id
 
 
 def _snapshot_columns(scenario: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    return snapshot_columns_of([_d(x) for x in _l(scenario.get("snapshots"))])
+
+
+def snapshot_columns_of(snaps: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, str]]:
     """The columns at least one snapshot has a value for (a local run has no cgroup, say)."""
-    snaps = [_d(x) for x in _l(scenario.get("snapshots"))]
-    return [c for c in SNAPSHOT_COLUMNS if any(sd.get(c[0]) is not None for sd in snaps)]
+    snaps = list(snaps)
+    columns = [("requests", "count", "requests"), *signals_mod.snapshot_columns(), ("settle_s", "seconds", "settle")]
+    return [c for c in columns if any(sd.get(c[0]) is not None for sd in snaps)]
 
 
 def _snapshots(scenario: Mapping[str, Any], prefix: str) -> list[dict[str, Any]]:
@@ -441,7 +418,7 @@ def scenario_summary(scenario: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _signal_rank(name: str) -> tuple[int, str]:
-    order = list(SIGNAL_TITLES)
+    order = list(signals_mod.titles())
     return (order.index(name), "") if name in order else (len(order), name)
 
 
@@ -486,7 +463,7 @@ def scenario_view(scenario: Mapping[str, Any], dirname: str, chart_base: int = 0
         "full": verdict not in ("error", "skipped"),
         "trends": [
             {
-                "title": SIGNAL_TITLES.get(k, k),
+                "title": signals_mod.titles().get(k, k),
                 "slope": fmt_slope(_d(v).get("slope_per_1k"), _d(v).get("unit")),
                 "decision": _s(_d(v).get("decision")),
             }
@@ -539,7 +516,7 @@ def _validation(results: Mapping[str, Any]) -> list[dict[str, Any]]:
         correct = (m["tp"] or 0) + (m["tn"] or 0)
         rows.append(
             {
-                "signal": SIGNAL_TITLES.get(str(signal), str(signal)),
+                "signal": signals_mod.titles().get(str(signal), str(signal)),
                 **{k: fmt_count(v) for k, v in m.items()},
                 "accuracy": f"{100 * correct / total:.0f}%" if total else "\u2014",
                 "perfect": bool(total) and correct == total,
@@ -572,7 +549,7 @@ def _comparison(results: Mapping[str, Any]) -> dict[str, Any] | None:
         change = num(r.get("change"))
         signal = _s(r.get("signal"))
         rows.append({
-            "scenario": _s(r.get("scenario")), "signal": SIGNAL_TITLES.get(signal, signal),
+            "scenario": _s(r.get("scenario")), "signal": signals_mod.titles().get(signal, signal),
             "baseline": _trend_text(r.get("baseline"), unit), "current": _trend_text(r.get("current"), unit),
             "change": fmt_delta(r.get("delta_per_1k"), unit) if change is None else f"{100 * change:+.0f}%",
             "rule": _s(r.get("rule")), "status": _s(r.get("status")),

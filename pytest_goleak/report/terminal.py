@@ -6,9 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import signals
 from ..units import format_bytes
-
-_COLUMNS = (("goroutines", "goroutines/1k", False), ("heap_inuse_bytes", "heap/1k", True), ("fds", "fds/1k", False))
 
 
 def _growth(s: Mapping[str, Any], signal: str, is_bytes: bool) -> str:
@@ -46,11 +45,12 @@ def _k(n: float) -> str:
 
 
 def rows(scenarios: Sequence[Mapping[str, Any]]) -> list[list[str]]:
-    out = [["scenario", "expect", "verdict", "result", *(c[1] for c in _COLUMNS), "culprit"]]
+    columns = signals.terminal_columns()
+    out = [["scenario", "expect", "verdict", "result", *(c[1] for c in columns), "culprit"]]
     for s in scenarios:
         result = "skip" if s.get("verdict") == "skipped" else "pass" if s.get("passed") else "FAIL"
         out.append([s["name"], s.get("expect") or "-", _verdict(s), result,
-                    *(_growth(s, sig, b) for sig, _, b in _COLUMNS), _culprit(s)])
+                    *(_growth(s, sig, b) for sig, _, b in columns), _culprit(s)])
     return out
 
 
