@@ -110,7 +110,7 @@ def _run(ns: argparse.Namespace) -> int:
         failures = _report(gs, ns)
     finally:
         gs.close()
-    return 0 if result["passed"] and not failures else 1
+    return 0 if result.passed and not failures else 1
 
 
 def _run_settings(ns: argparse.Namespace) -> Settings | str:
@@ -148,10 +148,9 @@ def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:
     from . import baseline
 
     gs.write_report()  # applies --save / --compare itself (GoleakSession.baseline_failures)
-    results = gs.last_results
     failures = gs.baseline_failures
     gs.summary(print)
-    baseline.write_terminal(print, results.get("comparison"))
+    baseline.write_terminal(print, gs.comparison)
     if ns.save:
         print(f"baseline saved: {baseline.resolve(ns.save, Path.cwd())}")
     return list(failures)

@@ -17,6 +17,7 @@ from typing import Any
 
 from .options import Settings
 from .report import results as results_mod
+from .result import ScenarioResult
 from .scenario import Scenario
 
 
@@ -25,7 +26,9 @@ class GoleakSession:
         self.settings = settings
         self.is_worker = is_worker
         self.run_id = uuid.uuid4().hex[:12]
-        self.results: list[dict[str, Any]] = []
+        self.results: list[ScenarioResult] = []
+        self.last_results: dict[str, Any] | None = None  # the results.json document, once written
+        self.comparison: dict[str, Any] | None = None  # against the baseline (baseline.py), when asked
         self.docker: Any = None
         self.services: Any = None
         self.setup_error: str | None = None
@@ -71,17 +74,17 @@ class GoleakSession:
 
     # -- running --------------------------------------------------------------------------------
 
-    def run(self, scenario: Scenario) -> dict[str, Any]:
+    def run(self, scenario: Scenario) -> ScenarioResult:
         if self._runner is None:
             from .runner import Runner
             from .services import Services
 
             self.services = self.services or Services(docker_client=self.docker)
             self._runner = Runner(self.settings, self.run_id, self.docker, self.services, progress=self.progress)
-        result: dict[str, Any] = self._runner.run(scenario)
+        result: ScenarioResult = self._runner.run(scenario)
         return result
 
-    def record(self, result: dict[str, Any]) -> None:
+    def record(self, result: ScenarioResult) -> None:
         self.results.append(result)
 
     # -- reporting (controller only) ------------------------------------------------------------
@@ -99,8 +102,9 @@ class GoleakSession:
             from . import baseline
 
             s = self.settings
-            results["comparison"], self.baseline_failures = baseline.apply(
-                results, save=s.save, compare=s.compare, fail_exprs=s.compare_fail, rootdir=s.rootdir)
+            self.comparison, self.baseline_failures = baseline.apply(
+                self.results, save=s.save, compare=s.compare, fail_exprs=s.compare_fail, rootdir=s.rootdir)
+            results["comparison"] = self.comparison
         self.last_results = results
         path = results_mod.write(self.settings.report_dir, results)
         from .report.html import write_html  # jinja2 is a hard dependency
@@ -111,10 +115,11 @@ class GoleakSession:
     def summary(self, write_line: Callable[[str], None]) -> None:
         from .report.terminal import write_summary
 
-        results = getattr(self, "last_results", None)
+        results = self.last_results
         if results is None:
             return
         if self.setup_error:
             write_line(f"pytest-goleak: {self.setup_error}")
         index = self.settings.report_dir / "index.html"
-        write_summary(write_line, results, index if index.exists() else self.settings.report_dir / "results.json")
+        write_summary(write_line, results_mod.ordered(self.results), results["validation"],
+                      index if index.exists() else self.settings.report_dir / "results.json")

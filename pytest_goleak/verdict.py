@@ -8,6 +8,7 @@ from typing import Any
 
 from . import signals
 from .analysis import Trend
+from .capture import Snapshot
 from .units import format_bytes
 
 
@@ -45,7 +46,7 @@ def fmt(value: float | None, unit: str) -> str:
 
 
 def judge(budgets: Mapping[str, float], trends: Mapping[str, Trend],
-          snapshots: Sequence[Mapping[str, Any]], oom: str | None = None) -> Verdict:
+          snapshots: Sequence[Snapshot], oom: str | None = None) -> Verdict:
     """Leak when any budget is exceeded: a per-1k slope that rises significantly above its limit
     (a plateau does not count), or an absolute cap crossed in any snapshot, or an OOM-kill."""
     checks = []
@@ -65,7 +66,7 @@ def judge(budgets: Mapping[str, float], trends: Mapping[str, Trend],
                       f"p={t.p_value:.3g}, {t.decision})")
             checks.append(BudgetCheck(name, signal, limit, t.slope_per_1k, exceeded, unit, detail))
         else:
-            values = [float(v) for s in snapshots if isinstance(v := s.get(signal), (int, float))]
+            values = [v for s in snapshots if (v := s.value(signal)) is not None]
             peak = max(values) if values else None
             exceeded = peak is not None and peak > limit
             checks.append(BudgetCheck(name, signal, limit, peak, exceeded, unit, f"peak {fmt(peak, unit)}"))
