@@ -107,9 +107,11 @@ class GoleakSession:
             results["comparison"] = self.comparison
         self.last_results = results
         path = results_mod.write(self.settings.report_dir, results)
-        from .report.html import write_html  # jinja2 is a hard dependency
+        from .report.html import RunReport, write_html  # jinja2 is a hard dependency
 
-        write_html(self.settings.report_dir, results)
+        write_html(self.settings.report_dir, RunReport(
+            results_mod.ordered(self.results), results["validation"], self.comparison,
+            f"pytest-goleak {results['tool']['version']}", results["created"], self.setup_error))
         return path
 
     def summary(self, write_line: Callable[[str], None]) -> None:

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, signals
 from ..analysis import Trend
 from ..build import Artifact
 from ..capture import Snapshot
@@ -28,6 +28,7 @@ from ..result import ContainerInfo, Extended, MemProfileRate, ScenarioResult, Si
 from ..runtime.base import Status
 from ..verdict import BudgetCheck
 from ..vet import VetFinding
+from .html import RunReport
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).parents[1] / "schema" / "results.schema.json"
@@ -143,8 +144,10 @@ def _signal_of(d: Mapping[str, Any]) -> SignalResult:
 
 
 def _budget_of(name: str, d: Mapping[str, Any]) -> BudgetCheck:
-    return BudgetCheck(str(d.get("name") or name), str(d["signal"]), float(d["limit"]), _opt_float(d["measured"]),
-                       bool(d["exceeded"]), str(d["unit"]), str(d.get("detail") or ""),
+    known = signals.budgets().get(name)
+    signal = d.get("signal") or (known.signal if known else "")
+    return BudgetCheck(str(d.get("name") or name), str(signal), float(d["limit"]), _opt_float(d.get("measured")),
+                       d.get("exceeded") is True, str(d.get("unit") or "count"), str(d.get("detail") or ""),
                        _opt_float(d.get("late_slope_per_1k")), _opt_float(d.get("plateau_at_requests")))
 
 
@@ -196,7 +199,8 @@ def _vet_of(d: Mapping[str, Any]) -> VetFinding:
 
 
 def from_json(d: Mapping[str, Any]) -> ScenarioResult:
-    """A results.json scenario entry (already checked against the schema) as a ScenarioResult."""
+    """A results.json scenario entry as a ScenarioResult. Check it against the schema first
+    (:func:`read_scenario`, :func:`read_document`); what the schema leaves optional gets a default."""
     growth = {str(k): tuple(GrowthSite(str(g["function"]), g.get("file"), _opt_int(g.get("line")),
                                        float(g.get("delta") or 0.0)) for g in v)
               for k, v in (d.get("growth") or {}).items()}
@@ -213,8 +217,8 @@ def from_json(d: Mapping[str, Any]) -> ScenarioResult:
     rate = d.get("memprofilerate")
     return ScenarioResult(
         name=str(d["name"]), file=str(d.get("file") or ""), description=str(d.get("description") or ""),
-        expect=d.get("expect"), culprit_expected=d.get("culprit_expected"), verdict=str(d["verdict"]),
-        passed=bool(d["passed"]), message=str(d["message"]), error=d.get("error"), oom=d.get("oom"),
+        expect=d.get("expect"), culprit_expected=d.get("culprit_expected"), verdict=str(d.get("verdict") or ""),
+        passed=d.get("passed") is True, message=str(d.get("message") or ""), error=d.get("error"), oom=d.get("oom"),
         duration_s=float(d.get("duration_s") or 0.0), requests=int(d.get("requests") or 0),
         budgets=tuple(_budget_of(k, v) for k, v in (d.get("budgets") or {}).items()),
         signals={k: _signal_of(v) for k, v in (d.get("signals") or {}).items()}, culprits=found,
@@ -258,6 +262,14 @@ def read_scenario(entry: Mapping[str, Any]) -> ScenarioResult:
         raise ResultsError(f"a scenario result that does not follow results schema v{SCHEMA_VERSION}: "
                            + "; ".join(errors[:5]))
     return from_json(entry)
+
+
+def report_of(doc: Mapping[str, Any]) -> RunReport:
+    """What the HTML report shows of a results document (regenerating a report from a file)."""
+    tool = doc.get("tool") or {}
+    return RunReport([from_json(s) for s in doc.get("scenarios") or []], doc.get("validation") or {},
+                     doc.get("comparison"), f"{tool.get('name') or 'pytest-goleak'} {tool.get('version') or ''}",
+                     str(doc.get("created") or ""), doc.get("error"))
 
 
 def read_document(doc: Mapping[str, Any], where: str = "results.json") -> list[ScenarioResult]:

@@ -250,7 +250,7 @@ def test_html_report_shows_the_comparison_escaped(tmp_path):
     base = bl.snapshot(run("<script>alert(1)</script>", **CLEAN), "abc")
     doc["comparison"] = bl.compare_runs(run("<script>alert(1)</script>", **LEAKY), base, bl.parse_rules(()))
     doc["comparison"]["baseline"]["path"] = ".goleak/baselines/main.json"
-    write_html(tmp_path, doc)
+    write_html(tmp_path, results_mod.report_of(doc))
     html = (tmp_path / "index.html").read_text()
     section = html[html.index('id="comparison"') : html.index('id="scenarios"')]
     assert "REGRESSION" in section and "goroutines:+0" in section
@@ -261,5 +261,5 @@ def test_html_report_shows_the_comparison_escaped(tmp_path):
 def test_html_report_without_comparison_has_no_section(tmp_path):
     from pytest_goleak.report.html import write_html
 
-    write_html(tmp_path, document(run(**CLEAN)) | {"comparison": None})
+    write_html(tmp_path, results_mod.report_of(document(run(**CLEAN)) | {"comparison": None}))
     assert 'id="comparison"' not in (tmp_path / "index.html").read_text()

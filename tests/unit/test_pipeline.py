@@ -58,7 +58,7 @@ def run_pipeline(tmp_path: Path, cache: Path, pair: Pair, series: Series, expect
     result = FakeRunner(settings, fake).run(scenario)
     results = results_mod.build([result], {"runtime": settings.runtime})
     results_mod.write(settings.report_dir, results)
-    write_html(settings.report_dir, results)
+    write_html(settings.report_dir, results_mod.report_of(results))
     return result, json.loads((settings.report_dir / "results.json").read_text())
 
 
