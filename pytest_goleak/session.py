@@ -29,6 +29,7 @@ class GoleakSession:
         self.results: list[ScenarioResult] = []
         self.last_results: dict[str, Any] | None = None  # the results.json document, once written
         self.comparison: dict[str, Any] | None = None  # against the baseline (baseline.py), when asked
+        self.validation: dict[str, Any] = {}  # the validation matrix (report/results.py), once written
         self.docker: Any = None
         self.services: Any = None
         self.setup_error: str | None = None
@@ -95,33 +96,33 @@ class GoleakSession:
                 "snapshots": s.snapshots, "requests": s.requests, "report_dir": str(s.report_dir)}
 
     def write_report(self) -> Path:
-        results = results_mod.build(self.results, self.settings_json())
-        if self.setup_error:
-            results["error"] = self.setup_error
-        elif self.settings.save or self.settings.compare:
+        if not self.setup_error and (self.settings.save or self.settings.compare):
             from . import baseline
 
             s = self.settings
             self.comparison, self.baseline_failures = baseline.apply(
                 self.results, save=s.save, compare=s.compare, fail_exprs=s.compare_fail, rootdir=s.rootdir)
-            results["comparison"] = self.comparison
+        created = results_mod.now()
+        runs = results_mod.ordered(self.results)
+        self.validation = results_mod.validation(runs)
+        results = results_mod.build(runs, self.settings_json(), created=created, comparison=self.comparison,
+                                    error=self.setup_error)
         self.last_results = results
         path = results_mod.write(self.settings.report_dir, results)
+        from . import __version__
         from .report.html import RunReport, write_html  # jinja2 is a hard dependency
 
-        write_html(self.settings.report_dir, RunReport(
-            results_mod.ordered(self.results), results["validation"], self.comparison,
-            f"pytest-goleak {results['tool']['version']}", results["created"], self.setup_error))
+        write_html(self.settings.report_dir, RunReport(runs, self.validation, self.comparison,
+                                                       f"pytest-goleak {__version__}", created, self.setup_error))
         return path
 
     def summary(self, write_line: Callable[[str], None]) -> None:
         from .report.terminal import write_summary
 
-        results = self.last_results
-        if results is None:
+        if self.last_results is None:
             return
         if self.setup_error:
             write_line(f"pytest-goleak: {self.setup_error}")
         index = self.settings.report_dir / "index.html"
-        write_summary(write_line, results_mod.ordered(self.results), results["validation"],
+        write_summary(write_line, results_mod.ordered(self.results), self.validation,
                       index if index.exists() else self.settings.report_dir / "results.json")

@@ -315,18 +315,26 @@ def ordered(scenarios: Iterable[ScenarioResult]) -> list[ScenarioResult]:
     return sorted(scenarios, key=lambda s: (s.passed, VERDICT_ORDER.get(s.verdict, 9), s.name))
 
 
-def build(scenarios: Sequence[ScenarioResult], settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The results.json document; ``comparison`` (baseline.py) and ``error`` are filled in after."""
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build(scenarios: Sequence[ScenarioResult], settings: Mapping[str, Any], *, created: str | None = None,
+          comparison: Mapping[str, Any] | None = None, error: str | None = None) -> dict[str, Any]:
+    """The results.json document."""
     runs = ordered(scenarios)
-    return {
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "pytest-goleak", "version": __version__},
-        "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": created or now(),
         "settings": dict(settings),
         "scenarios": [to_json(s) for s in runs],
         "validation": validation(runs),
-        "comparison": None,
+        "comparison": comparison,
     }
+    if error:
+        doc["error"] = error
+    return doc
 
 
 def write(report_dir: Path, results: Mapping[str, Any]) -> Path:
