@@ -115,8 +115,13 @@ def to_json(r: ScenarioResult) -> dict[str, Any]:
 # ---------------------------------------------------------------- JSON -> typed (read back once)
 
 
+def _num(v: Any) -> float:
+    """A JSON number as it was written: an int stays an int (results.json keeps 12000, not 12000.0)."""
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else float(v)
+
+
 def _opt_float(v: Any) -> float | None:
-    return None if v is None else float(v)
+    return None if v is None else _num(v)
 
 
 def _opt_int(v: Any) -> int | None:
@@ -146,7 +151,7 @@ def _signal_of(d: Mapping[str, Any]) -> SignalResult:
 def _budget_of(name: str, d: Mapping[str, Any]) -> BudgetCheck:
     known = signals.budgets().get(name)
     signal = d.get("signal") or (known.signal if known else "")
-    return BudgetCheck(str(d.get("name") or name), str(signal), float(d["limit"]), _opt_float(d.get("measured")),
+    return BudgetCheck(str(d.get("name") or name), str(signal), _num(d["limit"]), _opt_float(d.get("measured")),
                        d.get("exceeded") is True, str(d.get("unit") or "count"), str(d.get("detail") or ""),
                        _opt_float(d.get("late_slope_per_1k")), _opt_float(d.get("plateau_at_requests")))
 
@@ -202,11 +207,11 @@ def from_json(d: Mapping[str, Any]) -> ScenarioResult:
     """A results.json scenario entry as a ScenarioResult. Check it against the schema first
     (:func:`read_scenario`, :func:`read_document`); what the schema leaves optional gets a default."""
     growth = {str(k): tuple(GrowthSite(str(g["function"]), g.get("file"), _opt_int(g.get("line")),
-                                       float(g.get("delta") or 0.0)) for g in v)
+                                       _num(g.get("delta") or 0)) for g in v)
               for k, v in (d.get("growth") or {}).items()}
     found = CulpritReport(
         culprits=tuple(_culprit_of(c) for c in d.get("culprits") or []), growth=growth,
-        heap_diff_stacks=tuple(HeapDiffStack(tuple(h["stack"]), float(h.get("delta_space") or 0.0))
+        heap_diff_stacks=tuple(HeapDiffStack(tuple(h["stack"]), _num(h.get("delta_space") or 0))
                                for h in d.get("heap_diff_stacks") or []),
         goroutine_groups=tuple(GoroutineGroup(int(g["count"]), g.get("state"), tuple(g.get("wait_minutes") or ()),
                                               g.get("created_by"), tuple(_frame_of(f) for f in g.get("stack") or []))

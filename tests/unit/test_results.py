@@ -36,3 +36,4 @@ def test_build_orders_failures_first(tmp_path):
     terminal.write_summary(lines.append, results.ordered(results.read_document(r)), r["validation"], None)
     assert lines[0].split()[:4] == ["scenario", "expect", "verdict", "result"]
     assert lines[1].split()[:4] == ["a", "clean", "leak", "FAIL"]
+
