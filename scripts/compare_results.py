@@ -34,8 +34,10 @@ def kind(v: Any) -> str:
         return "null"
     if isinstance(v, bool):
         return "bool"
-    if isinstance(v, (int, float)):
-        return "number"
+    if isinstance(v, int):
+        return "int"
+    if isinstance(v, float):
+        return "float"
     return type(v).__name__
 
 

@@ -144,3 +144,17 @@ def test_flat_series_is_clean(tmp_path, cache_dir):
     assert not any(c.exceeded for c in result.budgets)
     assert (result.verdict, result.passed) == ("clean", True), result.message
     assert not _schema_errors(written)
+
+
+def test_a_leak_just_over_its_budget_is_a_leak_and_just_under_is_clean(tmp_path, cache_dir):
+    """The budget's boundary, through the whole pipeline: 10 goroutines per 1k requests (one per
+    phase) against the default budget of 5 is a leak, twice the budget; 4 per 1k is clean."""
+    pair = Pair("goroutine_chan_leaky", leak_frame="main.lookup")
+    over, _ = run_pipeline(tmp_path / "over", cache_dir, pair, Series(goroutines_per_1k=10), "leak", "main.lookup")
+    check = _budget(over, "goroutines_per_1k_requests")
+    assert check.limit == 5.0 and check.measured == pytest.approx(10, rel=0.05) and check.exceeded
+    assert (over.verdict, over.passed) == ("leak", True), over.message
+    under, _ = run_pipeline(tmp_path / "under", cache_dir, pair, Series(goroutines_per_1k=4), "clean")
+    assert under.signals["goroutines"].decision == "growing"  # it grows, within budget
+    assert not _budget(under, "goroutines_per_1k_requests").exceeded
+    assert (under.verdict, under.passed) == ("clean", True), under.message
