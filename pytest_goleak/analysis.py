@@ -12,24 +12,16 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import signals
+
+if TYPE_CHECKING:
+    from .capture import Snapshot
 
 ALPHA = 0.05
 #: A series whose late slope is under this share of its overall slope has stopped growing.
 PLATEAU_RATIO = 0.2
-
-#: signal name -> (snapshot attribute, unit)
-SIGNALS: dict[str, str] = {
-    "goroutines": "count",
-    "heap_inuse_bytes": "bytes",
-    "heap_objects": "count",
-    "rss_bytes": "bytes",
-    "fds": "count",
-    "threads": "count",
-    "cgroup_memory_bytes": "bytes",
-    "gc_live_heap_bytes": "bytes",
-    "goroutineleak": "count",
-    "server_connections": "count",
-}
 
 
 @dataclass(frozen=True)
@@ -138,13 +130,13 @@ def trend(series: Sequence[tuple[float, float]], unit: str, alpha: float = ALPHA
     return Trend(unit, slope, (lo, hi), p, decision, late, tuple((float(a), float(b)) for a, b in series))
 
 
-def trends(snapshots: Sequence[dict[str, object]], alpha: float = ALPHA) -> dict[str, Trend]:
+def trends(snapshots: Sequence[Snapshot], alpha: float = ALPHA) -> dict[str, Trend]:
     """One Trend per signal present in every snapshot (a signal missing anywhere is left out)."""
     out: dict[str, Trend] = {}
-    for name, unit in SIGNALS.items():
-        points = [(float(s["requests"]), s.get(name)) for s in snapshots]  # type: ignore[arg-type]
-        if len(points) >= 3 and all(isinstance(v, (int, float)) for _, v in points):
-            out[name] = trend([(x, float(v)) for x, v in points], unit, alpha)  # type: ignore[arg-type]
+    for name, unit in signals.units().items():
+        points = [(float(s.requests), s.value(name)) for s in snapshots]
+        if len(points) >= 3 and all(v is not None for _, v in points):
+            out[name] = trend([(x, v) for x, v in points if v is not None], unit, alpha)
     return out
 
 

@@ -14,37 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from . import validate
+from .result import ScenarioResult as ScenarioResult  # the result goleak.run returns
 from .scenario import Scenario, load_scenario
 from .session import GoleakSession
-
-
-@dataclasses.dataclass(frozen=True)
-class ScenarioResult:
-    """One scenario's outcome; ``data`` is its ``results.json`` entry."""
-
-    data: Mapping[str, Any]
-
-    @property
-    def verdict(self) -> str:
-        return str(self.data["verdict"])
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.data["passed"])
-
-    @property
-    def message(self) -> str:
-        return str(self.data.get("message") or "")
-
-    @property
-    def culprit(self) -> str | None:
-        culprits = self.data.get("culprits") or []
-        return str(culprits[0]["function"]) if culprits else None
-
-    def growth(self, signal: str) -> float | None:
-        """Theil–Sen slope per 1,000 requests of a signal (``goroutines``, ``heap_inuse_bytes``...)."""
-        t = (self.data.get("signals") or {}).get(signal)
-        return float(t["slope_per_1k"]) if t else None
 
 
 def python_budgets(budgets: Mapping[str, object]) -> dict[str, float]:
@@ -77,4 +49,4 @@ class Goleak:
         result = self.session.run(sc)
         if not self.session.is_worker:
             self.session.record(result)
-        return ScenarioResult(result)
+        return result

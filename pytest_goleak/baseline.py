@@ -24,7 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .analysis import ALPHA, SIGNALS
+from . import __version__, signals
+from .analysis import ALPHA, Trend
+from .report import results as results_mod
+from .result import ScenarioResult
 from .units import format_bytes, parse_size
 
 BASELINE_KIND = "pytest-goleak-baseline"
@@ -32,10 +35,7 @@ BASELINE_VERSION = 1
 BASELINE_DIR = Path(".goleak") / "baselines"
 #: Used when --goleak-compare is given without any --goleak-compare-fail.
 DEFAULT_RULES = ("heap:+20%", "goroutines:+0")
-ALIASES = {"heap": "heap_inuse_bytes", "objects": "heap_objects", "rss": "rss_bytes",
-           "goroutines": "goroutines", "fds": "fds"}
 _EXPR = re.compile(r"^\s*([A-Za-z_]+)\s*:\s*\+\s*([0-9]*\.?[0-9]+)\s*(%|[A-Za-z]*)\s*$")
-_SAVED_KEYS = ("unit", "slope_per_1k", "ci", "p_value", "decision")
 
 
 # ---------------------------------------------------------------------------------- rules
@@ -60,17 +60,18 @@ class Rule:
 def parse_rule(expr: str) -> Rule:
     """Parse ``SIGNAL:+N%`` or ``SIGNAL:+N`` (sizes such as ``+64KiB`` for byte signals)."""
     m = _EXPR.match(expr)
-    known = ", ".join([*ALIASES, *(s for s in SIGNALS if s not in ALIASES)])
+    aliases, units = signals.aliases(), signals.units()
+    known = ", ".join([*aliases, *(s for s in units if s not in aliases)])
     if not m:
         raise ValueError(f"bad compare-fail rule {expr!r}: expected SIGNAL:+N% or SIGNAL:+N "
                          f"(e.g. heap:+20%, goroutines:+0, heap:+64KiB)")
     name, number, suffix = m.groups()
-    signal = ALIASES.get(name, name)
-    if signal not in SIGNALS:
+    signal = aliases.get(name, name)
+    if signal not in units:
         raise ValueError(f"bad compare-fail rule {expr!r}: unknown signal {name!r}; known: {known}")
     if suffix == "%":
         return Rule(expr.strip(), signal, True, float(number) / 100.0)
-    if suffix and SIGNALS[signal] != "bytes":
+    if suffix and units[signal] != "bytes":
         raise ValueError(f"bad compare-fail rule {expr!r}: {signal} is a count; "
                          f"a size unit ({suffix!r}) only goes with a byte signal")
     try:
@@ -107,21 +108,23 @@ def discover_commit(rootdir: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def snapshot(results: Mapping[str, Any], commit: str | None) -> dict[str, Any]:
+def saved_figures(t: Trend) -> dict[str, Any]:
+    """What a baseline keeps of a signal's trend (the baseline file's format)."""
+    return {"unit": t.unit, "slope_per_1k": t.slope_per_1k, "ci": list(t.ci), "p_value": t.p_value,
+            "decision": t.decision}
+
+
+def snapshot(results: Sequence[ScenarioResult], commit: str | None) -> dict[str, Any]:
     """The growth figures of a run, as a baseline document."""
-    scenarios = {}
-    for s in results.get("scenarios") or []:
-        signals = {name: {k: t.get(k) for k in _SAVED_KEYS}
-                   for name, t in (s.get("signals") or {}).items() if isinstance(t, Mapping)}
-        scenarios[str(s.get("name"))] = {"verdict": s.get("verdict"), "requests": s.get("requests"),
-                                         "signals": signals}
-    tool = results.get("tool") or {}
+    scenarios = {s.name: {"verdict": s.verdict, "requests": s.requests,
+                          "signals": {name: saved_figures(sig.trend) for name, sig in s.signals.items()}}
+                 for s in results}
     return {"kind": BASELINE_KIND, "baseline_version": BASELINE_VERSION, "commit": commit,
             "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "tool": dict(tool), "scenarios": scenarios}
+            "tool": {"name": "pytest-goleak", "version": __version__}, "scenarios": scenarios}
 
 
-def write_baseline(results: Mapping[str, Any], ref: str, rootdir: Path) -> Path:
+def write_baseline(results: Sequence[ScenarioResult], ref: str, rootdir: Path) -> Path:
     path = resolve(ref, rootdir)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = snapshot(results, discover_commit(rootdir))
@@ -147,7 +150,10 @@ def read_baseline(ref: str, rootdir: Path) -> tuple[Path, dict[str, Any]]:
                              f"{BASELINE_VERSION}; save it again with this version")
         return path, doc
     if isinstance(doc, dict) and "schema_version" in doc and isinstance(doc.get("scenarios"), list):
-        return path, snapshot(doc, None)  # a results.json artifact works as a baseline too
+        try:  # a results.json artifact works as a baseline too
+            return path, snapshot(results_mod.read_document(doc, str(path)), None)
+        except (results_mod.ResultsError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"baseline {path}: {exc}") from None
     raise ValueError(f"baseline {path}: neither a pytest-goleak baseline nor a results.json")
 
 
@@ -184,26 +190,26 @@ def compare_signal(base: Mapping[str, Any], cur: Mapping[str, Any], rules: Seque
             "change": change, "limit_per_1k": limit, "rule": rule.expr if rule else None, "status": status}
 
 
-def compare_runs(results: Mapping[str, Any], baseline: Mapping[str, Any],
+def compare_runs(results: Sequence[ScenarioResult], baseline: Mapping[str, Any],
                  rules: Sequence[Rule]) -> dict[str, Any]:
-    """Every growth figure of this run against the baseline. Pure."""
+    """Every growth figure of this run against the baseline (a baseline document). Pure."""
     by_signal: dict[str, list[Rule]] = {}
     for r in rules:
         by_signal.setdefault(r.signal, []).append(r)
     base_scenarios: Mapping[str, Any] = baseline.get("scenarios") or {}
     rows: list[dict[str, Any]] = []
     new: list[str] = []
-    for s in results.get("scenarios") or []:
-        name = str(s.get("name"))
+    for s in results:
+        name = s.name
         if name not in base_scenarios:
             new.append(name)
             continue
         base_signals = base_scenarios[name].get("signals") or {}
-        cur_signals = s.get("signals") or {}
+        cur_signals = {sig: saved_figures(r.trend) for sig, r in s.signals.items()}
         for signal in _ordered(set(base_signals) | set(cur_signals), by_signal):
             rows.append(_row(name, signal, base_signals.get(signal), cur_signals.get(signal),
                              by_signal.get(signal, [])))
-    ran = {str(s.get("name")) for s in results.get("scenarios") or []}
+    ran = {s.name for s in results}
     failures = [failure_message(r) for r in rows if r["status"] == "regression"]
     return {"baseline": {"commit": baseline.get("commit"), "created": baseline.get("created")},
             "rules": [r.to_json() for r in rules], "alpha": ALPHA, "passed": not failures,
@@ -211,14 +217,14 @@ def compare_runs(results: Mapping[str, Any], baseline: Mapping[str, Any],
             "missing_scenarios": sorted(set(base_scenarios) - ran)}
 
 
-def _ordered(signals: set[str], ruled: Mapping[str, Any]) -> list[str]:
-    order = list(SIGNALS)
-    return sorted(signals, key=lambda s: (s not in ruled, order.index(s) if s in order else len(order), s))
+def _ordered(names: set[str], ruled: Mapping[str, Any]) -> list[str]:
+    order = list(signals.units())
+    return sorted(names, key=lambda s: (s not in ruled, order.index(s) if s in order else len(order), s))
 
 
 def _row(scenario: str, signal: str, base: Mapping[str, Any] | None, cur: Mapping[str, Any] | None,
          rules: Sequence[Rule]) -> dict[str, Any]:
-    unit = str((cur or base or {}).get("unit") or SIGNALS.get(signal, "count"))
+    unit = str((cur or base or {}).get("unit") or signals.units().get(signal, "count"))
     head = {"scenario": scenario, "signal": signal, "unit": unit}
     if base is None or cur is None or base.get("slope_per_1k") is None or cur.get("slope_per_1k") is None:
         status = "new signal" if base is None else "not measured"
@@ -308,7 +314,7 @@ def check_options(*, save: str | None, compare: str | None, fail_exprs: Sequence
         read_baseline(compare, rootdir)
 
 
-def apply(results: dict[str, Any], *, save: str | None, compare: str | None, fail_exprs: tuple[str, ...],
+def apply(results: Sequence[ScenarioResult], *, save: str | None, compare: str | None, fail_exprs: tuple[str, ...],
           rootdir: Path) -> tuple[dict[str, Any] | None, list[str]]:
     """Compare (when asked) before saving (when asked), so a run may compare against and then
     replace the same baseline. Returns (the comparison for ``results["comparison"]``, failures)."""

@@ -15,8 +15,8 @@ import contextlib
 import json
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,10 @@ class CaptureError(Exception):
     """A profile endpoint answered with something that is not a profile, or not at all."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Snapshot:
+    """One point of the series. Frozen: the stages after capture make changed copies."""
+
     index: int
     t: float  # seconds since the first snapshot's series began
     requests: int  # requests served so far (the fixture's own counter when it has one)
@@ -62,6 +64,11 @@ class Snapshot:
     profiles: dict[str, str] = field(default_factory=dict)
     memstats: dict[str, float] = field(default_factory=dict)
 
+    def value(self, signal: str) -> float | None:
+        """The figure of a signal (a field named in signals.py), None when it was not measured."""
+        v = getattr(self, signal, None)
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -72,53 +79,52 @@ def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int
                   ignore: Sequence[IgnoreRule] = ()) -> Snapshot:
     base = instance.pprof_url + "/debug/pprof"
     snap = Snapshot(index=index, t=t, requests=driver_requests, phase=phase, settle_s=settle_s)
+    profiles: dict[str, str] = {}
 
     def save(kind: str, suffix: str, body: bytes, key: str | None = None) -> None:
         path = out_dir / f"{kind}-{index}{suffix}"
         path.write_bytes(body)
-        snap.profiles[key or kind] = str(path.relative_to(report_dir))
+        profiles[key or kind] = str(path.relative_to(report_dir))
 
     # Exact live-heap figures first: the debug=1 heap handler collects garbage and reads memstats
     # before it builds the profile, so neither that profile nor the ones after it are counted.
     heap_text = _fetch(f"{base}/heap?gc=1&debug=1", timeout)
-    _read_memstats_text(heap_text, snap)
+    snap = _read_memstats_text(heap_text, snap)
     heap = _profile(f"{base}/heap?gc=1", timeout)
     save("heap", ".pb.gz", heap)
     if snap.heap_inuse_bytes is None:  # no memstats lines: expvar, else the sampled profile totals
-        _read_expvar(instance, snap, timeout)
+        snap = _read_expvar(instance, snap, timeout)
     else:
-        _read_requests_served(instance, snap, timeout)
+        snap = _read_requests_served(instance, snap, timeout)
     if snap.heap_inuse_bytes is None:
-        _heap_from_profile(heap, snap)
+        snap = _heap_from_profile(heap, snap)
     save("goroutine", ".pb.gz", _profile(f"{base}/goroutine", timeout))
     text = _fetch(f"{base}/goroutine?debug=2", timeout)
     if not text.startswith(b"goroutine "):
         raise CaptureError(f"GET {base}/goroutine?debug=2 did not return goroutine stacks "
                            f"(starts with {text[:40]!r})")
     save("goroutine", ".txt", text, key="goroutine_text")
-    snap.goroutines = len(_GOROUTINE_HEADER.findall(text))
+    snap = replace(snap, goroutines=len(_GOROUTINE_HEADER.findall(text)))
     if ignore:
-        _apply_ignore(text, ignore, snap)
+        snap = _apply_ignore(text, ignore, snap)
     save("allocs", ".pb.gz", _profile(f"{base}/allocs", timeout))
     if leak_profile:
-        _goroutineleak(base, snap, save, timeout)
-    _read_proc(instance.host_pid(), snap)
+        snap = _goroutineleak(base, snap, save, timeout)
+    snap = _read_proc(instance.host_pid(), snap)
     cg = instance.cgroup_memory()
-    snap.cgroup_memory_bytes = float(cg) if cg is not None else None
-    return snap
+    return replace(snap, cgroup_memory_bytes=float(cg) if cg is not None else None, profiles=profiles)
 
 
-def _apply_ignore(text: bytes, rules: Sequence[IgnoreRule], snap: Snapshot) -> None:
+def _apply_ignore(text: bytes, rules: Sequence[IgnoreRule], snap: Snapshot) -> Snapshot:
     from .pprof import ProfileError
     from .pprof.goroutines import parse_text
 
     try:
         goroutines = parse_text(text.decode(errors="replace"))
     except ProfileError:
-        return  # counted whole; the culprit stage reports the unreadable text
+        return snap  # counted whole; the culprit stage reports the unreadable text
     ignored = sum(1 for g in goroutines if first_match(rules, g.frames, g.created_by))
-    snap.goroutines = len(goroutines) - ignored
-    snap.goroutines_ignored = ignored
+    return replace(snap, goroutines=len(goroutines) - ignored, goroutines_ignored=ignored)
 
 
 def goroutine_count(instance: Instance, timeout: float) -> int | None:
@@ -208,57 +214,57 @@ def _profile(url: str, timeout: float) -> bytes:
     return body
 
 
-def _goroutineleak(base: str, snap: Snapshot, save: Any, timeout: float) -> None:
+def _goroutineleak(base: str, snap: Snapshot, save: Any, timeout: float) -> Snapshot:
     """Go 1.27 serves the goroutine leak profile in every build, Go 1.26 only with
     GOEXPERIMENT=goroutineleakprofile: a 404 (or any miss) means the signal is absent."""
     try:
         body = get(f"{base}/goroutineleak?debug=1", timeout=timeout)
     except FetchError:
-        return
+        return snap
     m = _LEAK_TOTAL.search(body)
     if not m:
-        return
-    snap.goroutineleak = int(m.group(1))
+        return snap
     save("goroutineleak", ".txt", body, key="goroutineleak_text")
     with contextlib.suppress(FetchError, CaptureError):  # the proto form, for `go tool pprof`
         save("goroutineleak", ".pb.gz", _profile(f"{base}/goroutineleak", timeout))
+    return replace(snap, goroutineleak=int(m.group(1)))
 
 
-def _read_expvar(instance: Instance, snap: Snapshot, timeout: float) -> None:
+def _read_expvar(instance: Instance, snap: Snapshot, timeout: float) -> Snapshot:
     try:
         data = json.loads(get(instance.pprof_url + "/debug/vars", timeout=timeout))
     except (FetchError, ValueError):
-        return  # a service without expvar: heap figures come from the profile instead
+        return snap  # a service without expvar: heap figures come from the profile instead
     mem = data.get("memstats") or {}
     if isinstance(mem, dict) and isinstance(mem.get("HeapAlloc"), (int, float)) and snap.heap_inuse_bytes is None:
-        _set_heap(snap, mem, "expvar")
-    _requests_from(data, snap)
+        snap = _set_heap(snap, mem, "expvar")
+    return _requests_from(data, snap)
 
 
-def _read_requests_served(instance: Instance, snap: Snapshot, timeout: float) -> None:
+def _read_requests_served(instance: Instance, snap: Snapshot, timeout: float) -> Snapshot:
     try:
         data = json.loads(get(instance.pprof_url + "/debug/vars", timeout=timeout))
     except (FetchError, ValueError):
-        return
-    _requests_from(data, snap)
+        return snap
+    return _requests_from(data, snap)
 
 
-def _requests_from(data: Any, snap: Snapshot) -> None:
+def _requests_from(data: Any, snap: Snapshot) -> Snapshot:
     """A service may publish its own request counter as expvar ``requests_served``; it counts
     what the service handled even when the load driver lost count (retries, timeouts)."""
     served = data.get("requests_served") if isinstance(data, dict) else None
     if isinstance(served, int) and not isinstance(served, bool) and served > 0:
-        snap.requests = served
+        return replace(snap, requests=served)
+    return snap
 
 
 _MEMSTATS_KEYS = ("HeapAlloc", "HeapInuse", "HeapObjects", "HeapSys", "Sys", "NumGC", "StackInuse")
 
 
-def _set_heap(snap: Snapshot, mem: dict[str, Any], source: str) -> None:
-    snap.heap_inuse_bytes = float(mem["HeapAlloc"])
-    snap.heap_objects = float(mem.get("HeapObjects", 0))
-    snap.memstats = {k: float(mem[k]) for k in _MEMSTATS_KEYS if isinstance(mem.get(k), (int, float))}
-    snap.heap_source = source
+def _set_heap(snap: Snapshot, mem: Mapping[str, Any], source: str) -> Snapshot:
+    return replace(snap, heap_inuse_bytes=float(mem["HeapAlloc"]), heap_objects=float(mem.get("HeapObjects", 0)),
+                   memstats={k: float(mem[k]) for k in _MEMSTATS_KEYS if isinstance(mem.get(k), (int, float))},
+                   heap_source=source)
 
 
 def parse_heap_text(body: bytes) -> tuple[dict[str, float], int | None]:
@@ -280,38 +286,39 @@ def parse_heap_text(body: bytes) -> tuple[dict[str, float], int | None]:
     return stats, rate
 
 
-def _read_memstats_text(body: bytes, snap: Snapshot) -> None:
-    stats, snap.memprofilerate = parse_heap_text(body)
-    if stats:
-        _set_heap(snap, stats, "memstats")
+def _read_memstats_text(body: bytes, snap: Snapshot) -> Snapshot:
+    stats, rate = parse_heap_text(body)
+    snap = replace(snap, memprofilerate=rate)
+    return _set_heap(snap, stats, "memstats") if stats else snap
 
 
-def _heap_from_profile(body: bytes, snap: Snapshot) -> None:
+def _heap_from_profile(body: bytes, snap: Snapshot) -> Snapshot:
     """No expvar (a user's service): the heap profile's inuse totals stand in. They are the
     runtime's sampled estimates (see MemProfileRate), scaled as ``go tool pprof`` shows them."""
     from .pprof import ProfileError, parse
 
     try:
         prof = parse(body)
-        snap.heap_inuse_bytes = float(prof.total(prof.index_of("inuse_space")))
-        snap.heap_objects = float(prof.total(prof.index_of("inuse_objects")))
+        space = float(prof.total(prof.index_of("inuse_space")))
+        objects = float(prof.total(prof.index_of("inuse_objects")))
     except ProfileError:
-        return  # the samples are still saved; the heap signals are simply absent
-    snap.heap_source = "profile"
+        return snap  # the samples are still saved; the heap signals are simply absent
+    return replace(snap, heap_inuse_bytes=space, heap_objects=objects, heap_source="profile")
 
 
-def _read_proc(pid: int | None, snap: Snapshot) -> None:
+def _read_proc(pid: int | None, snap: Snapshot) -> Snapshot:
     if not pid:
-        return
+        return snap
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
-        return  # a remote engine: the process is not on this host
+        return snap  # a remote engine: the process is not on this host
     for line in status.splitlines():
         if line.startswith("VmRSS:"):
-            snap.rss_bytes = float(line.split()[1]) * 1024
+            snap = replace(snap, rss_bytes=float(line.split()[1]) * 1024)
         elif line.startswith("Threads:"):
-            snap.threads = float(line.split()[1])
+            snap = replace(snap, threads=float(line.split()[1]))
     with contextlib.suppress(OSError):
-        snap.fds = float(len(list(Path(f"/proc/{pid}/fd").iterdir())))
+        snap = replace(snap, fds=float(len(list(Path(f"/proc/{pid}/fd").iterdir()))))
+    return snap
 

@@ -110,7 +110,7 @@ def _run(ns: argparse.Namespace) -> int:
         failures = _report(gs, ns)
     finally:
         gs.close()
-    return 0 if result["passed"] and not failures else 1
+    return 0 if result.passed and not failures else 1
 
 
 def _run_settings(ns: argparse.Namespace) -> Settings | str:
@@ -119,8 +119,8 @@ def _run_settings(ns: argparse.Namespace) -> Settings | str:
 
     import pytest
 
-    from . import baseline, validate
-    from .options import DEFAULT_BUDGETS, DEFAULT_MEMPROFILERATE, Settings
+    from . import baseline, signals, validate
+    from .options import DEFAULT_MEMPROFILERATE, Settings
 
     try:
         checked = validate.settings(
@@ -135,7 +135,7 @@ def _run_settings(ns: argparse.Namespace) -> Settings | str:
         return str(err)
     return Settings(enabled=True, report_dir=Path(ns.report).resolve(), runtime=checked.runtime,
                     snapshots=checked.snapshots, requests=checked.requests,
-                    budgets={**DEFAULT_BUDGETS, **checked.budgets}, memprofilerate=checked.memprofilerate,
+                    budgets={**signals.default_budgets(), **checked.budgets}, memprofilerate=checked.memprofilerate,
                     vet=ns.vet, save=ns.save, compare=ns.compare, compare_fail=tuple(ns.compare_fail),
                     invocation_dir=Path.cwd())
 
@@ -148,10 +148,9 @@ def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:
     from . import baseline
 
     gs.write_report()  # applies --save / --compare itself (GoleakSession.baseline_failures)
-    results = gs.last_results
     failures = gs.baseline_failures
     gs.summary(print)
-    baseline.write_terminal(print, results.get("comparison"))
+    baseline.write_terminal(print, gs.comparison)
     if ns.save:
         print(f"baseline saved: {baseline.resolve(ns.save, Path.cwd())}")
     return list(failures)

@@ -8,30 +8,99 @@ culprit of a stack is its first frame that is not the runtime or the standard li
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import pprof
+from .capture import Snapshot
 from .ignore import IgnoreRule, first_match
 
 
-@dataclass
+@dataclass(frozen=True)
+class Frame:
+    function: str
+    file: str | None
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Culprit:
+    """A growing stack and the frame in it to blame."""
+
+    kind: str  # "goroutine" | "heap"
+    function: str
+    file: str | None
+    line: int | None
+    delta: float | None  # goroutines more (goroutine culprits)
+    delta_space: float | None  # bytes more (heap culprits)
+    delta_objects: float | None
+    state: str | None  # the wait reason, for a goroutine
+    stack: tuple[Frame, ...]
+    source_context: tuple[tuple[int, str], ...] = ()
+    source: str | None = None
+    own: bool = field(default=False, compare=False)  # in the user's own code: ranks first; not reported
+
+
+@dataclass(frozen=True)
+class GrowthSite:
+    function: str
+    file: str | None
+    line: int | None
+    delta: float
+
+
+@dataclass(frozen=True)
+class HeapDiffStack:
+    stack: tuple[str, ...]  # root first
+    delta_space: float
+
+
+@dataclass(frozen=True)
+class GoroutineGroup:
+    count: int
+    state: str | None
+    wait_minutes: tuple[int, ...]
+    created_by: str | None
+    stack: tuple[Frame, ...]
+
+
+@dataclass(frozen=True)
+class IgnoredGroup:
+    rule: str
+    count: int
+    state: str | None
+    function: str | None
+    created_by: str | None
+
+
+@dataclass(frozen=True)
 class CulpritReport:
-    culprits: list[dict[str, Any]] = field(default_factory=list)
-    growth: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    heap_diff_stacks: list[dict[str, Any]] = field(default_factory=list)
-    goroutine_groups: list[dict[str, Any]] = field(default_factory=list)
-    ignored: list[dict[str, Any]] = field(default_factory=list)  # by the scenario's ignore list
-    errors: list[str] = field(default_factory=list)
+    culprits: tuple[Culprit, ...] = ()
+    growth: dict[str, tuple[GrowthSite, ...]] = field(default_factory=dict)  # by sample type
+    heap_diff_stacks: tuple[HeapDiffStack, ...] = ()
+    goroutine_groups: tuple[GoroutineGroup, ...] = ()
+    ignored: tuple[IgnoredGroup, ...] = ()  # by the scenario's ignore list
+    errors: tuple[str, ...] = ()
 
     @property
     def top(self) -> str | None:
-        return self.culprits[0]["function"] if self.culprits else None
+        return self.culprits[0].function if self.culprits else None
 
 
-def _frame(f: Any) -> dict[str, Any]:
-    return {"function": f.function, "file": f.file, "line": f.line}
+@dataclass
+class _Found:
+    """What the culprit stage has found so far; frozen into a CulpritReport at the end."""
+
+    growth: dict[str, tuple[GrowthSite, ...]] = field(default_factory=dict)
+    heap_diff_stacks: tuple[HeapDiffStack, ...] = ()
+    goroutine_groups: tuple[GoroutineGroup, ...] = ()
+    ignored: tuple[IgnoredGroup, ...] = ()
+    errors: list[str] = field(default_factory=list)
+
+
+def _frame(f: Any) -> Frame:
+    return Frame(f.function, f.file, f.line)
 
 
 def source_context(file: str, line: int, around: int = 3) -> list[tuple[int, str]]:
@@ -44,11 +113,9 @@ def source_context(file: str, line: int, around: int = 3) -> list[tuple[int, str
     return [(n, lines[n - 1]) for n in range(lo, hi + 1)]
 
 
-def _with_source(entry: dict[str, Any]) -> dict[str, Any]:
-    ctx = source_context(entry["file"], entry["line"]) if entry.get("file") and entry.get("line") else []
-    entry["source_context"] = [list(c) for c in ctx]
-    entry["source"] = next((text for n, text in ctx if n == entry["line"]), None)
-    return entry
+def _with_source(c: Culprit) -> Culprit:
+    ctx = source_context(c.file, c.line) if c.file and c.line else []
+    return replace(c, source_context=tuple(ctx), source=next((text for n, text in ctx if n == c.line), None))
 
 
 def is_own(function: str, module: str | None) -> bool:
@@ -69,25 +136,26 @@ def pick_frame(frames: Sequence[Any], module: str | None) -> tuple[Any, bool]:
     return pprof.first_user_frame(list(frames)) or (frames[0] if frames else None), False
 
 
-def find(report_dir: Path, first: dict[str, Any], last: dict[str, Any], goroutines_first: bool,
+def find(report_dir: Path, first: Snapshot, last: Snapshot, goroutines_first: bool,
          module: str | None = None, limit: int = 10, heap_by: str = "inuse_space",
          ignore: Sequence[IgnoreRule] = ()) -> CulpritReport:
     """``heap_by`` ranks heap sites by the figure that is over budget: ``inuse_space`` (bytes) or
     ``inuse_objects`` (a leak of many small objects, whose bytes are under the bytes budget)."""
-    out = CulpritReport()
+    out = _Found()
     goroutine_culprits = _goroutine_part(report_dir, first, last, out, limit, module, ignore)
     heap_culprits = _heap_part(report_dir, first, last, out, limit, module, heap_by)
     ordered = goroutine_culprits + heap_culprits if goroutines_first else heap_culprits + goroutine_culprits
     # Stable: within each kind the ranking by growth stays; stacks that reach the user's code lead.
-    ordered.sort(key=lambda c: not c.pop("_own"))
-    out.culprits = [_with_source(c) for c in ordered[:limit]]
-    return out
+    ordered.sort(key=lambda c: not c.own)
+    return CulpritReport(culprits=tuple(_with_source(c) for c in ordered[:limit]), growth=out.growth,
+                         heap_diff_stacks=out.heap_diff_stacks, goroutine_groups=out.goroutine_groups,
+                         ignored=out.ignored, errors=tuple(out.errors))
 
 
-def _load_pair(report_dir: Path, first: dict[str, Any], last: dict[str, Any], kind: str,
-               out: CulpritReport) -> tuple[Any, Any] | None:
+def _load_pair(report_dir: Path, first: Snapshot, last: Snapshot, kind: str,
+               out: _Found) -> tuple[Any, Any] | None:
     """The first and last profiles of one kind; None (with the reason noted) when unreadable."""
-    a, b = first.get("profiles", {}).get(kind), last.get("profiles", {}).get(kind)
+    a, b = first.profiles.get(kind), last.profiles.get(kind)
     if not a or not b:
         return None
     try:
@@ -97,8 +165,8 @@ def _load_pair(report_dir: Path, first: dict[str, Any], last: dict[str, Any], ki
         return None
 
 
-def _goroutine_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], out: CulpritReport,
-                    limit: int, module: str | None, ignore: Sequence[IgnoreRule] = ()) -> list[dict[str, Any]]:
+def _goroutine_part(report_dir: Path, first: Snapshot, last: Snapshot, out: _Found,
+                    limit: int, module: str | None, ignore: Sequence[IgnoreRule] = ()) -> list[Culprit]:
     pair = _load_pair(report_dir, first, last, "goroutine", out)
     text_groups = _text_groups(report_dir, last, out, ignore)
     if pair is None:
@@ -114,15 +182,14 @@ def _goroutine_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any
         if ignore and first_match(ignore, frames, _created_by_for(user, text_groups)):
             continue
         state = _state_for(user, text_groups)
-        culprits.append({"kind": "goroutine", "function": user.function, "file": user.file, "line": user.line,
-                         "delta": g.delta, "delta_space": None, "delta_objects": None, "state": state,
-                         "stack": [_frame(f) for f in frames], "_own": own})
+        culprits.append(Culprit("goroutine", user.function, user.file, user.line, g.delta, None, None, state,
+                                tuple(_frame(f) for f in frames), own=own))
     return culprits
 
 
-def _text_groups(report_dir: Path, last: dict[str, Any], out: CulpritReport,
+def _text_groups(report_dir: Path, last: Snapshot, out: _Found,
                  ignore: Sequence[IgnoreRule] = ()) -> list[Any]:
-    rel = last.get("profiles", {}).get("goroutine_text")
+    rel = last.profiles.get("goroutine_text")
     if not rel:
         return []
     try:
@@ -131,26 +198,25 @@ def _text_groups(report_dir: Path, last: dict[str, Any], out: CulpritReport,
     except (OSError, pprof.ProfileError) as exc:
         out.errors.append(f"goroutine text: {exc}")
         return []
-    out.goroutine_groups = [{
-        "count": g.count, "state": g.state, "wait_minutes": list(g.wait_minutes),
-        "created_by": g.created_by.function if g.created_by else None, "stack": [_frame(f) for f in g.frames],
-    } for g in groups[:25]]
+    out.goroutine_groups = tuple(
+        GoroutineGroup(g.count, g.state, tuple(g.wait_minutes), g.created_by.function if g.created_by else None,
+                       tuple(_frame(f) for f in g.frames))
+        for g in groups[:25])
     if ignore:
         out.ignored = _ignored(groups, ignore)
     return groups
 
 
-def _ignored(groups: Sequence[Any], ignore: Sequence[IgnoreRule]) -> list[dict[str, Any]]:
+def _ignored(groups: Sequence[Any], ignore: Sequence[IgnoreRule]) -> tuple[IgnoredGroup, ...]:
     """The last snapshot's goroutines that the ignore list left out, by rule and stack."""
     found = []
     for g in groups:
         rule = first_match(ignore, g.frames, g.created_by)
         if rule is not None:
             top = pprof.first_user_frame(list(g.frames)) or (g.frames[0] if g.frames else None)
-            found.append({"rule": str(rule), "count": g.count, "state": g.state,
-                          "function": top.function if top else None,
-                          "created_by": g.created_by.function if g.created_by else None})
-    return found
+            found.append(IgnoredGroup(str(rule), g.count, g.state, top.function if top else None,
+                                      g.created_by.function if g.created_by else None))
+    return tuple(found)
 
 
 def _created_by_for(user: Any, text_groups: Sequence[Any]) -> Any:
@@ -175,8 +241,8 @@ def _state_for(user: Any, text_groups: Sequence[Any]) -> str | None:
     return None
 
 
-def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], out: CulpritReport,
-               limit: int, module: str | None, heap_by: str = "inuse_space") -> list[dict[str, Any]]:
+def _heap_part(report_dir: Path, first: Snapshot, last: Snapshot, out: _Found,
+               limit: int, module: str | None, heap_by: str = "inuse_space") -> list[Culprit]:
     pair = _load_pair(report_dir, first, last, "heap", out)
     if pair is None:
         return []
@@ -184,14 +250,14 @@ def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], ou
     # By objects, the site to find may be far down the bytes ranking: look at every growing stack.
     sites = pprof.diff.growth(pair[0], pair[1], limit=500 if by_objects else max(limit, 20))
     out.growth = {
-        "inuse_space": [{"function": s.function, "file": s.file, "line": s.line, "delta": s.delta_space}
-                        for s in sorted(sites, key=lambda s: -s.delta_space)[:limit]],
-        "inuse_objects": [{"function": s.function, "file": s.file, "line": s.line, "delta": s.delta_objects}
-                          for s in sorted(sites, key=lambda s: -s.delta_objects)[:limit]],
+        "inuse_space": tuple(GrowthSite(s.function, s.file, s.line, s.delta_space)
+                             for s in sorted(sites, key=lambda s: -s.delta_space)[:limit]),
+        "inuse_objects": tuple(GrowthSite(s.function, s.file, s.line, s.delta_objects)
+                               for s in sorted(sites, key=lambda s: -s.delta_objects)[:limit]),
     }
     # growth and shrinkage alike: the diff flame graph colours both
-    out.heap_diff_stacks = [{"stack": [f.function for f in reversed(frames)], "delta_space": delta}
-                            for frames, delta in pprof.diff.stack_deltas(pair[0], pair[1])]
+    out.heap_diff_stacks = tuple(HeapDiffStack(tuple(f.function for f in reversed(frames)), delta)
+                                 for frames, delta in pprof.diff.stack_deltas(pair[0], pair[1]))
     culprits = []
     ranked = sorted(sites, key=lambda s: -s.delta_objects) if by_objects else sites
     for s in ranked:
@@ -201,7 +267,6 @@ def _heap_part(report_dir: Path, first: dict[str, Any], last: dict[str, Any], ou
             continue
         user, own = pick_frame(list(s.stack), module)
         user = user or pprof.Frame(s.function, s.file, s.line)
-        culprits.append({"kind": "heap", "function": user.function, "file": user.file, "line": user.line,
-                         "delta": None, "delta_space": s.delta_space, "delta_objects": s.delta_objects,
-                         "state": None, "stack": [_frame(f) for f in s.stack], "_own": own})
+        culprits.append(Culprit("heap", user.function, user.file, user.line, None, s.delta_space, s.delta_objects,
+                                None, tuple(_frame(f) for f in s.stack), own=own))
     return culprits

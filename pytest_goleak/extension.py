@@ -19,11 +19,14 @@ stops for longer than the trailing window looks like a plateau.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
+from . import signals
 from .analysis import mann_kendall, theil_sen
-from .verdict import SLOPE_BUDGETS, BudgetCheck, Verdict, fmt
+from .capture import Snapshot
+from .verdict import BudgetCheck, Verdict, fmt
 
 #: The share of the rise (from the first snapshot to the final level) at which a signal counts
 #: as filled.
@@ -33,6 +36,33 @@ FILLED_SHARE = 0.9
 #: the plateau. A leak that grows in steps (a slice's backing array, reallocated 1.25x at a time)
 #: shows one step in a 6-snapshot window, and Mann-Kendall cannot pass p = 0.066 on one step.
 LATE_ALPHA = 0.2
+
+
+@dataclass(frozen=True)
+class ExtensionInfo:
+    """What the extension did (the runner's drive loop) and, once judged, what it found."""
+
+    reason: str
+    budgets: tuple[str, ...]  # the per-1k budgets that were over at the end of the measured window
+    from_snapshot: int
+    requests_at_start: int
+    requests_at_end: int
+    bound_requests: int
+    stopped: str  # "bound" | "plateau" | "timeout"
+    snapshots: int
+    seconds: float
+    outcome: str | None = None  # "leak" | "plateau", once judged
+    plateaus: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"reason": self.reason, "budgets": list(self.budgets), "from_snapshot": self.from_snapshot,
+                             "requests_at_start": self.requests_at_start, "requests_at_end": self.requests_at_end,
+                             "bound_requests": self.bound_requests, "stopped": self.stopped,
+                             "snapshots": self.snapshots, "seconds": self.seconds}
+        if self.outcome is not None:
+            d.update(outcome=self.outcome, plateaus=list(self.plateaus), notes=list(self.notes))
+        return d
 
 
 @dataclass(frozen=True)
@@ -70,23 +100,23 @@ def over_slope_budgets(verdict: Verdict) -> list[BudgetCheck]:
     """The exceeded per-1k budgets, when only such budgets are exceeded (a crossed cap or an
     OOM-kill is a leak whatever happens next, so there is nothing to extend for)."""
     exceeded = verdict.exceeded
-    if not exceeded or any(c.name not in SLOPE_BUDGETS for c in exceeded):
+    if not exceeded or any(not _is_slope(c.name) for c in exceeded):
         return []
     if len(verdict.reasons) != len(exceeded):  # an OOM-kill or another reason beside the budgets
         return []
     return exceeded
 
 
-def _points(snapshots: Sequence[Mapping[str, object]], signal: str) -> list[tuple[float, float]]:
-    out = []
-    for s in snapshots:
-        v, x = s.get(signal), s.get("requests")
-        if isinstance(v, (int, float)) and isinstance(x, (int, float)):
-            out.append((float(x), float(v)))
-    return out
+def _is_slope(name: str) -> bool:
+    b = signals.budgets().get(name)
+    return b is not None and b.kind == "slope"
 
 
-def late_trend(snapshots: Sequence[Mapping[str, object]], signal: str, window: int) -> LateTrend | None:
+def _points(snapshots: Sequence[Snapshot], signal: str) -> list[tuple[float, float]]:
+    return [(float(s.requests), v) for s in snapshots if (v := s.value(signal)) is not None]
+
+
+def late_trend(snapshots: Sequence[Snapshot], signal: str, window: int) -> LateTrend | None:
     points = _points(snapshots, signal)[-window:]
     if len(points) < 4:
         return None
@@ -101,7 +131,7 @@ def still_over(check: BudgetCheck, late: LateTrend | None) -> bool:
     return (late.rising and late.slope_per_1k > check.limit) or late.step_per_1k > check.limit
 
 
-def plateau_reached(checks: Sequence[BudgetCheck], snapshots: Sequence[Mapping[str, object]], window: int) -> bool:
+def plateau_reached(checks: Sequence[BudgetCheck], snapshots: Sequence[Snapshot], window: int) -> bool:
     """Every budget that was over has stopped rising over the trailing window: stop extending."""
     return all(not still_over(c, late_trend(snapshots, c.signal, window)) for c in checks)
 
@@ -128,12 +158,12 @@ class Decision:
     notes: tuple[str, ...]  # one human line per extended budget
 
 
-def decide(verdict: Verdict, snapshots: Sequence[Mapping[str, object]], window: int) -> Decision:
+def decide(verdict: Verdict, snapshots: Sequence[Snapshot], window: int) -> Decision:
     """Re-judge the budgets that sent the run into its extension, on the whole series."""
     checks = list(verdict.checks)
     plateaus, notes = [], []
     for i, c in enumerate(checks):
-        if not c.exceeded or c.name not in SLOPE_BUDGETS:
+        if not c.exceeded or not _is_slope(c.name):
             continue
         late = late_trend(snapshots, c.signal, window)
         points = _points(snapshots, c.signal)

@@ -13,7 +13,8 @@ import os
 import select
 import signal
 import subprocess
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -29,7 +30,7 @@ class LoadError(Exception):
     """The load driver could not be built or started, or stopped answering."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class PhaseResult:
     requests: int
     ok: int
@@ -47,6 +48,53 @@ class PhaseResult:
                    seconds=float(d["seconds"]), rps=float(d["rps"]), p50_ms=float(d.get("p50_ms", 0)),
                    p99_ms=float(d.get("p99_ms", 0)), status=dict(d.get("status") or {}),
                    first_error=d.get("first_error") or None)
+
+
+#: More than this share of responses outside the expected statuses (or transport errors) is not
+#: the load the scenario describes.
+MAX_UNEXPECTED_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """The load stage's result: every phase (the warm-up first, when there is one) and totals."""
+
+    phases: tuple[PhaseResult, ...]
+    driver_requests: int
+    rps: float  # the upper median of the phases after the first
+    errors: int
+    status: dict[str, int]  # responses per HTTP status over all phases
+
+    @classmethod
+    def of(cls, phases: Sequence[PhaseResult], driver_requests: int) -> LoadSummary:
+        status: dict[str, int] = {}
+        for p in phases:
+            for code, n in p.status.items():
+                status[code] = status.get(code, 0) + int(n)
+        rps = sorted(p.rps for p in phases[1:]) or [0.0]
+        return cls(tuple(phases), driver_requests, rps[len(rps) // 2], sum(p.errors for p in phases),
+                   dict(sorted(status.items())))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"phases": [asdict(p) for p in self.phases], "driver_requests": self.driver_requests,
+                "rps": self.rps, "errors": self.errors, "status": dict(self.status)}
+
+    def check(self, expected: Sequence[int]) -> None:
+        """Raise LoadError when too many responses were not what the scenario expects."""
+        total = self.errors + sum(self.status.values())
+        unexpected = self.errors + sum(n for code, n in self.status.items()
+                                       if (int(code) not in expected if expected else not 200 <= int(code) < 400))
+        if total and unexpected / total > MAX_UNEXPECTED_SHARE:
+            counts = ", ".join(f"{code}: {n}" for code, n in self.status.items())
+            if self.errors:
+                counts += f", transport errors: {self.errors}"
+            first = next((p.first_error for p in self.phases if p.first_error), None)
+            want = ", ".join(map(str, expected)) if expected else "2xx/3xx"
+            raise LoadError(
+                f"{unexpected} of {total} responses ({unexpected / total:.0%}) were not {want} ({counts})"
+                + (f"; first error: {first}" if first else "")
+                + ": not the load the scenario describes. Fix load.path/method, or declare the statuses it "
+                  "expects with load.expect_status.")
 
 
 def loadgen_binary(cache_dir: Path) -> Path:

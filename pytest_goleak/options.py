@@ -9,20 +9,9 @@ from typing import Any
 
 import pytest
 
-from . import validate
+from . import signals, validate
 from .report.github import enabled as github_enabled
 
-#: Project-wide default budgets, suited to a typical HTTP service: a few stray goroutines or a
-#: little cache growth per 1,000 requests is noise; a leak of one object per request is not.
-#: Measured on the shipped clean twins (exact live-heap figures), the worst noise was 14 KiB and
-#: 56 objects per 1,000 requests, so these leave a fourfold margin.
-DEFAULT_BUDGETS: dict[str, float] = {
-    "goroutines_per_1k_requests": 5.0,
-    "heap_inuse_bytes_per_1k_requests": 64 * 1024.0,
-    "heap_objects_per_1k_requests": 250.0,
-    "fds_per_1k_requests": 5.0,
-    "max_goroutines": 10000.0,
-}
 #: runtime.MemProfileRate for every service, through GODEBUG=memprofilerate=N (read by the Go
 #: runtime at start; a service that sets runtime.MemProfileRate itself still wins). 4 KiB samples
 #: leaks of a few hundred bytes per request reliably, at a few percent CPU overhead.
@@ -40,7 +29,7 @@ class Settings:
     runtime: str = "docker"
     snapshots: int | None = None  # overrides every scenario's count when set
     requests: int | None = None  # overrides every scenario's request count when set
-    budgets: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
+    budgets: dict[str, float] = field(default_factory=signals.default_budgets)
     memprofilerate: int = DEFAULT_MEMPROFILERATE
     extension_factor: float = DEFAULT_EXTENSION_FACTOR
     extension_timeout: float = DEFAULT_EXTENSION_TIMEOUT
@@ -167,7 +156,7 @@ def settings_from(config: pytest.Config) -> Settings:
     return Settings(
         enabled=bool(enabled), report_dir=Path(config.invocation_params.dir, report),
         runtime=checked.runtime, snapshots=checked.snapshots, requests=checked.requests,
-        budgets={**DEFAULT_BUDGETS, **checked.budgets}, memprofilerate=checked.memprofilerate,
+        budgets={**signals.default_budgets(), **checked.budgets}, memprofilerate=checked.memprofilerate,
         extension_factor=checked.extension_factor or DEFAULT_EXTENSION_FACTOR,
         extension_timeout=checked.extension_timeout or DEFAULT_EXTENSION_TIMEOUT,
         cache_dir=Path(cache) if cache else Settings.cache_dir,

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from . import collect, options, progress
+from .report import results as results_mod
+from .result import ScenarioResult
 from .scenario import Scenario, ScenarioError, load_scenario
 from .session import GoleakSession
 
@@ -142,14 +144,15 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.error = error
-        self.goleak_result: dict[str, Any] | None = None
+        self.goleak_result: ScenarioResult | None = None
         self.add_marker("goleak")
 
     def setup(self) -> None:
         if self.error is not None:
             # A bad file is this item's error alone: the other scenarios still run.
-            self.goleak_result = {"name": self.name, "file": str(self.path), "expect": None, "verdict": "error",
-                                  "passed": False, "message": str(self.error), "error": str(self.error)}
+            self.goleak_result = ScenarioResult(name=self.name, file=str(self.path), description="", expect=None,
+                                                culprit_expected=None, verdict="error", passed=False,
+                                                message=str(self.error), error=str(self.error))
             pytest.fail(str(self.error), pytrace=False)
 
     def runtest(self) -> None:
@@ -158,25 +161,24 @@ class ScenarioItem(pytest.Item):
         result = gs.run(self.scenario)
         self.goleak_result = result
         self.user_properties.extend(junit_properties(result))
-        if result["verdict"] == "skipped":
-            pytest.skip(result["message"])
-        if not result["passed"]:
-            detail = f"\n{result['error']}" if result.get("error") else ""
-            pytest.fail(f"{result['name']}: {result['message']}{detail}", pytrace=False)
+        if result.verdict == "skipped":
+            pytest.skip(result.message)
+        if not result.passed:
+            detail = f"\n{result.error}" if result.error else ""
+            pytest.fail(f"{result.name}: {result.message}{detail}", pytrace=False)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"goleak scenario {self.name}"
 
 
-def junit_properties(result: dict[str, Any]) -> list[tuple[str, object]]:
-    props: list[tuple[str, object]] = [("goleak.verdict", result["verdict"]),
-                                       ("goleak.expect", result.get("expect") or "")]
-    for name, check in (result.get("budgets") or {}).items():
-        if check.get("measured") is not None:
-            props.append((f"goleak.{name}", round(float(check["measured"]), 3)))
-    if result.get("culprits"):
-        c = result["culprits"][0]
-        props.append(("goleak.culprit", f"{c['function']} {c.get('file')}:{c.get('line')}"))
+def junit_properties(result: ScenarioResult) -> list[tuple[str, object]]:
+    props: list[tuple[str, object]] = [("goleak.verdict", result.verdict), ("goleak.expect", result.expect or "")]
+    for check in result.budgets:
+        if check.measured is not None:
+            props.append((f"goleak.{check.name}", round(check.measured, 3)))
+    if result.culprits.culprits:
+        c = result.culprits.culprits[0]
+        props.append(("goleak.culprit", f"{c.function} {c.file}:{c.line}"))
     return props
 
 
@@ -185,7 +187,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     result = getattr(item, "goleak_result", None)
     if result is not None and (report.when == "call" or (report.when == "setup" and report.failed)):
-        report.goleak = result  # travels to the xdist controller with the report
+        report.goleak = results_mod.to_json(result)  # JSON: travels to the xdist controller with the report
     return report
 
 
@@ -196,9 +198,9 @@ class ResultCollector:
         self.gs = gs
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        result = getattr(report, "goleak", None)
-        if result is not None:
-            self.gs.record(result)
+        entry = getattr(report, "goleak", None)
+        if entry is not None:
+            self.gs.record(results_mod.read_scenario(entry))
 
 
 @pytest.fixture(scope="session")
@@ -253,7 +255,8 @@ def _publish_github(config: pytest.Config, gs: GoleakSession) -> None:
         tr.write_line(line)
 
     with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
-        github.publish(gs.last_results, rootdir=gs.settings.rootdir, failures=gs.baseline_failures,
+        github.publish(results_mod.ordered(gs.results), error=gs.setup_error,
+                       rootdir=gs.settings.rootdir, failures=gs.baseline_failures,
                        emit=emit, warn=lambda line: print(line, file=sys.stderr))
 
 
@@ -264,4 +267,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         gs.summary(terminalreporter.write_line)
         from .baseline import write_terminal
 
-        write_terminal(terminalreporter.write_line, (getattr(gs, "last_results", None) or {}).get("comparison"))
+        write_terminal(terminalreporter.write_line, gs.comparison)

@@ -7,6 +7,7 @@ single report).
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
 import uuid
@@ -17,6 +18,7 @@ from typing import Any
 
 from .options import Settings
 from .report import results as results_mod
+from .result import ScenarioResult
 from .scenario import Scenario
 
 
@@ -25,7 +27,10 @@ class GoleakSession:
         self.settings = settings
         self.is_worker = is_worker
         self.run_id = uuid.uuid4().hex[:12]
-        self.results: list[dict[str, Any]] = []
+        self.results: list[ScenarioResult] = []
+        self.last_results: dict[str, Any] | None = None  # the results.json document, once written
+        self.comparison: dict[str, Any] | None = None  # against the baseline (baseline.py), when asked
+        self.validation: dict[str, Any] = {}  # the validation matrix (report/results.py), once written
         self.docker: Any = None
         self.services: Any = None
         self.setup_error: str | None = None
@@ -73,18 +78,17 @@ class GoleakSession:
 
     # -- running --------------------------------------------------------------------------------
 
-    def run(self, scenario: Scenario) -> dict[str, Any]:
+    def run(self, scenario: Scenario) -> ScenarioResult:
         if self._runner is None:
             from .runner import Runner
             from .services import Services
 
             self.services = self.services or Services(docker_client=self.docker)
             self._runner = Runner(self.settings, self.run_id, self.docker, self.services, progress=self.progress)
-        result: dict[str, Any] = self._runner.run(scenario)
-        result["detectors"] = [r.to_json() for r in self._detector_answers(result, scenario)]
-        return result
+        result: ScenarioResult = self._runner.run(scenario)
+        return dataclasses.replace(result, detectors=tuple(self._detector_answers(result, scenario)))
 
-    def _detector_answers(self, result: dict[str, Any], scenario: Scenario) -> list[Any]:
+    def _detector_answers(self, result: ScenarioResult, scenario: Scenario) -> list[Any]:
         """Every detector's answer on this scenario, for the detector x corpus matrix."""
         from .detectors import VetDetector, detectors_for
         from .detectors.harness import builtin_answers, run_answers
@@ -94,11 +98,11 @@ class GoleakSession:
                                    builtin=self.settings.static_detectors)
             self._detectors = [d for d in static if not isinstance(d, VetDetector)] + self.hook_detectors
         answers = builtin_answers(result)
-        if result.get("verdict") in ("leak", "clean") and self._detectors:
+        if result.verdict in ("leak", "clean") and self._detectors:
             answers += run_answers(result, scenario.fixture, self._detectors)
         return answers
 
-    def record(self, result: dict[str, Any]) -> None:
+    def record(self, result: ScenarioResult) -> None:
         self.results.append(result)
 
     # -- reporting (controller only) ------------------------------------------------------------
@@ -109,32 +113,37 @@ class GoleakSession:
                 "snapshots": s.snapshots, "requests": s.requests, "report_dir": str(s.report_dir)}
 
     def write_report(self) -> Path:
-        results = results_mod.build(self.results, self.settings_json())
-        from .detectors.harness import matrix_json, session_matrix
-
-        results["detectors"] = matrix_json(session_matrix(results["scenarios"]))
-        if self.setup_error:
-            results["error"] = self.setup_error
-        elif self.settings.save or self.settings.compare:
+        if not self.setup_error and (self.settings.save or self.settings.compare):
             from . import baseline
 
             s = self.settings
-            results["comparison"], self.baseline_failures = baseline.apply(
-                results, save=s.save, compare=s.compare, fail_exprs=s.compare_fail, rootdir=s.rootdir)
+            self.comparison, self.baseline_failures = baseline.apply(
+                self.results, save=s.save, compare=s.compare, fail_exprs=s.compare_fail, rootdir=s.rootdir)
+        created = results_mod.now()
+        runs = results_mod.ordered(self.results)
+        self.validation = results_mod.validation(runs)
+        results = results_mod.build(runs, self.settings_json(), created=created, comparison=self.comparison,
+                                    error=self.setup_error)
+        from .detectors.harness import matrix_json, session_matrix
+
+        self.detector_matrix = results["detectors"] = matrix_json(session_matrix(runs))
         self.last_results = results
         path = results_mod.write(self.settings.report_dir, results)
-        from .report.html import write_html  # jinja2 is a hard dependency
+        from . import __version__
+        from .report.html import RunReport, write_html  # jinja2 is a hard dependency
 
-        write_html(self.settings.report_dir, results)
+        write_html(self.settings.report_dir, RunReport(runs, self.validation, self.comparison,
+                                                       f"pytest-goleak {__version__}", created, self.setup_error,
+                                                       self.detector_matrix))
         return path
 
     def summary(self, write_line: Callable[[str], None]) -> None:
         from .report.terminal import write_summary
 
-        results = getattr(self, "last_results", None)
-        if results is None:
+        if self.last_results is None:
             return
         if self.setup_error:
             write_line(f"pytest-goleak: {self.setup_error}")
         index = self.settings.report_dir / "index.html"
-        write_summary(write_line, results, index if index.exists() else self.settings.report_dir / "results.json")
+        write_summary(write_line, results_mod.ordered(self.results), self.validation,
+                      index if index.exists() else self.settings.report_dir / "results.json", self.detector_matrix)

@@ -15,18 +15,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from . import signals
 from .units import parse_duration, parse_size
 
-#: Growth budgets per 1,000 requests, and absolute caps. ``True`` marks a size in bytes.
-BUDGETS: dict[str, bool] = {
-    "heap_inuse_bytes_per_1k_requests": True,
-    "heap_objects_per_1k_requests": False,
-    "goroutines_per_1k_requests": False,
-    "rss_bytes_per_1k_requests": True,
-    "fds_per_1k_requests": False,
-    "max_goroutines": False,
-    "max_rss": True,
-}
 #: A one-sided Mann-Kendall test on 3 points cannot reach p < 0.05 (best case 0.15): a perfect
 #: leak would read as flat and the gate would be off. 4 points can (0.045).
 MIN_SNAPSHOTS = 4
@@ -121,19 +112,20 @@ def budget_name(name: object, key: str = "budget") -> str:
     """A known budget name; an unknown one is answered with the nearest known names."""
     if not isinstance(name, str):
         raise WrongType(key, f"a budget name must be a string, got {name!r}")
-    if name in BUDGETS:
+    known = signals.budgets()
+    if name in known:
         return name
-    near = difflib.get_close_matches(name, BUDGETS, n=2, cutoff=0.6)
+    near = difflib.get_close_matches(name, known, n=2, cutoff=0.6)
     hint = f"did you mean {' or '.join(near)}? " if near else ""
     where = "" if key == "budget" else f"{key}: "
-    raise InvalidSetting(key, f"{where}unknown budget {name!r}: {hint}known budgets: {', '.join(BUDGETS)}")
+    raise InvalidSetting(key, f"{where}unknown budget {name!r}: {hint}known budgets: {', '.join(known)}")
 
 
 def budget(name: object, value: object, key: str | None = None) -> tuple[str, float]:
     """One budget: a known name and its value (a size for byte budgets, else a number)."""
     known = budget_name(name, key or "budget")
     where = key or known
-    return known, size(value, where) if BUDGETS[known] else number(value, where)
+    return known, size(value, where) if signals.budgets()[known].is_bytes else number(value, where)
 
 
 def budget_assignment(text: str, key: str = "budget") -> tuple[str, float]:

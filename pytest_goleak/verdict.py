@@ -6,20 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import signals
 from .analysis import Trend
-from .scenario import BUDGETS
+from .capture import Snapshot
 from .units import format_bytes
-
-#: per-1k budget -> the signal whose slope it bounds
-SLOPE_BUDGETS = {
-    "heap_inuse_bytes_per_1k_requests": "heap_inuse_bytes",
-    "heap_objects_per_1k_requests": "heap_objects",
-    "goroutines_per_1k_requests": "goroutines",
-    "rss_bytes_per_1k_requests": "rss_bytes",
-    "fds_per_1k_requests": "fds",
-}
-#: absolute cap -> the signal whose maximum it bounds
-CAP_BUDGETS = {"max_goroutines": "goroutines", "max_rss": "rss_bytes"}
 
 
 @dataclass(frozen=True)
@@ -56,14 +46,17 @@ def fmt(value: float | None, unit: str) -> str:
 
 
 def judge(budgets: Mapping[str, float], trends: Mapping[str, Trend],
-          snapshots: Sequence[Mapping[str, Any]], oom: str | None = None) -> Verdict:
+          snapshots: Sequence[Snapshot], oom: str | None = None) -> Verdict:
     """Leak when any budget is exceeded: a per-1k slope that rises significantly above its limit
     (a plateau does not count), or an absolute cap crossed in any snapshot, or an OOM-kill."""
     checks = []
+    known = signals.budgets()
     for name, limit in budgets.items():
-        unit = "bytes" if BUDGETS.get(name) else "count"
-        if name in SLOPE_BUDGETS:
-            signal = SLOPE_BUDGETS[name]
+        b = known.get(name)
+        if b is None:
+            continue
+        unit, signal = b.unit, b.signal
+        if b.kind == "slope":
             t = trends.get(signal)
             if t is None:
                 checks.append(BudgetCheck(name, signal, limit, None, False, unit, "signal not available"))
@@ -72,9 +65,8 @@ def judge(budgets: Mapping[str, float], trends: Mapping[str, Trend],
             detail = (f"{fmt(t.slope_per_1k, unit)}/1k requests (95% CI {fmt(t.ci[0], unit)}..{fmt(t.ci[1], unit)}, "
                       f"p={t.p_value:.3g}, {t.decision})")
             checks.append(BudgetCheck(name, signal, limit, t.slope_per_1k, exceeded, unit, detail))
-        elif name in CAP_BUDGETS:
-            signal = CAP_BUDGETS[name]
-            values = [float(v) for s in snapshots if isinstance(v := s.get(signal), (int, float))]
+        else:
+            values = [v for s in snapshots if (v := s.value(signal)) is not None]
             peak = max(values) if values else None
             exceeded = peak is not None and peak > limit
             checks.append(BudgetCheck(name, signal, limit, peak, exceeded, unit, f"peak {fmt(peak, unit)}"))

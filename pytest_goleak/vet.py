@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import gotool
+
+if TYPE_CHECKING:
+    from .culprit import Culprit
 
 VET_TIMEOUT_S = 120.0
 #: analyzers whose findings are about a resource that is never released
@@ -50,7 +54,20 @@ def parse_vet_json(text: str) -> list[dict[str, Any]]:
     return findings
 
 
-def relate(findings: Sequence[dict[str, Any]], culprits: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class VetFinding:
+    analyzer: str
+    file: str
+    line: int
+    message: str
+    points_at_leak: bool
+    error: bool = False  # vet itself did not run
+
+
+def relate(findings: Sequence[dict[str, Any]], culprits: Sequence[Culprit]) -> tuple[VetFinding, ...]:
     """Mark each finding that points at the leak: a leak analyzer, in a file on the top culprit's stack."""
-    files = {f.get("file") for c in culprits[:1] for f in c.get("stack", [])} | {c.get("file") for c in culprits[:1]}
-    return [{**f, "points_at_leak": f["analyzer"] in LEAK_ANALYZERS and f.get("file") in files} for f in findings]
+    files = {f.file for c in culprits[:1] for f in c.stack} | {c.file for c in culprits[:1]}
+    return tuple(VetFinding(str(f["analyzer"]), str(f.get("file") or ""), int(f.get("line") or 0),
+                            str(f.get("message") or ""),
+                            f["analyzer"] in LEAK_ANALYZERS and f.get("file") in files, bool(f.get("error")))
+                 for f in findings)

@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import _markers as markers  # noqa: E402  (beside this script)
 
-from pytest_goleak.report.results import signal_flags  # noqa: E402
+from pytest_goleak.report.results import read_document  # noqa: E402
 
 COLUMNS = (("heap_inuse_bytes", "heap"), ("heap_objects", "heap objects"), ("goroutines", "goroutines"),
            ("fds", "fds"), ("server_connections", "server conns"), ("vet", "go vet"),
@@ -26,16 +26,17 @@ START, END = "<!-- signal-table:start -->", "<!-- signal-table:end -->"
 
 def table(results: dict) -> str:
     by_name = {s["name"]: s for s in results["scenarios"]}
+    flags_of = {r.name: r.signal_flags() for r in read_document(results)}
     header = " | ".join(h for _, h in COLUMNS)
     lines = [f"| pattern (scenario) | verdict | culprit | {header} | false alarms on the fixed twin |",
              "|---" * (len(COLUMNS) + 4) + "|"]
     for name, s in sorted(by_name.items()):
         if s.get("expect") != "leak":
             continue
-        flags = signal_flags(s)
+        flags = flags_of[name]
         cells = ["✅" if flags.get(sig) else ("—" if sig not in flags else "❌") for sig, _ in COLUMNS]
         twin = by_name.get(name.removesuffix("_leaky") + "_fixed")
-        alarms = ", ".join(h for sig, h in COLUMNS if twin and signal_flags(twin).get(sig))
+        alarms = ", ".join(h for sig, h in COLUMNS if twin and flags_of[twin["name"]].get(sig))
         alarms = alarms or ("none" if twin else "no twin")
         culprit = s["culprits"][0]["function"] if s.get("culprits") else "?"
         lines.append(f"| {name.removesuffix('_leaky')} | {s['verdict']} | `{culprit}` | " + " | ".join(cells)

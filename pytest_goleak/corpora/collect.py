@@ -22,9 +22,11 @@ class CorpusErrorItem(pytest.Item):
     def __init__(self, *, reason: str, expect: str | None = "leak", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.reason = reason
-        self.goleak_result: dict[str, Any] = {
-            "name": self.name, "file": str(self.path), "expect": expect, "verdict": "error", "passed": False,
-            "message": reason, "error": reason}
+        from ..result import ScenarioResult
+
+        self.goleak_result = ScenarioResult(name=self.name, file=str(self.path), description="", expect=expect,
+                                            culprit_expected=None, verdict="error", passed=False, message=reason,
+                                            error=reason)
         self.add_marker("goleak")
 
     def runtest(self) -> None:

@@ -65,6 +65,16 @@ class DetectorResult:
     def named_leak(self) -> bool:
         return any(f.points_at_leak for f in self.findings)
 
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> DetectorResult:
+        def finding(f: Mapping[str, Any]) -> Finding:
+            return Finding(str(f.get("file") or ""), int(f.get("line") or 0), str(f.get("message") or ""),
+                           f.get("column"), f.get("function"), f.get("check"), bool(f.get("points_at_leak")))
+
+        return cls(str(d["detector"]), d.get("status", "error"), bool(d.get("flagged")),
+                   tuple(finding(f) for f in d.get("findings") or ()), d.get("reason"),
+                   float(d.get("seconds") or 0.0))
+
     def to_json(self) -> dict[str, Any]:
         return {"detector": self.detector, "status": self.status, "flagged": self.flagged,
                 "reason": self.reason, "seconds": round(self.seconds, 3),

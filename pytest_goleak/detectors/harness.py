@@ -11,14 +11,15 @@ turns all of them, with each scenario's known truth, into the matrix (:mod:`.mat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..report.results import signal_flags
+from ..culprit import Culprit
+from ..result import ScenarioResult
 from .base import DetectorResult, Finding, Target, absent, run_detector
 from .matrix import Cell, Truth, matrix
 
@@ -36,68 +37,69 @@ _ABSENT_WHY = {
 }
 
 
-def _place(culprits: Sequence[Mapping[str, Any]], kind: str | None) -> tuple[Finding, ...]:
+def _place(culprits: Sequence[Culprit], kind: str | None) -> tuple[Finding, ...]:
     """The top culprit of ``kind`` (any kind: None) as findings: its frame, and for a goroutine
     also the function the goroutine started in (the root-most frame of its stack outside the
     runtime), which is how Go's own leak test names a leaked goroutine."""
-    c = next((c for c in culprits if kind is None or c.get("kind") == kind), None)
+    c = next((c for c in culprits if kind is None or c.kind == kind), None)
     if c is None:
         return ()
-    found = [Finding(str(c.get("file") or ""), int(c.get("line") or 0), f"top growing {c.get('kind')} site",
-                     function=str(c.get("function") or "") or None, points_at_leak=True)]
-    if c.get("kind") == "goroutine":
-        frames = [f for f in c.get("stack") or () if isinstance(f, Mapping)
-                  and not str(f.get("function", "")).startswith("runtime.")]
-        if frames and frames[-1].get("function") != c.get("function"):
+    found = [Finding(c.file or "", c.line or 0, f"top growing {c.kind} site", function=c.function or None,
+                     points_at_leak=True)]
+    if c.kind == "goroutine":
+        frames = [f for f in c.stack if not f.function.startswith("runtime.")]
+        if frames and frames[-1].function != c.function:
             root = frames[-1]
-            found.append(Finding(str(root.get("file") or ""), int(root.get("line") or 0), "goroutine start",
-                                 function=str(root.get("function")), points_at_leak=True))
+            found.append(Finding(root.file or "", root.line or 0, "goroutine start", function=root.function,
+                                 points_at_leak=True))
     return tuple(found)
 
 
-def builtin_answers(result: Mapping[str, Any]) -> list[DetectorResult]:
+def builtin_answers(result: ScenarioResult) -> list[DetectorResult]:
     """The harness's verdict, each built-in signal, the goroutine leak profile and vet, as detectors."""
-    culprits = [c for c in result.get("culprits") or [] if isinstance(c, Mapping)]
-    verdict = result.get("verdict")
-    if verdict not in ("leak", "clean"):
-        why = f"the scenario could not be measured ({verdict})"
+    culprits = result.culprits.culprits
+    if result.verdict not in ("leak", "clean"):
+        why = f"the scenario could not be measured ({result.verdict})"
         return [absent(name, why) for name in ("harness", *SIGNAL_DETECTORS, "vet")]
-    out = [DetectorResult("harness", "ran", flagged=verdict == "leak",
-                          findings=_place(culprits, None) if verdict == "leak" else (),
-                          reason=str(result.get("message") or "").splitlines()[0] if result.get("message") else None)]
-    flags = signal_flags(result)
-    signals = result.get("signals") or {}
+    out = [DetectorResult("harness", "ran", flagged=result.verdict == "leak",
+                          findings=_place(culprits, None) if result.verdict == "leak" else (),
+                          reason=next(iter(result.message.splitlines()), None))]
+    flags = result.signal_flags()
     for name, (wanted, kind) in SIGNAL_DETECTORS.items():
-        present = [s for s in wanted if s in signals]
+        present = [sig for sig in wanted if sig in result.signals]
         if not present:
             out.append(absent(name, _ABSENT_WHY.get(name, f"signal {'/'.join(wanted)} not available")))
             continue
-        flagged = any(flags.get(s, False) for s in present)
+        flagged = any(flags.get(sig, False) for sig in present)
         out.append(DetectorResult(name, "ran", flagged=flagged, findings=_place(culprits, kind) if flagged else (),
-                                  reason=", ".join(f"{s}: {signals[s].get('decision')}" for s in present)))
+                                  reason=", ".join(f"{sig}: {result.signals[sig].decision}" for sig in present)))
     out.append(_vet(result))
     return out
 
 
-def _vet(result: Mapping[str, Any]) -> DetectorResult:
-    findings = result.get("vet")
-    if findings is None:
+def _vet(result: ScenarioResult) -> DetectorResult:
+    if result.vet is None:
         return absent("vet", "vet did not run (not a Go package, or turned off with goleak_vet)")
     from .. import vet
+    from ..report.results import culprit_json
     from .source import relate
 
-    leaks = relate((Finding(str(f.get("file") or ""), int(f.get("line") or 0), str(f.get("message") or ""),
-                            check=str(f.get("analyzer") or "")) for f in findings
-                    if f.get("analyzer") in vet.LEAK_ANALYZERS),
-                   [c for c in result.get("culprits") or [] if isinstance(c, Mapping)])
+    leaks = relate((Finding(f.file, f.line, f.message, check=f.analyzer) for f in result.vet
+                    if f.analyzer in vet.LEAK_ANALYZERS), [culprit_json(c) for c in result.culprits.culprits])
     return DetectorResult("vet", "ran", flagged=bool(leaks), findings=leaks,
                           reason=f"{len(leaks)} leak finding(s)" if leaks else "no leak findings")
 
 
-def run_answers(result: Mapping[str, Any], source_dir: Path | None,
+def run_answers(result: ScenarioResult, source_dir: Path | None,
                 detectors: Sequence[object]) -> list[DetectorResult]:
-    """Static commands and hook detectors on one scenario; each answers or is absent/errored."""
-    target = Target(str(result.get("name")), source_dir, tuple(result.get("culprits") or ()), result)
+    """Static commands and hook detectors on one scenario; each answers or is absent/errored.
+
+    They are shown the result as results.json has it: the published shape, a stable API for a
+    user's detector (made here, at the edge, only when there is a detector to show it to)."""
+    from ..report.results import to_json
+
+    doc = to_json(result)
+    target = Target(result.name, source_dir, tuple(doc["culprits"]), doc)
     return [run_detector(d, target) for d in detectors]
 
 
@@ -121,8 +123,8 @@ def failed_hook(plugin: str, exc: BaseException) -> object:
 # --- the matrix ----------------------------------------------------------------------------
 
 
-def corpus_of(result: Mapping[str, Any]) -> str:
-    name, file = str(result.get("name") or ""), str(result.get("file") or "")
+def corpus_of(result: ScenarioResult) -> str:
+    name, file = result.name, result.file
     if name.startswith("goker_") and "/corpora/goker/" in file:
         return "goker"
     if str(USERSTYLE) in file or "/corpora/userstyle/" in file:
@@ -139,9 +141,9 @@ def _userstyle_truth() -> dict[str, str]:
     return {str(k): str(v) for k, v in (data or {}).items()}
 
 
-def truth_of(result: Mapping[str, Any]) -> Truth | None:
+def truth_of(result: ScenarioResult) -> Truth | None:
     """A scenario's known truth, or None for a user's own service (no ``expect``)."""
-    expect = result.get("expect")
+    expect = result.expect
     if expect not in ("leak", "clean"):
         return None
     corpus = corpus_of(result)
@@ -149,34 +151,24 @@ def truth_of(result: Mapping[str, Any]) -> Truth | None:
     if corpus == "goker":
         from ..corpora.goker_cases import BY_NAME
 
-        case = BY_NAME.get(str(result.get("name"))[len("goker_"):])
+        case = BY_NAME.get(result.name[len("goker_"):])
         culprits = tuple(leak.function for leak in case.leaks) if case else ()
     elif corpus == "userstyle":
-        culprits = tuple(c for c in [_userstyle_truth().get(str(result.get("name")))] if c)
-    elif result.get("culprit_expected"):
-        culprits = (str(result["culprit_expected"]),)
-    return Truth(expect, culprits, corpus)
+        culprits = tuple(c for c in [_userstyle_truth().get(result.name)] if c)
+    elif result.culprit_expected:
+        culprits = (result.culprit_expected,)
+    return Truth("leak" if expect == "leak" else "clean", culprits, corpus)
 
 
-def from_json(d: Mapping[str, Any]) -> DetectorResult:
-    def finding(f: Mapping[str, Any]) -> Finding:
-        return Finding(str(f.get("file") or ""), int(f.get("line") or 0), str(f.get("message") or ""),
-                       f.get("column"), f.get("function"), f.get("check"), bool(f.get("points_at_leak")))
-
-    return DetectorResult(str(d["detector"]), d.get("status", "error"), bool(d.get("flagged")),
-                          tuple(finding(f) for f in d.get("findings") or ()), d.get("reason"),
-                          float(d.get("seconds") or 0.0))
-
-
-def session_matrix(scenarios: Iterable[Mapping[str, Any]]) -> list[Cell]:
+def session_matrix(scenarios: Iterable[ScenarioResult]) -> list[Cell]:
     truth: dict[str, Truth] = {}
     answers: list[tuple[str, DetectorResult]] = []
     for s in scenarios:
         t = truth_of(s)
         if t is None:
             continue
-        truth[str(s["name"])] = t
-        answers += [(str(s["name"]), from_json(d)) for d in s.get("detectors") or ()]
+        truth[s.name] = t
+        answers += [(s.name, a) for a in s.detectors]
     return matrix(truth, answers)
 
 

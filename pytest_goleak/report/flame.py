@@ -11,10 +11,12 @@ did not change on balance. Frames too narrow to draw are summed into their paren
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from ..culprit import HeapDiffStack
 from .svg import unit_scale
 
 ROW_H = 20
@@ -53,27 +55,26 @@ class FlameStats:
     stacks: int
 
 
-def build_tree(stacks: object, max_depth: int = 64) -> tuple[Node, FlameStats]:
+def build_tree(stacks: Iterable[HeapDiffStack], max_depth: int = 64) -> tuple[Node, FlameStats]:
     """Merge root-first stacks into a tree of bytes gained and lost per frame."""
     root = Node("all change")
     count = 0
-    for entry in stacks if isinstance(stacks, list) else []:
-        if not isinstance(entry, dict):
-            continue
-        frames = entry.get("stack")
-        delta = entry.get("delta_space")
-        if not isinstance(frames, list) or isinstance(delta, bool) or not isinstance(delta, (int, float)):
-            continue
+    for entry in stacks:
+        delta = entry.delta_space
         if not math.isfinite(delta) or delta == 0:
             continue
         count += 1
         node = root
-        for name in [None, *frames[:max_depth]]:
-            node = node if name is None else node.child(str(name))
+        for name in entry.stack[:max_depth]:
+            node = node.child(name)
             if delta > 0:
-                node.grown += float(delta)
+                node.grown += delta
             else:
-                node.shrunk -= float(delta)
+                node.shrunk -= delta
+        if delta > 0:
+            root.grown += delta
+        else:
+            root.shrunk -= delta
     return root, FlameStats(root.grown, root.shrunk, count)
 
 
@@ -108,7 +109,7 @@ def _label(name: str, width_px: float) -> str:
     return short if len(short) <= room else short[: room - 1] + "\u2026"
 
 
-def flame_svg(stacks: object, width: int = 1160) -> Markup:
+def flame_svg(stacks: Iterable[HeapDiffStack], width: int = 1160) -> Markup:
     """The icicle graph as inline SVG; an explanatory note when nothing changed."""
     root, stats = build_tree(stacks)
     if root.value <= 0:

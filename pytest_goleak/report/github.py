@@ -13,8 +13,8 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from ..result import ScenarioResult
 from .terminal import rows
 
 
@@ -69,22 +69,22 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def _culprit_cell(s: Mapping[str, Any], plain: str, repo: Repo) -> str:
-    culprits = s.get("culprits") or []
-    if s.get("verdict") != "leak" or not culprits:
+def _culprit_cell(s: ScenarioResult, plain: str, repo: Repo) -> str:
+    culprits = s.culprits.culprits
+    if s.verdict != "leak" or not culprits:
         return _cell(plain)
     c = culprits[0]
-    url = repo.link(c.get("file"), c.get("line"))
+    url = repo.link(c.file, c.line)
     text = _cell(plain)
     return f"[`{text}`]({url})" if url else f"`{text}`"
 
 
-def summary_markdown(results: Mapping[str, Any], repo: Repo, failures: Sequence[str] = ()) -> str:
-    scenarios = results.get("scenarios") or []
+def summary_markdown(scenarios: Sequence[ScenarioResult], repo: Repo, failures: Sequence[str] = (),
+                     error: str | None = None) -> str:
     table = rows(scenarios)
     head, body = table[0], table[1:]
-    leaks = sum(1 for s in scenarios if s.get("verdict") == "leak" and not s.get("passed"))
-    failed = sum(1 for s in scenarios if not s.get("passed"))
+    leaks = sum(1 for s in scenarios if s.verdict == "leak" and not s.passed)
+    failed = sum(1 for s in scenarios if not s.passed)
     verdict = "passed" if not failed and not failures else "FAILED"
     out = [f"## pytest-goleak: {verdict}", "",
            f"{len(scenarios)} scenarios, {failed} not passed ({leaks} leaking), "
@@ -96,8 +96,8 @@ def summary_markdown(results: Mapping[str, Any], repo: Repo, failures: Sequence[
     out += ["", "\\* growing: a significant upward trend; figures are Theil-Sen slopes per 1,000 requests."]
     if failures:
         out += ["", "### Baseline regressions", ""] + [f"- {_cell(f)}" for f in failures]
-    if results.get("error"):
-        out += ["", f"**Error:** {_cell(str(results['error']))}"]
+    if error:
+        out += ["", f"**Error:** {_cell(error)}"]
     return "\n".join(out) + "\n"
 
 
@@ -111,45 +111,46 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def commands(results: Mapping[str, Any], repo: Repo) -> list[str]:
+def commands(scenarios: Sequence[ScenarioResult], repo: Repo) -> list[str]:
     """One workflow command per leak with a culprit: ``::error file=…,line=…,title=…::…``."""
     out = []
-    for s in results.get("scenarios") or []:
-        if s.get("verdict") != "leak":
+    for s in scenarios:
+        if s.verdict != "leak":
             continue
-        culprits = s.get("culprits") or []
-        level = "notice" if s.get("passed") else "error"
-        title = f"goleak: {s.get('name')} leaks" if not s.get("passed") else f"goleak: {s.get('name')} (known leak)"
+        culprits = s.culprits.culprits
+        level = "notice" if s.passed else "error"
+        title = f"goleak: {s.name} leaks" if not s.passed else f"goleak: {s.name} (known leak)"
         props = []
         if culprits:
             c = culprits[0]
-            rel = repo.relative(c.get("file"))
+            rel = repo.relative(c.file)
             if rel is not None:
                 props.append(f"file={_escape_property(rel)}")
-                if c.get("line"):
-                    props.append(f"line={int(c['line'])}")
+                if c.line:
+                    props.append(f"line={int(c.line)}")
         props.append(f"title={_escape_property(title)}")
-        message = (s.get("message") or "").strip() or "leak"
+        message = s.message.strip() or "leak"
         out.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
     return out
 
 
 # -- entry point ----------------------------------------------------------------------------------
 
-def publish(results: Mapping[str, Any], *, env: Mapping[str, str] | None = None, rootdir: Path,
-            failures: Sequence[str] = (), emit: Callable[[str], None], warn: Callable[[str], None]) -> None:
+def publish(scenarios: Sequence[ScenarioResult], *, error: str | None = None, env: Mapping[str, str] | None = None,
+            rootdir: Path, failures: Sequence[str] = (), emit: Callable[[str], None],
+            warn: Callable[[str], None]) -> None:
     """``emit`` each annotation (one whole stdout line each: GitHub reads a workflow command only
     at the start of a line) and append the summary to $GITHUB_STEP_SUMMARY. A summary that
     cannot be written costs one ``warn`` line, never the run."""
     env = os.environ if env is None else env
     repo = Repo.from_env(env, rootdir)
-    for line in commands(results, repo):
+    for line in commands(scenarios, repo):
         emit(line)
     path = env.get("GITHUB_STEP_SUMMARY")
     if not path:
         return
     try:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(summary_markdown(results, repo, failures))
+            fh.write(summary_markdown(scenarios, repo, failures, error))
     except OSError as exc:
         warn(f"pytest-goleak: cannot write the job summary to {path}: {exc.strerror or exc}")

@@ -5,7 +5,7 @@ pytest-html's hooks only exist when pytest-html is installed, and pluggy rejects
 present (``register(config)`` does exactly that). pytest-html (>= 4) inserts the cells as raw
 HTML, so every value is escaped here. The data comes from ``report.goleak``: the scenario's
 results.json entry, which the plugin attaches to the test report (and which therefore also
-reaches the xdist controller, where pytest-html writes its file).
+reaches the xdist controller, where pytest-html writes its file), read back with from_json.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from collections.abc import Mapping, MutableSequence
 import pytest
 from markupsafe import Markup, escape
 
-from .html import scenario_summary
+from .results import from_json
+from .views import scenario_summary
 
 PLUGIN_NAME = "goleak-pytest-html"
 HEADERS = ("Leak verdict", "Culprit", "Growth per 1k requests")
@@ -28,7 +29,7 @@ def cells_for(result: object) -> list[str]:
     """The three ``<td>`` cells for a scenario result; empty cells for a test that is not one."""
     if not isinstance(result, Mapping):
         return ['<td class="col-goleak"></td>'] * len(HEADERS)
-    s = scenario_summary(result)
+    s = scenario_summary(from_json(result))
     colour = _VERDICT_COLOURS.get(s["verdict"], "#4b5563")
     verdict = Markup('<b style="color:{}">{}</b>').format(colour, s["verdict"].upper())
     if s["expect"]:

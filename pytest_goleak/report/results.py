@@ -1,53 +1,318 @@
-"""``results.json``: the versioned, machine-readable outcome of a run, and the validation matrix."""
+"""``results.json``: the versioned, machine-readable outcome of a run, and the validation matrix.
+
+The one place where a :class:`~pytest_goleak.result.ScenarioResult` becomes JSON
+(:func:`to_json`) and where JSON becomes one again (:func:`from_json`, for baselines made from a
+results.json, ``goleak run --compare`` and xdist workers handing results to the controller).
+What is read back is checked against the published schema first (with jsonschema, when it is
+installed), so the readers below may trust its shapes.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, signals
+from ..analysis import Trend
+from ..build import Artifact
+from ..capture import Snapshot
+from ..culprit import Culprit, CulpritReport, Frame, GoroutineGroup, GrowthSite, HeapDiffStack, IgnoredGroup
+from ..detectors.base import DetectorResult
+from ..extension import ExtensionInfo
+from ..load import LoadSummary, PhaseResult
+from ..result import ContainerInfo, Extended, MemProfileRate, ScenarioResult, SignalResult
+from ..runtime.base import Status
+from ..verdict import BudgetCheck
+from ..vet import VetFinding
+from .html import RunReport
 
 SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).parents[1] / "schema" / "results.schema.json"
 VERDICT_ORDER = {"error": 0, "leak": 1, "clean": 2, "skipped": 3}
 
 
-def signal_flags(s: Mapping[str, Any]) -> dict[str, bool]:
-    """Which signals flagged one scenario: a budget on the signal was exceeded, or, for a signal
-    with no budget, its trend was judged ``growing``; ``vet`` flags when a leak finding points at
-    the culprit's code."""
-    by_budget: dict[str, bool] = {}
-    for check in (s.get("budgets") or {}).values():
-        sig = check["signal"]
-        by_budget[sig] = by_budget.get(sig, False) or bool(check["exceeded"])
-    flags = {sig: by_budget.get(sig, trend.get("decision") == "growing")
-             for sig, trend in (s.get("signals") or {}).items()}
-    if s.get("vet") is not None:
-        flags["vet"] = any(f.get("points_at_leak") for f in s["vet"])
-    return flags
+class ResultsError(ValueError):
+    """A results document that does not follow the schema."""
 
 
-def validation(scenarios: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+# ---------------------------------------------------------------- typed -> JSON
+
+
+def _frame(f: Frame) -> dict[str, Any]:
+    return {"function": f.function, "file": f.file, "line": f.line}
+
+
+def culprit_json(c: Culprit) -> dict[str, Any]:
+    return _culprit(c)
+
+
+def _culprit(c: Culprit) -> dict[str, Any]:
+    return {"kind": c.kind, "function": c.function, "file": c.file, "line": c.line, "delta": c.delta,
+            "delta_space": c.delta_space, "delta_objects": c.delta_objects, "state": c.state,
+            "stack": [_frame(f) for f in c.stack], "source_context": [list(x) for x in c.source_context],
+            "source": c.source}
+
+
+def _signal(s: SignalResult) -> dict[str, Any]:
+    d: dict[str, Any] = {**s.trend.to_json(), "series": [list(p) for p in s.series]}
+    if s.extended is not None:
+        d["extended"] = asdict(s.extended)
+    return d
+
+
+def _container(c: ContainerInfo) -> dict[str, Any]:
+    d = {"runtime": c.runtime, **c.details}
+    if c.status is not None:
+        d.update(exit_code=c.status.exit_code, oom_killed=c.status.oom_killed)
+    return d
+
+
+def _vet(f: VetFinding) -> dict[str, Any]:
+    d: dict[str, Any] = {"analyzer": f.analyzer, "file": f.file, "line": f.line, "message": f.message}
+    if f.error:
+        d["error"] = True
+    d["points_at_leak"] = f.points_at_leak
+    return d
+
+
+def to_json(r: ScenarioResult) -> dict[str, Any]:
+    """One entry of results.json (schema v1)."""
+    found = r.culprits
+    d: dict[str, Any] = {
+        "name": r.name, "file": r.file, "description": r.description, "expect": r.expect,
+        "culprit_expected": r.culprit_expected, "verdict": r.verdict, "passed": r.passed, "message": r.message,
+        "error": r.error, "duration_s": r.duration_s, "requests": r.requests,
+        "budgets": {c.name: c.to_json() for c in r.budgets},
+        "signals": {name: _signal(s) for name, s in r.signals.items()},
+        "culprits": [_culprit(c) for c in found.culprits],
+        "growth": {k: [asdict(g) for g in v] for k, v in found.growth.items()},
+        "heap_diff_stacks": [{"stack": list(h.stack), "delta_space": h.delta_space} for h in found.heap_diff_stacks],
+        "goroutine_groups": [{"count": g.count, "state": g.state, "wait_minutes": list(g.wait_minutes),
+                              "created_by": g.created_by, "stack": [_frame(f) for f in g.stack]}
+                             for g in found.goroutine_groups],
+        "snapshots": [s.to_json() for s in r.snapshots],
+        "artifacts": dict(r.artifacts), "gctrace_excerpt": list(r.gctrace_excerpt),
+        "pprof_command": r.pprof_command,
+        "container": _container(r.container) if r.container else None,
+        "build": r.build.to_json() if r.build else None,
+        "pprof_diff_base_command": r.pprof_diff_base_command,
+        "server_connections": {k: [list(p) for p in v] for k, v in r.server_connections.items()},
+        "vet": [_vet(f) for f in r.vet] if r.vet is not None else None,
+        "load": r.load.to_json() if r.load else None,
+        "extension": r.extension.to_json() if r.extension else None,
+        "memprofilerate": asdict(r.memprofilerate) if r.memprofilerate else None,
+        "health_path": r.health_path,
+        "detectors": [a.to_json() for a in r.detectors],
+    }
+    if r.oom is not None:
+        d["oom"] = r.oom
+    if found.errors:
+        d["analysis_errors"] = list(found.errors)
+    if r.ignore_listed:
+        d["ignored_goroutines"] = [asdict(g) for g in found.ignored]
+    return d
+
+
+# ---------------------------------------------------------------- JSON -> typed (read back once)
+
+
+def _num(v: Any) -> float:
+    """A JSON number as it was written: an int stays an int (results.json keeps 12000, not 12000.0)."""
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else float(v)
+
+
+def _opt_float(v: Any) -> float | None:
+    return None if v is None else _num(v)
+
+
+def _opt_int(v: Any) -> int | None:
+    return None if v is None else int(v)
+
+
+def _frame_of(d: Mapping[str, Any]) -> Frame:
+    return Frame(str(d["function"]), d.get("file"), _opt_int(d.get("line")))
+
+
+def _trend_of(d: Mapping[str, Any]) -> Trend:
+    ci = d.get("ci") or [d.get("slope_per_1k", 0.0)] * 2
+    series = tuple((float(a), float(b)) for a, b in d.get("series") or [])
+    return Trend(str(d.get("unit") or "count"), float(d.get("slope_per_1k", 0.0)), (float(ci[0]), float(ci[1])),
+                 float(d.get("p_value", 1.0)), str(d.get("decision") or "flat"),
+                 float(d.get("late_slope_per_1k", d.get("slope_per_1k", 0.0))), series)
+
+
+def _signal_of(d: Mapping[str, Any]) -> SignalResult:
+    trend = _trend_of(d)
+    ext = d.get("extended")
+    extended = None if not ext else Extended(int(ext["from_requests"]), float(ext["slope_per_1k"]),
+                                             str(ext["decision"]), float(ext["late_slope_per_1k"]))
+    return SignalResult(trend, trend.series, extended)
+
+
+def _budget_of(name: str, d: Mapping[str, Any]) -> BudgetCheck:
+    known = signals.budgets().get(name)
+    signal = d.get("signal") or (known.signal if known else "")
+    return BudgetCheck(str(d.get("name") or name), str(signal), _num(d["limit"]), _opt_float(d.get("measured")),
+                       d.get("exceeded") is True, str(d.get("unit") or "count"), str(d.get("detail") or ""),
+                       _opt_float(d.get("late_slope_per_1k")), _opt_float(d.get("plateau_at_requests")))
+
+
+def _culprit_of(d: Mapping[str, Any]) -> Culprit:
+    return Culprit(str(d["kind"]), str(d["function"]), d.get("file"), _opt_int(d.get("line")),
+                   _opt_float(d.get("delta")), _opt_float(d.get("delta_space")), _opt_float(d.get("delta_objects")),
+                   d.get("state"), tuple(_frame_of(f) for f in d.get("stack") or []),
+                   tuple((int(n), str(text)) for n, text in d.get("source_context") or []), d.get("source"))
+
+
+def _snapshot_of(d: Mapping[str, Any]) -> Snapshot:
+    fields = set(Snapshot.__dataclass_fields__)
+    known = {k: v for k, v in d.items() if k in fields}
+    known["profiles"] = dict(d.get("profiles") or {})
+    known["memstats"] = {k: float(v) for k, v in (d.get("memstats") or {}).items()}
+    return Snapshot(**known)
+
+
+def _container_of(d: Mapping[str, Any]) -> ContainerInfo:
+    details = {k: v for k, v in d.items() if k not in ("runtime", "exit_code", "oom_killed")}
+    status = Status(False, d.get("exit_code"), bool(d.get("oom_killed"))) if "oom_killed" in d else None
+    return ContainerInfo(str(d.get("runtime") or "?"), details, status)
+
+
+def _artifact_of(d: Mapping[str, Any]) -> Artifact:
+    return Artifact(source=str(d.get("source") or ""), binary=Path(d["binary"]) if d.get("binary") else None,
+                    image=d.get("image"), hash=str(d.get("hash") or ""), go_version=d.get("go_version"),
+                    cached=bool(d.get("cached")), seconds=float(d.get("seconds") or 0.0),
+                    goexperiment=d.get("goexperiment"))
+
+
+def _load_of(d: Mapping[str, Any]) -> LoadSummary:
+    return LoadSummary(tuple(PhaseResult.from_json(p) for p in d.get("phases") or []),
+                       int(d.get("driver_requests") or 0), float(d.get("rps") or 0.0), int(d.get("errors") or 0),
+                       {str(k): int(v) for k, v in (d.get("status") or {}).items()})
+
+
+def _extension_of(d: Mapping[str, Any]) -> ExtensionInfo:
+    return ExtensionInfo(str(d.get("reason") or ""), tuple(d.get("budgets") or ()), int(d.get("from_snapshot") or 0),
+                         int(d.get("requests_at_start") or 0), int(d.get("requests_at_end") or 0),
+                         int(d.get("bound_requests") or 0), str(d.get("stopped") or ""),
+                         int(d.get("snapshots") or 0), float(d.get("seconds") or 0.0), d.get("outcome"),
+                         tuple(d.get("plateaus") or ()), tuple(d.get("notes") or ()))
+
+
+def _vet_of(d: Mapping[str, Any]) -> VetFinding:
+    return VetFinding(str(d["analyzer"]), str(d.get("file") or ""), int(d.get("line") or 0), str(d["message"]),
+                      bool(d.get("points_at_leak")), bool(d.get("error")))
+
+
+def from_json(d: Mapping[str, Any]) -> ScenarioResult:
+    """A results.json scenario entry as a ScenarioResult. Check it against the schema first
+    (:func:`read_scenario`, :func:`read_document`); what the schema leaves optional gets a default."""
+    growth = {str(k): tuple(GrowthSite(str(g["function"]), g.get("file"), _opt_int(g.get("line")),
+                                       _num(g.get("delta") or 0)) for g in v)
+              for k, v in (d.get("growth") or {}).items()}
+    found = CulpritReport(
+        culprits=tuple(_culprit_of(c) for c in d.get("culprits") or []), growth=growth,
+        heap_diff_stacks=tuple(HeapDiffStack(tuple(h["stack"]), _num(h.get("delta_space") or 0))
+                               for h in d.get("heap_diff_stacks") or []),
+        goroutine_groups=tuple(GoroutineGroup(int(g["count"]), g.get("state"), tuple(g.get("wait_minutes") or ()),
+                                              g.get("created_by"), tuple(_frame_of(f) for f in g.get("stack") or []))
+                               for g in d.get("goroutine_groups") or []),
+        ignored=tuple(IgnoredGroup(str(g.get("rule")), int(g.get("count") or 0), g.get("state"), g.get("function"),
+                                   g.get("created_by")) for g in d.get("ignored_goroutines") or []),
+        errors=tuple(str(e) for e in d.get("analysis_errors") or []))
+    rate = d.get("memprofilerate")
+    return ScenarioResult(
+        name=str(d["name"]), file=str(d.get("file") or ""), description=str(d.get("description") or ""),
+        expect=d.get("expect"), culprit_expected=d.get("culprit_expected"), verdict=str(d.get("verdict") or ""),
+        passed=d.get("passed") is True, message=str(d.get("message") or ""), error=d.get("error"), oom=d.get("oom"),
+        duration_s=float(d.get("duration_s") or 0.0), requests=int(d.get("requests") or 0),
+        budgets=tuple(_budget_of(k, v) for k, v in (d.get("budgets") or {}).items()),
+        signals={k: _signal_of(v) for k, v in (d.get("signals") or {}).items()}, culprits=found,
+        snapshots=tuple(_snapshot_of(s) for s in d.get("snapshots") or []),
+        artifacts={str(k): str(v) for k, v in (d.get("artifacts") or {}).items()},
+        gctrace_excerpt=tuple(d.get("gctrace_excerpt") or ()), pprof_command=d.get("pprof_command"),
+        pprof_diff_base_command=d.get("pprof_diff_base_command"),
+        container=_container_of(d["container"]) if d.get("container") else None,
+        build=_artifact_of(d["build"]) if d.get("build") else None,
+        server_connections={str(k): tuple((int(p[0]), _opt_int(p[1])) for p in v)
+                            for k, v in (d.get("server_connections") or {}).items()},
+        vet=tuple(_vet_of(f) for f in d["vet"]) if d.get("vet") is not None else None,
+        load=_load_of(d["load"]) if d.get("load") else None,
+        extension=_extension_of(d["extension"]) if d.get("extension") else None,
+        memprofilerate=MemProfileRate(rate.get("requested"), rate.get("in_force")) if rate else None,
+        health_path=d.get("health_path"), ignore_listed="ignored_goroutines" in d,
+        detectors=tuple(DetectorResult.from_json(a) for a in d.get("detectors") or ()))
+
+
+def schema_errors(doc: Mapping[str, Any], part: str | None = None) -> list[str]:
+    """Where a results document (or, with ``part``, one of its ``$defs``) breaks the schema;
+    [] when it follows it, or when jsonschema is not installed."""
+    try:
+        import jsonschema  # type: ignore[import-untyped]
+    except ImportError:
+        return []
+    schema = json.loads(SCHEMA_PATH.read_text())
+    if part is not None:
+        schema = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": f"#/$defs/{part}"}
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(doc)]
+
+
+def scenario_errors(entry: Mapping[str, Any]) -> list[str]:
+    """Schema errors of one scenario entry (as an xdist worker hands it over)."""
+    return schema_errors(entry, "scenario")
+
+
+def read_scenario(entry: Mapping[str, Any]) -> ScenarioResult:
+    errors = scenario_errors(entry)
+    if errors:
+        raise ResultsError(f"a scenario result that does not follow results schema v{SCHEMA_VERSION}: "
+                           + "; ".join(errors[:5]))
+    return from_json(entry)
+
+
+def report_of(doc: Mapping[str, Any]) -> RunReport:
+    """What the HTML report shows of a results document (regenerating a report from a file)."""
+    tool = doc.get("tool") or {}
+    return RunReport([from_json(s) for s in doc.get("scenarios") or []], doc.get("validation") or {},
+                     doc.get("comparison"), f"{tool.get('name') or 'pytest-goleak'} {tool.get('version') or ''}",
+                     str(doc.get("created") or ""), doc.get("error"))
+
+
+def read_document(doc: Mapping[str, Any], where: str = "results.json") -> list[ScenarioResult]:
+    """The scenarios of a results document, checked against the schema."""
+    errors = schema_errors(doc)
+    if errors:
+        raise ResultsError(f"{where}: does not follow results schema v{SCHEMA_VERSION}: " + "; ".join(errors[:5]))
+    return [from_json(s) for s in doc["scenarios"]]
+
+
+# ---------------------------------------------------------------- the document
+
+
+def validation(scenarios: Iterable[ScenarioResult]) -> dict[str, Any]:
     """Per signal, a confusion matrix over scenarios whose truth (``expect``) is known.
-    Known leaks are the positives; see :func:`signal_flags` for what flagging means."""
+    Known leaks are the positives; see :meth:`ScenarioResult.signal_flags` for what flagging means."""
     matrix: dict[str, dict[str, Any]] = {}
     overall = {"tp": 0, "fn": 0, "fp": 0, "tn": 0}
     for s in scenarios:
-        if s.get("expect") not in ("leak", "clean") or s.get("verdict") not in ("leak", "clean"):
+        if s.expect not in ("leak", "clean") or s.verdict not in ("leak", "clean"):
             continue
-        positive = s["expect"] == "leak"
-        overall[_cell(positive, s["verdict"] == "leak")] += 1
-        for sig, flagged in signal_flags(s).items():
+        positive = s.expect == "leak"
+        overall[_cell(positive, s.verdict == "leak")] += 1
+        for sig, flagged in s.signal_flags().items():
             cell = _cell(positive, flagged)
             m = matrix.setdefault(sig, {"tp": 0, "fn": 0, "fp": 0, "tn": 0, "caught": [], "false_alarms": []})
             m[cell] += 1
             if cell == "tp":
-                m["caught"].append(s["name"])
+                m["caught"].append(s.name)
             elif cell == "fp":
-                m["false_alarms"].append(s["name"])
+                m["false_alarms"].append(s.name)
     return {"overall": overall, "signals": dict(sorted(matrix.items()))}
 
 
@@ -57,18 +322,31 @@ def _cell(positive: bool, flagged: bool) -> str:
     return "fp" if flagged else "tn"
 
 
-def build(scenarios: list[dict[str, Any]], settings: Mapping[str, Any]) -> dict[str, Any]:
-    ordered = sorted(scenarios, key=lambda s: (bool(s.get("passed")), VERDICT_ORDER.get(s.get("verdict", ""), 9),
-                                               s.get("name", "")))
-    return {
+def ordered(scenarios: Iterable[ScenarioResult]) -> list[ScenarioResult]:
+    """Failures first, then by verdict (error, leak, clean, skipped), then by name."""
+    return sorted(scenarios, key=lambda s: (s.passed, VERDICT_ORDER.get(s.verdict, 9), s.name))
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build(scenarios: Sequence[ScenarioResult], settings: Mapping[str, Any], *, created: str | None = None,
+          comparison: Mapping[str, Any] | None = None, error: str | None = None) -> dict[str, Any]:
+    """The results.json document."""
+    runs = ordered(scenarios)
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "pytest-goleak", "version": __version__},
-        "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": created or now(),
         "settings": dict(settings),
-        "scenarios": ordered,
-        "validation": validation(ordered),
-        "comparison": None,
+        "scenarios": [to_json(s) for s in runs],
+        "validation": validation(runs),
+        "comparison": comparison,
     }
+    if error:
+        doc["error"] = error
+    return doc
 
 
 def write(report_dir: Path, results: Mapping[str, Any]) -> Path:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from pytest_goleak.report.html import write_html
+from pytest_goleak.report.results import report_of
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE.parent / "artifacts"
@@ -59,7 +60,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report")
-    write_html(out, sample.results())
+    write_html(out, report_of(sample.results()))
     return out
 
 
@@ -145,7 +146,7 @@ def test_every_page_renders_without_console_errors(page: Any, report: Path) -> N
 
 
 def test_hostile_names_do_not_execute(page: Any, tmp_path: Path) -> None:
-    written = write_html(tmp_path, sample.hostile())
+    written = write_html(tmp_path, report_of(sample.hostile()))
     for html in written:
         p = page(html)
         assert p.problems() == [], html

@@ -102,10 +102,10 @@ def test_a_service_without_expvar_gets_heap_figures_from_the_heap_profile():
 
     body = (REPO / "tests" / "data" / "profiles" / "global_map_leaky.new.heap.pb.gz").read_bytes()
     snap = Snapshot(index=0, t=0.0, requests=0)
-    _heap_from_profile(body, snap)
+    snap = _heap_from_profile(body, snap)
     prof = pprof.parse(body)
     assert snap.heap_inuse_bytes == prof.total(prof.index_of("inuse_space")) > 0
     assert snap.heap_objects == prof.total(prof.index_of("inuse_objects")) > 0
     broken = Snapshot(index=0, t=0.0, requests=0)
-    _heap_from_profile(b"\x1f\x8b not a profile", broken)
+    broken = _heap_from_profile(b"\x1f\x8b not a profile", broken)
     assert broken.heap_inuse_bytes is None

@@ -76,7 +76,7 @@ def test_remote_pid_is_not_read_from_this_hosts_proc():
     inst = rt.DockerInstance(None, fake, "http://x", "http://x", rt.InstanceInfo("docker"))
     assert inst.host_pid() is None
     snap = Snapshot(index=0, t=0.0, requests=0)
-    _read_proc(inst.host_pid(), snap)
+    snap = _read_proc(inst.host_pid(), snap)
     assert (snap.rss_bytes, snap.threads, snap.fds) == (None, None, None)
 
 

@@ -3,6 +3,7 @@ import random
 import pytest
 
 from pytest_goleak import analysis
+from pytest_goleak.capture import Snapshot
 
 
 def series(values, step=500, start=300):
@@ -49,7 +50,7 @@ def test_mann_kendall_constant_series():
 
 
 def test_trends_skip_missing_signals():
-    snaps = [{"requests": 100 * i, "goroutines": 10 + i, "fds": None} for i in range(4)]
+    snaps = [Snapshot(index=i, t=float(i), requests=100 * i, goroutines=10 + i, fds=None) for i in range(4)]
     out = analysis.trends(snaps)
     assert "goroutines" in out and "fds" not in out
 

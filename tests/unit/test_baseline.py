@@ -7,6 +7,7 @@ import json
 import pytest
 
 from pytest_goleak import baseline as bl
+from pytest_goleak.report import results as results_mod
 
 
 def trend(slope, lo, hi, p=0.5, unit="count", decision=None):
@@ -21,11 +22,14 @@ def trend(slope, lo, hi, p=0.5, unit="count", decision=None):
 
 
 def run(name="svc", **signals):
-    return {
-        "schema_version": 1,
-        "tool": {"name": "pytest-goleak", "version": "0"},
-        "scenarios": [{"name": name, "verdict": "clean", "requests": 3000, "signals": signals}],
-    }
+    """One run of one scenario, as results.json would read back."""
+    return [results_mod.from_json({"name": name, "verdict": "clean", "passed": True, "message": "", "requests": 3000,
+                                   "signals": signals})]
+
+
+def document(runs):
+    """The results.json document of ``runs``, through a JSON round trip."""
+    return json.loads(json.dumps(results_mod.build(runs, {}), default=str))
 
 
 CLEAN = {
@@ -129,15 +133,8 @@ def test_signals_without_a_rule_are_shown_but_never_fail():
 
 
 def test_new_missing_and_unmeasured():
-    base = bl.snapshot(
-        {"scenarios": [run("a", **CLEAN)["scenarios"][0], run("gone", **CLEAN)["scenarios"][0]]}, None
-    )
-    cur = {
-        "scenarios": [
-            run("a", goroutines=CLEAN["goroutines"])["scenarios"][0],
-            run("b", **CLEAN)["scenarios"][0],
-        ]
-    }
+    base = bl.snapshot([*run("a", **CLEAN), *run("gone", **CLEAN)], None)
+    cur = [*run("a", goroutines=CLEAN["goroutines"]), *run("b", **CLEAN)]
     c = bl.compare_runs(cur, base, bl.parse_rules(()))
     assert c["new_scenarios"] == ["b"] and c["missing_scenarios"] == ["gone"]
     heap = next(r for r in c["rows"] if r["signal"] == "heap_inuse_bytes")
@@ -195,7 +192,7 @@ def test_save_then_compare_by_name(tmp_path, monkeypatch):
 
 def test_results_json_works_as_a_baseline(tmp_path):
     path = tmp_path / "results.json"
-    path.write_text(json.dumps(run(**CLEAN)))
+    path.write_text(json.dumps(document(run(**CLEAN))))
     comparison, failures = bl.apply(
         run(**CLEAN), save=None, compare=str(path), fail_exprs=(), rootdir=tmp_path
     )
@@ -249,12 +246,11 @@ def test_write_terminal_without_comparison_writes_nothing():
 def test_html_report_shows_the_comparison_escaped(tmp_path):
     from pytest_goleak.report.html import write_html
 
-    doc = run("<script>alert(1)</script>", **LEAKY)
-    doc["scenarios"][0].update(passed=True, message="m")
+    doc = document(run("<script>alert(1)</script>", **LEAKY))
     base = bl.snapshot(run("<script>alert(1)</script>", **CLEAN), "abc")
-    doc["comparison"] = bl.compare_runs(doc, base, bl.parse_rules(()))
+    doc["comparison"] = bl.compare_runs(run("<script>alert(1)</script>", **LEAKY), base, bl.parse_rules(()))
     doc["comparison"]["baseline"]["path"] = ".goleak/baselines/main.json"
-    write_html(tmp_path, doc)
+    write_html(tmp_path, results_mod.report_of(doc))
     html = (tmp_path / "index.html").read_text()
     section = html[html.index('id="comparison"') : html.index('id="scenarios"')]
     assert "REGRESSION" in section and "goroutines:+0" in section
@@ -265,5 +261,5 @@ def test_html_report_shows_the_comparison_escaped(tmp_path):
 def test_html_report_without_comparison_has_no_section(tmp_path):
     from pytest_goleak.report.html import write_html
 
-    write_html(tmp_path, run(**CLEAN) | {"comparison": None})
+    write_html(tmp_path, results_mod.report_of(document(run(**CLEAN)) | {"comparison": None}))
     assert 'id="comparison"' not in (tmp_path / "index.html").read_text()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pytest_goleak import capture
-from pytest_goleak.runner import _check_load, godebug
+from pytest_goleak.load import LoadSummary, PhaseResult
+from pytest_goleak.runner import godebug
 from pytest_goleak.runtime.base import InstanceInfo, Status
 from pytest_goleak.scenario import Load, Scenario
 
@@ -42,7 +43,7 @@ def test_memstats_lines_are_the_heap_figures():
     assert stats["HeapAlloc"] == 1183624 and stats["HeapObjects"] == 3076 and stats["NumGC"] == 17
     assert stats["StackInuse"] == 622592
     snap = capture.Snapshot(index=0, t=0.0, requests=0)
-    capture._read_memstats_text(HEAP_TEXT, snap)
+    snap = capture._read_memstats_text(HEAP_TEXT, snap)
     assert (snap.heap_inuse_bytes, snap.heap_objects, snap.heap_source) == (1183624.0, 3076.0, "memstats")
     assert snap.memprofilerate == 4096
 
@@ -58,7 +59,7 @@ def test_missing_or_garbled_memstats_fall_back_without_error(body):
     stats, _ = capture.parse_heap_text(body)
     assert stats == {}
     snap = capture.Snapshot(index=0, t=0.0, requests=0)
-    capture._read_memstats_text(body, snap)
+    snap = capture._read_memstats_text(body, snap)
     assert snap.heap_inuse_bytes is None and snap.heap_source is None
 
 
@@ -75,8 +76,13 @@ def _scenario(**load: object) -> Scenario:
     return Scenario(path=Path("x.yaml"), name="x", load=Load(**load))  # type: ignore[arg-type]
 
 
-def _summary(status: dict[str, int], errors: int = 0) -> dict[str, object]:
-    return {"status": status, "errors": errors, "phases": [{"first_error": "EOF" if errors else None}]}
+def _summary(status: dict[str, int], errors: int = 0) -> LoadSummary:
+    phase = PhaseResult(sum(status.values()) + errors, 0, errors, 1.0, 1.0, first_error="EOF" if errors else None)
+    return LoadSummary((phase,), phase.requests, 1.0, errors, status)
+
+
+def _check_load(scenario: Scenario, summary: LoadSummary) -> None:
+    summary.check(scenario.load.expect_status)
 
 
 def test_a_run_of_mostly_errors_is_not_the_load_described():

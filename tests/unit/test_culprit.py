@@ -6,20 +6,22 @@ import shutil
 from pathlib import Path
 
 from pytest_goleak import culprit
+from pytest_goleak.capture import Snapshot
 from pytest_goleak.pprof import Frame
 from tests.conftest import REPO
 
 DATA = REPO / "tests" / "data" / "profiles"
 
 
-def snapshots(tmp_path: Path, fixture: str) -> tuple[dict, dict]:
+def snapshots(tmp_path: Path, fixture: str) -> tuple[Snapshot, Snapshot]:
     for f in DATA.glob(f"{fixture}.*"):
         shutil.copy(f, tmp_path / f.name)
 
-    def snap(which: str) -> dict:
-        return {"profiles": {"heap": f"{fixture}.{which}.heap.pb.gz",
-                             "goroutine": f"{fixture}.{which}.goroutine.pb.gz",
-                             "goroutine_text": f"{fixture}.{which}.goroutine.txt"}}
+    def snap(which: str) -> Snapshot:
+        return Snapshot(index=0, t=0.0, requests=0,
+                        profiles={"heap": f"{fixture}.{which}.heap.pb.gz",
+                                  "goroutine": f"{fixture}.{which}.goroutine.pb.gz",
+                                  "goroutine_text": f"{fixture}.{which}.goroutine.txt"})
 
     return snap("base"), snap("new")
 
@@ -29,10 +31,10 @@ def test_goroutine_leak_names_the_blocked_function_with_its_state(tmp_path):
     module = "github.com/pytest-goleak/go_fixtures"
     found = culprit.find(tmp_path, first, last, goroutines_first=True, module=module)
     top = found.culprits[0]
-    assert (top["kind"], top["function"]) == ("goroutine", "main.lookup")
-    assert top["state"].startswith("chan send") and top["delta"] > 0
-    assert top["file"].endswith("goroutine_chan/leaky/main.go")
-    assert [f["function"] for f in top["stack"]][0] == "runtime.gopark"
+    assert (top.kind, top.function) == ("goroutine", "main.lookup")
+    assert top.state is not None and top.state.startswith("chan send") and top.delta and top.delta > 0
+    assert top.file is not None and top.file.endswith("goroutine_chan/leaky/main.go")
+    assert [f.function for f in top.stack][0] == "runtime.gopark"
     assert found.goroutine_groups and found.growth["inuse_space"] and not found.errors
 
 
@@ -40,10 +42,10 @@ def test_heap_leak_names_the_allocating_function(tmp_path):
     first, last = snapshots(tmp_path, "global_map_leaky")
     found = culprit.find(tmp_path, first, last, goroutines_first=False, module=None)
     top = found.culprits[0]
-    assert (top["kind"], top["function"]) == ("heap", "main.remember")
-    assert top["delta_space"] > 0 and top["delta_objects"] > 0
-    biggest = max(found.heap_diff_stacks, key=lambda s: s["delta_space"])
-    assert "main.remember" in biggest["stack"] and biggest["stack"][0] != "main.remember"  # root first
+    assert (top.kind, top.function) == ("heap", "main.remember")
+    assert top.delta_space and top.delta_space > 0 and top.delta_objects and top.delta_objects > 0
+    biggest = max(found.heap_diff_stacks, key=lambda s: s.delta_space)
+    assert "main.remember" in biggest.stack and biggest.stack[0] != "main.remember"  # root first
 
 
 def test_unreadable_profile_is_noted_not_raised(tmp_path):

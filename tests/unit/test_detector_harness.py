@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from pytest_goleak.detectors.harness import builtin_answers, corpus_of, session_matrix, truth_of
+from pytest_goleak.detectors import harness
+from pytest_goleak.report.results import from_json
+
+
+def builtin_answers(doc):
+    return harness.builtin_answers(from_json(doc))
+
+
+def corpus_of(doc):
+    return harness.corpus_of(from_json({"expect": None, "verdict": "clean", "passed": True, **doc}))
+
+
+def truth_of(doc):
+    return harness.truth_of(from_json({"verdict": "clean", "passed": True, "file": "", **doc}))
 
 
 def result(name, expect, verdict, *, heap="flat", goroutines="flat", leakprof=None, vet=(), culprit=None, file=None):
@@ -10,8 +23,10 @@ def result(name, expect, verdict, *, heap="flat", goroutines="flat", leakprof=No
                "fds": {"decision": "flat"}}
     if leakprof:
         signals["goroutineleak"] = {"decision": leakprof}
-    budgets = {"heap_inuse_bytes_per_1k_requests": {"signal": "heap_inuse_bytes", "exceeded": heap == "growing"},
-               "goroutines_per_1k_requests": {"signal": "goroutines", "exceeded": goroutines == "growing"}}
+    budgets = {name: {"name": name, "signal": sig, "limit": 5.0, "measured": 1.0, "exceeded": grows == "growing",
+                      "unit": "count", "detail": ""}
+               for name, sig, grows in (("heap_inuse_bytes_per_1k_requests", "heap_inuse_bytes", heap),
+                                        ("goroutines_per_1k_requests", "goroutines", goroutines))}
     culprits = [{"kind": "goroutine" if goroutines == "growing" else "heap", "function": culprit, "file": "/m.go",
                  "line": 7, "stack": [{"function": "runtime.gopark"}, {"function": culprit},
                                       {"function": "main.start", "file": "/m.go", "line": 3}]}] if culprit else []
@@ -61,14 +76,16 @@ def test_corpus_and_truth():
 
 
 def test_session_matrix_counts_each_detector_per_corpus():
+    import dataclasses
+
     scenarios = []
     for r in (result("g_leaky", "leak", "leak", goroutines="growing", culprit="main.lookup"),
               result("g_fixed", "clean", "clean"),
               result("h_leaky", "leak", "leak", heap="growing", culprit="main.remember"),
               result("mine", None, "clean")):
-        r["detectors"] = [a.to_json() for a in builtin_answers(r)]
-        scenarios.append(r)
-    cells = {(c.corpus, c.detector): c for c in session_matrix(scenarios)}
+        typed = from_json(r)
+        scenarios.append(dataclasses.replace(typed, detectors=tuple(harness.builtin_answers(typed))))
+    cells = {(c.corpus, c.detector): c for c in harness.session_matrix(scenarios)}
     h = cells[("shipped", "harness")]
     assert (h.count("tp"), h.count("fn"), h.count("fp"), h.count("tn"), h.count("right_place")) == (2, 0, 0, 1, 2)
     g = cells[("shipped", "goroutines")]

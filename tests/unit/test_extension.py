@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pytest_goleak.analysis import trends
+from pytest_goleak.capture import Snapshot
 from pytest_goleak.extension import decide, filled_at, over_slope_budgets, plateau_reached
 from pytest_goleak.verdict import judge
 
@@ -12,8 +15,8 @@ STEP = 400  # requests between snapshots, as a 2,000-request run with 6 snapshot
 
 def series(fn, n):
     """Snapshots at 200 + STEP*i requests, heap from fn(requests), a flat goroutine count."""
-    return [{"requests": 200 + STEP * i, "heap_inuse_bytes": float(fn(200 + STEP * i)), "goroutines": 10.0,
-             "phase": "main" if i < 6 else "extension"} for i in range(n)]
+    return [Snapshot(index=i, t=float(i), requests=200 + STEP * i, heap_inuse_bytes=float(fn(200 + STEP * i)),
+                     goroutines=10, phase="main" if i < 6 else "extension") for i in range(n)]
 
 
 def leak(r):  # 512 B per request, without end
@@ -25,7 +28,7 @@ def cache(cap):  # 512 B per request until `cap` requests, then flat
 
 
 def pre_verdict(snaps):
-    main = [s for s in snaps if s["phase"] == "main"]
+    main = [s for s in snaps if s.phase == "main"]
     return judge(BUDGETS, trends(main), snaps)
 
 
@@ -37,8 +40,7 @@ def test_a_slope_over_budget_asks_for_the_extension():
 
 def test_a_crossed_cap_or_an_oom_needs_no_extension():
     snaps = series(leak, 6)
-    for s in snaps:
-        s["goroutines"] = 20000.0
+    snaps = [replace(s, goroutines=20000) for s in snaps]
     v = judge({**BUDGETS, "max_goroutines": 10000.0}, trends(snaps), snaps)
     assert over_slope_budgets(v) == []
     oom = judge(BUDGETS, trends(snaps), snaps, oom="OOM-killed at 32MiB")
@@ -64,7 +66,7 @@ def test_cache_that_fills_in_the_extension_is_a_plateau_with_its_fill_point():
     assert v.verdict == "leak"  # over budget in the measured window
     # The runner stops once the trailing window is flat: find where that happens.
     stop = next(n for n in range(7, 22) if plateau_reached(over_slope_budgets(v), snaps[:n], 6))
-    assert snaps[stop - 1]["requests"] > 4000
+    assert snaps[stop - 1].requests > 4000
     d = decide(v, snaps[:stop], 6)
     assert d.verdict.verdict == "clean" and d.plateaus == ("heap_inuse_bytes_per_1k_requests",)
     check = next(c for c in d.verdict.checks if c.name == "heap_inuse_bytes_per_1k_requests")
@@ -75,8 +77,8 @@ def test_cache_that_fills_in_the_extension_is_a_plateau_with_its_fill_point():
 def test_noise_on_a_plateau_does_not_read_as_growth():
     wobble = [0, 3000, -2000, 1500, -500, 2500, -1500, 1000]
     snaps = series(cache(2000), 16)
-    for i, s in enumerate(snaps):
-        s["heap_inuse_bytes"] += wobble[i % len(wobble)]
+    snaps = [replace(s, heap_inuse_bytes=(s.heap_inuse_bytes or 0.0) + wobble[i % len(wobble)])
+             for i, s in enumerate(snaps)]
     d = decide(pre_verdict(snaps), snaps, 6)
     assert d.verdict.verdict == "clean", d.notes
 
@@ -84,8 +86,8 @@ def test_noise_on_a_plateau_does_not_read_as_growth():
 def test_a_noisy_plateau_steep_only_by_chance_is_not_growth():
     """A trailing slope over the budget that is not a significant rise (Mann-Kendall) is noise."""
     snaps = series(cache(2000), 12)
-    for s, bump in zip(snaps[6:], [0, 270000, -90000, 360000, 60000, 180000], strict=True):
-        s["heap_inuse_bytes"] += bump
+    for i, bump in enumerate([0, 270000, -90000, 360000, 60000, 180000], start=6):
+        snaps[i] = replace(snaps[i], heap_inuse_bytes=(snaps[i].heap_inuse_bytes or 0.0) + bump)
     d = decide(pre_verdict(snaps), snaps, 6)
     assert d.verdict.verdict == "clean", d.notes
 
@@ -125,8 +127,8 @@ def test_a_real_stepped_leak_whose_steps_drift_down_is_not_a_plateau():
     """corpora/userstyle audit_log in a full-suite run: one ~200 KiB step in the window, and the
     values on either side drift down a little as garbage goes; Mann-Kendall gave p = 0.5."""
     kib = [262, 336, 407, 460, 547, 547, 678, 670, 803, 803, 802, 963, 967, 963, 1174, 1167, 1163, 1163]
-    snaps = [{"requests": 200 + 400 * i, "heap_inuse_bytes": k * 1024.0, "goroutines": 10.0,
-              "phase": "main" if i < 6 else "extension"} for i, k in enumerate(kib)]
+    snaps = [Snapshot(index=i, t=float(i), requests=200 + 400 * i, heap_inuse_bytes=k * 1024.0, goroutines=10,
+                      phase="main" if i < 6 else "extension") for i, k in enumerate(kib)]
     v = pre_verdict(snaps)
     over = over_slope_budgets(v)
     assert over and not plateau_reached(over, snaps, 6)

@@ -17,7 +17,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_goleak.scenario import _TOP_KEYS, BUDGETS, Scenario, ScenarioError, load_scenario
+from pytest_goleak import signals
+from pytest_goleak.scenario import _TOP_KEYS, Scenario, ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = [*sorted((REPO / "scenarios").glob("*.yaml")),
@@ -33,7 +34,7 @@ def fuzz(examples: int) -> settings:
 
 KEYS = sorted(_TOP_KEYS) + ["load", "limits", "health", "budgets", "unknown", ""]
 SUB_KEYS = ["path", "method", "body", "headers", "requests", "warmup_requests", "concurrency", "rate",
-            "timeout", "memory", "pids", *BUDGETS, "x"]
+            "timeout", "memory", "pids", *signals.budgets(), "x"]
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),

@@ -16,9 +16,13 @@ PACKAGE = REPO / "pytest_goleak"
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 
-def _requirements() -> dict[str, Requirement]:
+def _requirements(optional: bool = False) -> dict[str, Requirement]:
+    """[project].dependencies; with ``optional``, also the extras a user installs (not ``test``)."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     reqs = [Requirement(r) for r in project["dependencies"]]
+    if optional:
+        reqs += [Requirement(r) for extra, rs in project.get("optional-dependencies", {}).items()
+                 if extra != "test" for r in rs]
     return {r.name.lower().replace("_", "-"): r for r in reqs}
 
 
@@ -41,7 +45,7 @@ def _top_level_imports() -> set[str]:
 
 
 def test_every_imported_distribution_is_declared():
-    declared = _requirements()
+    declared = _requirements(optional=True)  # an optional one is imported under ImportError
     dists = importlib.metadata.packages_distributions()
     undeclared = []
     for module in sorted(_top_level_imports()):

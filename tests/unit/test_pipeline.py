@@ -15,8 +15,10 @@ from pytest_goleak import load
 from pytest_goleak.options import Settings
 from pytest_goleak.report import results as results_mod
 from pytest_goleak.report.html import write_html
+from pytest_goleak.result import Evidence, ScenarioResult
 from pytest_goleak.runner import Runner
 from pytest_goleak.scenario import Load, Scenario
+from pytest_goleak.verdict import BudgetCheck
 from tests.conftest import _missing
 from tests.unit.fake_instance import FakeInstance, Pair, Series
 
@@ -42,12 +44,12 @@ class FakeRunner(Runner):
         super().__init__(settings, "unit")
         self.fake = fake
 
-    def _start(self, scenario: Scenario, env: dict[str, str], result: dict[str, Any]) -> FakeInstance:
+    def _start(self, scenario: Scenario, env: dict[str, str], evidence: Evidence) -> FakeInstance:
         return self.fake
 
 
 def run_pipeline(tmp_path: Path, cache: Path, pair: Pair, series: Series, expect: str,
-                 culprit: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+                 culprit: str | None = None) -> tuple[ScenarioResult, dict[str, Any]]:
     settings = Settings(enabled=True, report_dir=tmp_path / "report", runtime="local", cache_dir=cache, vet=False)
     scenario = Scenario(path=tmp_path / f"{pair.name}.yaml", name=f"fake_{pair.name}", image="none",
                         expect=expect, culprit=culprit, snapshots=6,
@@ -56,8 +58,18 @@ def run_pipeline(tmp_path: Path, cache: Path, pair: Pair, series: Series, expect
     result = FakeRunner(settings, fake).run(scenario)
     results = results_mod.build([result], {"runtime": settings.runtime})
     results_mod.write(settings.report_dir, results)
-    write_html(settings.report_dir, results)
-    return result, json.loads((settings.report_dir / "results.json").read_text())
+    write_html(settings.report_dir, results_mod.report_of(results))
+    written = json.loads((settings.report_dir / "results.json").read_text())
+    # read back (as the xdist controller and baselines do), it is the same JSON byte for byte
+    entry = written["scenarios"][0]
+    assert json.dumps(results_mod.to_json(results_mod.read_scenario(entry))) == json.dumps(entry)
+    return result, written
+
+
+def _budget(result: ScenarioResult, name: str) -> BudgetCheck:
+    check = result.budget(name)
+    assert check is not None, f"no {name} in {[c.name for c in result.budgets]}"
+    return check
 
 
 def _schema_errors(doc: dict[str, Any]) -> list[str]:
@@ -71,22 +83,24 @@ def test_goroutine_leak_through_the_whole_pipeline(tmp_path, cache_dir):
     pair = Pair("goroutine_chan_leaky", leak_frame="main.lookup")
     result, written = run_pipeline(tmp_path, cache_dir, pair, Series(goroutines_per_1k=1000), "leak", "main.lookup")
     elapsed = time.monotonic() - t0
-    assert result["error"] is None, result["message"]
-    main = [x for x in result["snapshots"] if x["phase"] == "main"]
-    assert len(main) == 6 and result["snapshots"][0]["requests"] == WARMUP
+    assert result.error is None, result.message
+    main = [x for x in result.snapshots if x.phase == "main"]
+    assert len(main) == 6 and result.snapshots[0].requests == WARMUP
     # Over budget at the end of the measured window: the load went on to 4x, and the leak kept its pace.
-    ext = result["extension"]
-    assert (ext["stopped"], ext["outcome"]) == ("bound", "leak"), ext
-    assert result["snapshots"][-1]["requests"] - WARMUP >= 4 * 500
-    assert result["load"]["errors"] == 0
-    g = result["signals"]["goroutines"]
-    assert g["decision"] == "growing" and g["slope_per_1k"] == pytest.approx(1000, rel=0.02)
-    assert result["signals"]["heap_inuse_bytes"]["decision"] == "flat"
-    assert result["budgets"]["goroutines_per_1k_requests"]["exceeded"] is True
-    assert result["budgets"]["heap_inuse_bytes_per_1k_requests"]["exceeded"] is False
-    assert (result["verdict"], result["passed"]) == ("leak", True), result["message"]
-    top = result["culprits"][0]
-    assert (top["kind"], top["function"], top["state"]) == ("goroutine", "main.lookup", "chan send")
+    ext = result.extension
+    assert ext is not None and (ext.stopped, ext.outcome) == ("bound", "leak"), ext
+    assert result.snapshots[-1].requests - WARMUP >= 4 * 500
+    assert result.load is not None and result.load.errors == 0
+    g = result.signals["goroutines"]
+    assert g.decision == "growing" and g.slope_per_1k == pytest.approx(1000, rel=0.02)
+    assert result.signals["heap_inuse_bytes"].decision == "flat"
+    assert _budget(result, "goroutines_per_1k_requests").exceeded is True
+    assert _budget(result, "heap_inuse_bytes_per_1k_requests").exceeded is False
+    assert (result.verdict, result.passed) == ("leak", True), result.message
+    top = result.culprits.culprits[0]
+    assert (top.kind, top.function, top.state) == ("goroutine", "main.lookup", "chan send")
+    # what the JSON says is what the typed result says
+    assert results_mod.read_scenario(written["scenarios"][0]) == results_mod.from_json(results_mod.to_json(result))
     assert written["scenarios"][0]["verdict"] == "leak" and not _schema_errors(written)
     html = (tmp_path / "report" / "index.html").read_text()
     assert "fake_goroutine_chan_leaky" in html and "main.lookup" in html
@@ -97,11 +111,12 @@ def test_heap_leak_names_the_allocation_site(tmp_path, cache_dir):
     pair = Pair("global_map_leaky", leak_frame="main.")
     series = Series(heap_bytes_per_1k=512 * 1024, heap_objects_per_1k=2000)
     result, written = run_pipeline(tmp_path, cache_dir, pair, series, "leak", "main.remember")
-    assert result["signals"]["heap_inuse_bytes"]["decision"] == "growing"
-    assert result["signals"]["goroutines"]["decision"] == "flat"
-    assert result["budgets"]["heap_inuse_bytes_per_1k_requests"]["exceeded"] is True
-    assert (result["verdict"], result["passed"]) == ("leak", True), result["message"]
-    assert (result["culprits"][0]["kind"], result["culprits"][0]["function"]) == ("heap", "main.remember")
+    assert result.signals["heap_inuse_bytes"].decision == "growing"
+    assert result.signals["goroutines"].decision == "flat"
+    assert _budget(result, "heap_inuse_bytes_per_1k_requests").exceeded is True
+    assert (result.verdict, result.passed) == ("leak", True), result.message
+    top = result.culprits.culprits[0]
+    assert (top.kind, top.function) == ("heap", "main.remember")
     assert not _schema_errors(written)
 
 
@@ -109,22 +124,37 @@ def test_cache_that_fills_in_the_extension_is_a_plateau(tmp_path, cache_dir):
     pair = Pair("global_map_leaky", leak_frame="main.")
     series = Series(heap_bytes_per_1k=512 * 1024, heap_objects_per_1k=2000, heap_full_at=WARMUP + 900)
     result, written = run_pipeline(tmp_path, cache_dir, pair, series, "clean")
-    assert result["budgets"]["heap_inuse_bytes_per_1k_requests"]["measured"] > 64 * 1024  # over, at first
-    ext = result["extension"]
-    assert (ext["stopped"], ext["outcome"]) == ("plateau", "plateau"), ext
-    assert ext["requests_at_end"] < WARMUP + 4 * 500  # it stopped once flat, before the bound
-    check = result["budgets"]["heap_inuse_bytes_per_1k_requests"]
-    assert check["exceeded"] is False and 800 <= check["plateau_at_requests"] <= 1100
-    assert (result["verdict"], result["passed"]) == ("clean", True), result["message"]
-    assert "filled at about" in result["message"] and "then flat" in result["message"]
-    assert [x["phase"] for x in result["snapshots"]].count("extension") == ext["snapshots"] > 0
+    check = _budget(result, "heap_inuse_bytes_per_1k_requests")
+    assert check.measured is not None and check.measured > 64 * 1024  # over, at first
+    ext = result.extension
+    assert ext is not None and (ext.stopped, ext.outcome) == ("plateau", "plateau"), ext
+    assert ext.requests_at_end < WARMUP + 4 * 500  # it stopped once flat, before the bound
+    assert check.exceeded is False and check.plateau_at_requests is not None
+    assert 800 <= check.plateau_at_requests <= 1100
+    assert (result.verdict, result.passed) == ("clean", True), result.message
+    assert "filled at about" in result.message and "then flat" in result.message
+    assert [x.phase for x in result.snapshots].count("extension") == ext.snapshots > 0
     assert not _schema_errors(written)
 
 
 def test_flat_series_is_clean(tmp_path, cache_dir):
     pair = Pair("goroutine_chan_leaky", leak_frame="main.lookup")
     result, written = run_pipeline(tmp_path, cache_dir, pair, Series(), "clean")
-    assert {t["decision"] for t in result["signals"].values()} == {"flat"}
-    assert not any(c["exceeded"] for c in result["budgets"].values())
-    assert (result["verdict"], result["passed"]) == ("clean", True), result["message"]
+    assert {t.decision for t in result.signals.values()} == {"flat"}
+    assert not any(c.exceeded for c in result.budgets)
+    assert (result.verdict, result.passed) == ("clean", True), result.message
     assert not _schema_errors(written)
+
+
+def test_a_leak_just_over_its_budget_is_a_leak_and_just_under_is_clean(tmp_path, cache_dir):
+    """The budget's boundary, through the whole pipeline: 10 goroutines per 1k requests (one per
+    phase) against the default budget of 5 is a leak, twice the budget; 4 per 1k is clean."""
+    pair = Pair("goroutine_chan_leaky", leak_frame="main.lookup")
+    over, _ = run_pipeline(tmp_path / "over", cache_dir, pair, Series(goroutines_per_1k=10), "leak", "main.lookup")
+    check = _budget(over, "goroutines_per_1k_requests")
+    assert check.limit == 5.0 and check.measured == pytest.approx(10, rel=0.05) and check.exceeded
+    assert (over.verdict, over.passed) == ("leak", True), over.message
+    under, _ = run_pipeline(tmp_path / "under", cache_dir, pair, Series(goroutines_per_1k=4), "clean")
+    assert under.signals["goroutines"].decision == "growing"  # it grows, within budget
+    assert not _budget(under, "goroutines_per_1k_requests").exceeded
+    assert (under.verdict, under.passed) == ("clean", True), under.message

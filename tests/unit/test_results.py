@@ -2,14 +2,14 @@ from pytest_goleak.report import results, terminal
 
 
 def scenario(name, expect, verdict, goroutines_exceeded, heap_decision="flat", passed=True):
-    return {
+    return results.from_json({
         "name": name, "expect": expect, "verdict": verdict, "passed": passed, "message": "m",
         "budgets": {"goroutines_per_1k_requests": {"signal": "goroutines", "exceeded": goroutines_exceeded,
                                                    "measured": 1.0, "limit": 5, "unit": "count"}},
         "signals": {"goroutines": {"slope_per_1k": 1.0, "decision": "growing" if goroutines_exceeded else "flat"},
                     "heap_inuse_bytes": {"slope_per_1k": 10.0, "decision": heap_decision}},
         "culprits": [],
-    }
+    })
 
 
 def test_validation_matrix():
@@ -18,7 +18,7 @@ def test_validation_matrix():
         scenario("b_leaky", "leak", "clean", False, passed=False),
         scenario("a_fixed", "clean", "clean", False, heap_decision="growing"),
         scenario("user", None, "clean", False),
-        {"name": "broken", "expect": "leak", "verdict": "error"},
+        results.from_json({"name": "broken", "expect": "leak", "verdict": "error", "passed": False, "message": ""}),
     ])
     assert v["overall"] == {"tp": 1, "fn": 1, "fp": 0, "tn": 1}
     g = v["signals"]["goroutines"]
@@ -33,6 +33,7 @@ def test_build_orders_failures_first(tmp_path):
     path = results.write(tmp_path, r)
     assert path.read_text().startswith("{")
     lines = []
-    terminal.write_summary(lines.append, r, None)
+    terminal.write_summary(lines.append, results.ordered(results.read_document(r)), r["validation"], None)
     assert lines[0].split()[:4] == ["scenario", "expect", "verdict", "result"]
     assert lines[1].split()[:4] == ["a", "clean", "leak", "FAIL"]
+

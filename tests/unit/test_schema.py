@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from pytest_goleak import baseline
+from pytest_goleak.culprit import CulpritReport
 from pytest_goleak.report import results as results_mod
-from pytest_goleak.runner import base_result
-from pytest_goleak.scenario import Scenario
+from pytest_goleak.result import ScenarioResult
 from tests.conftest import REPO
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -46,7 +46,11 @@ def test_schema_version_matches_the_code():
 
 def test_every_scenario_key_is_documented_in_the_schema():
     schema = json.loads(SCHEMA_PATH.read_text())
-    keys = set(base_result(Scenario(path=Path("x.yaml"), name="x")))
+    found = CulpritReport(errors=("heap profile: truncated",))
+    full = ScenarioResult(name="x", file="x.yaml", description="", expect=None, culprit_expected=None,
+                          verdict="leak", passed=False, oom="OOM-killed", culprits=found, ignore_listed=True)
+    keys = set(results_mod.to_json(full))
+    assert {"oom", "analysis_errors", "ignored_goroutines"} <= keys
     assert keys - set(schema["$defs"]["scenario"]["properties"]) == set()
 
 
@@ -59,13 +63,16 @@ def test_the_real_example_validates(validator):
 
 
 def test_a_fresh_scenario_result_validates(validator):
-    assert errors(validator, built([base_result(Scenario(path=Path("x.yaml"), name="x"))])) == []
+    fresh = ScenarioResult(name="x", file="x.yaml", description="", expect=None, culprit_expected=None,
+                           verdict="error", passed=False)
+    assert errors(validator, built([fresh])) == []
 
 
 def test_a_comparison_validates(validator):
     doc = example()
-    base = baseline.snapshot(doc, "abc")
-    doc["comparison"] = baseline.compare_runs(doc, base, baseline.parse_rules(("heap:+20%", "goroutines:+0")))
+    runs = results_mod.read_document(doc)
+    base = baseline.snapshot(runs, "abc")
+    doc["comparison"] = baseline.compare_runs(runs, base, baseline.parse_rules(("heap:+20%", "goroutines:+0")))
     doc["comparison"]["baseline"]["path"] = "baseline.json"
     assert doc["comparison"]["rows"]
     assert errors(validator, doc) == []

@@ -1,4 +1,5 @@
 from pytest_goleak.analysis import trend
+from pytest_goleak.capture import Snapshot
 from pytest_goleak.verdict import culprit_matches, judge, outcome
 
 
@@ -21,7 +22,8 @@ def test_plateau_within_budget_is_clean():
 
 
 def test_absolute_cap():
-    snaps = [{"goroutines": 10}, {"goroutines": 20001}]
+    snaps = [Snapshot(index=0, t=0.0, requests=0, goroutines=10),
+             Snapshot(index=1, t=1.0, requests=9, goroutines=20001)]
     v = judge({"max_goroutines": 10000}, {}, snaps)
     assert v.verdict == "leak" and v.checks[0].measured == 20001
 

@@ -1,3 +1,4 @@
+from pytest_goleak.culprit import Culprit, Frame
 from pytest_goleak.vet import parse_vet_json, relate
 
 VET_OUTPUT = """{}
@@ -25,7 +26,8 @@ def test_parse_vet_json_clean_and_garbage():
 
 
 def test_relate_marks_leak_analyzers_on_the_culprit_stack():
-    culprits = [{"file": "/src/leaky/main.go", "stack": [{"file": "/src/leaky/main.go"}, {"file": "/go/net/http.go"}]}]
+    stack = (Frame("main.h", "/src/leaky/main.go", 3), Frame("net/http.serve", "/go/net/http.go", 9))
+    culprits = [Culprit("heap", "main.h", "/src/leaky/main.go", 3, None, 1.0, 1.0, None, stack)]
     related = relate(parse_vet_json(VET_OUTPUT), culprits)
-    assert [f["points_at_leak"] for f in related] == [True, False]
-    assert [f["points_at_leak"] for f in relate(parse_vet_json(VET_OUTPUT), [])] == [False, False]
+    assert [f.points_at_leak for f in related] == [True, False]
+    assert [f.points_at_leak for f in relate(parse_vet_json(VET_OUTPUT), [])] == [False, False]

@@ -103,14 +103,17 @@ def leaky() -> dict[str, Any]:
         "duration_s": 12.3,
         "requests": 3540,
         "budgets": {
-            "goroutines_per_1k_requests": {"limit": 5, "measured": 998.2, "exceeded": True, "unit": "count"},
+            "goroutines_per_1k_requests": {"signal": "goroutines", "limit": 5, "measured": 998.2, "exceeded": True,
+                                           "unit": "count"},
             "heap_inuse_bytes_per_1k_requests": {
+                "signal": "heap_inuse_bytes",
                 "limit": 262144,
                 "measured": 1_100_000,
                 "exceeded": True,
                 "unit": "bytes",
             },
-            "max_goroutines": {"limit": 5000, "measured": 3250, "exceeded": False, "unit": "count"},
+            "max_goroutines": {"signal": "goroutines", "limit": 5000, "measured": 3250, "exceeded": False,
+                               "unit": "count"},
         },
         "signals": signals,
         "culprits": [
@@ -294,8 +297,10 @@ def clean() -> dict[str, Any]:
         ),
     }
     s["budgets"] = {
-        "goroutines_per_1k_requests": {"limit": 5, "measured": 0.02, "exceeded": False, "unit": "count"},
+        "goroutines_per_1k_requests": {"signal": "goroutines", "limit": 5, "measured": 0.02, "exceeded": False,
+                                       "unit": "count"},
         "heap_inuse_bytes_per_1k_requests": {
+            "signal": "heap_inuse_bytes",
             "limit": 262144,
             "measured": 1200,
             "exceeded": False,
@@ -353,7 +358,7 @@ def skipped() -> dict[str, Any]:
         "name": "needs_postgres",
         "verdict": "skipped",
         "expect": "clean",
-        "passed": None,
+        "passed": True,  # as the runner reports a skip
         "message": "PostgreSQL image not available",
     }
 

@@ -7,13 +7,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from pytest_goleak.culprit import HeapDiffStack
 from pytest_goleak.report import flame
 
 SVG = "{http://www.w3.org/2000/svg}"
 STACKS = [
-    {"stack": ["main.main", "main.handle", "main.lookup"], "delta_space": 3_000_000},
-    {"stack": ["main.main", "main.handle", "runtime.malg"], "delta_space": 1_000_000},
-    {"stack": ["main.main", "bufio.NewReaderSize"], "delta_space": -1_000_000},
+    HeapDiffStack(("main.main", "main.handle", "main.lookup"), 3_000_000),
+    HeapDiffStack(("main.main", "main.handle", "runtime.malg"), 1_000_000),
+    HeapDiffStack(("main.main", "bufio.NewReaderSize"), -1_000_000),
 ]
 
 
@@ -60,8 +61,7 @@ def test_intensity_follows_the_size_of_the_change() -> None:
 
 
 def test_a_frame_with_no_net_change_is_neutral() -> None:
-    stacks = [{"stack": ["main.main", "main.a"], "delta_space": 500},
-              {"stack": ["main.main", "main.b"], "delta_space": -500}]
+    stacks = [HeapDiffStack(("main.main", "main.a"), 500), HeapDiffStack(("main.main", "main.b"), -500)]
     f = frames(stacks)
     assert f["main.main"].find(f"{SVG}rect").get("fill") == flame.NEUTRAL
     assert "unchanged" in f["main.main"].get("class")
@@ -74,8 +74,8 @@ def test_hover_title_shows_function_and_bytes() -> None:
 
 
 def test_narrow_frames_are_summed_into_the_parents_hover_text() -> None:
-    stacks = [*STACKS, {"stack": ["main.main", "main.handle", "strconv.Itoa"], "delta_space": 96},
-              {"stack": ["main.main", "main.handle", "fmt.Sprintf"], "delta_space": -64}]
+    stacks = [*STACKS, HeapDiffStack(("main.main", "main.handle", "strconv.Itoa"), 96),
+              HeapDiffStack(("main.main", "main.handle", "fmt.Sprintf"), -64)]
     f = frames(stacks)
     assert "strconv.Itoa" not in f and "fmt.Sprintf" not in f
     tip = f["main.handle"].find(f"{SVG}title").text
@@ -92,16 +92,13 @@ def test_labels_are_truncated_to_the_frame() -> None:
 @pytest.mark.parametrize(
     "bad",
     [
-        None,
         [],
-        "stacks",
-        [{"stack": "main", "delta_space": 5}],
-        [{"stack": ["a"], "delta_space": "5"}],
-        [{"stack": ["a"], "delta_space": float("inf")}],
-        [{"stack": ["a"], "delta_space": 0}],
+        [HeapDiffStack(("a",), float("inf"))],
+        [HeapDiffStack(("a",), float("nan"))],
+        [HeapDiffStack(("a",), 0.0)],
     ],
 )
-def test_no_change_renders_a_note(bad: object) -> None:
+def test_no_change_renders_a_note(bad: list[HeapDiffStack]) -> None:
     assert "No heap growth or shrinkage" in str(flame.flame_svg(bad))
 
 

@@ -9,6 +9,7 @@ import pytest
 import sample_results as sample
 
 from pytest_goleak.report import github
+from pytest_goleak.report import results as results_mod
 
 REPO_ROOT = Path(sample.LEAKY_FILE).parents[3]  # .../main, holding go_fixtures/
 
@@ -22,8 +23,9 @@ def env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def run(tmp_path: Path, results: dict[str, Any], **extra: str) -> tuple[str, list[str]]:
     out: list[str] = []
     warnings: list[str] = []
-    github.publish(results, env=env(tmp_path, **extra), rootdir=tmp_path, failures=["chan heap_inuse_bytes +20%"],
-                   emit=out.append, warn=warnings.append)
+    scenarios = [results_mod.from_json(s) for s in results["scenarios"]]
+    github.publish(scenarios, error=results.get("error"), env=env(tmp_path, **extra), rootdir=tmp_path,
+                   failures=["chan heap_inuse_bytes +20%"], emit=out.append, warn=warnings.append)
     return "".join(line + "\n" for line in out), warnings
 
 

@@ -11,11 +11,13 @@ import pytest
 import sample_results as sample
 
 from pytest_goleak.report import html
+from pytest_goleak.report import results as results_mod
+from pytest_goleak.report.results import report_of
 
 
 @pytest.fixture
 def written(tmp_path: Path) -> dict[str, str]:
-    paths = html.write_html(tmp_path, sample.results())
+    paths = html.write_html(tmp_path, report_of(sample.results()))
     return {str(p.relative_to(tmp_path)): p.read_text(encoding="utf-8") for p in paths}
 
 
@@ -131,7 +133,7 @@ def test_load_phases_warnings_and_expected_culprit(written: dict[str, str]) -> N
 
 
 def test_run_level_error_is_shown_on_the_index(tmp_path: Path) -> None:
-    html.write_html(tmp_path, {"scenarios": [], "error": "docker: permission denied"})
+    html.write_html(tmp_path, report_of({"scenarios": [], "error": "docker: permission denied"}))
     index = (tmp_path / "index.html").read_text()
     assert "The run itself failed" in index and "docker: permission denied" in index
 
@@ -179,11 +181,11 @@ def test_error_and_skipped_scenarios_render_with_missing_fields(written: dict[st
         {"validation": {"signals": {"g": None}}, "tool": None},
     ],
 )
-def test_malformed_results_still_render(tmp_path: Path, results: dict[str, Any]) -> None:
-    paths = html.write_html(tmp_path, results)
-    assert tmp_path / "index.html" in paths
-    for p in paths:
-        _check_well_formed(p.read_text())
+def test_malformed_results_are_refused_when_read_back(results: dict[str, Any]) -> None:
+    """The report renders typed results; a results.json read back (baselines, xdist) is checked
+    against the schema first, so malformed data never reaches it."""
+    with pytest.raises(results_mod.ResultsError, match="does not follow results schema v1"):
+        results_mod.read_document(results)
 
 
 class _TagBalance(HTMLParser):

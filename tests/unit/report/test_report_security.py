@@ -11,12 +11,13 @@ import pytest
 import sample_results as sample
 
 from pytest_goleak.report import html
+from pytest_goleak.report.results import report_of
 
 
 @pytest.fixture
 def hostile_pages(tmp_path: Path) -> dict[Path, str]:
     report = tmp_path / "report"
-    paths = html.write_html(report, sample.hostile())
+    paths = html.write_html(report, report_of(sample.hostile()))
     return {p: p.read_text(encoding="utf-8") for p in paths}
 
 
@@ -88,7 +89,7 @@ def test_scenario_names_cannot_escape_the_report_dir(tmp_path: Path) -> None:
         "index.html",
         "results.json",
     ]
-    paths = html.write_html(report, {"scenarios": [{"name": n, "verdict": "clean"} for n in names]})
+    paths = html.write_html(report, report_of({"scenarios": [{"name": n, "verdict": "clean"} for n in names]}))
     assert all(p.resolve().is_relative_to(report.resolve()) for p in paths)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
     dirs = sorted(p.parent.name for p in paths if p.parent != report)
@@ -102,7 +103,7 @@ def test_a_symlinked_scenario_dir_is_refused(tmp_path: Path) -> None:
     outside.mkdir()
     (report / "evil").symlink_to(outside)
     with pytest.raises(ValueError, match="outside the report directory"):
-        html.write_html(report, {"scenarios": [{"name": "evil"}]})
+        html.write_html(report, report_of({"scenarios": [{"name": "evil"}]}))
     assert list(outside.iterdir()) == []
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from pytest_goleak.report import svg, terminal
+from pytest_goleak.report import results, svg, terminal
 
 
 def test_terminal_verdict_names_the_plateau_or_how_far_a_leak_ran():
-    plateau = {"name": "cache", "verdict": "clean", "passed": True,
+    check = {"signal": "heap_inuse_bytes", "limit": 65536.0, "measured": 9e4, "exceeded": False, "unit": "bytes",
+             "plateau_at_requests": 4200.0}
+    plateau = {"name": "cache", "verdict": "clean", "passed": True, "message": "",
                "extension": {"outcome": "plateau", "requests_at_end": 6200},
-               "budgets": {"heap_inuse_bytes_per_1k_requests": {"plateau_at_requests": 4200.0}}}
-    leak = {"name": "m", "verdict": "leak", "passed": True, "extension": {"outcome": "leak", "requests_at_end": 8200}}
-    plain = {"name": "p", "verdict": "clean", "passed": True, "extension": None}
-    table = terminal.rows([plateau, leak, plain])
+               "budgets": {"heap_inuse_bytes_per_1k_requests": check}}
+    leak = {"name": "m", "verdict": "leak", "passed": True, "message": "",
+            "extension": {"outcome": "leak", "requests_at_end": 8200}}
+    plain = {"name": "p", "verdict": "clean", "passed": True, "message": "", "extension": None}
+    table = terminal.rows([results.from_json(s) for s in (plateau, leak, plain)])
     col = table[0].index("extension")
     assert [r[2] for r in table[1:]] == ["clean", "leak", "clean"]
     assert [r[col] for r in table[1:]] == ["plateau@4.2k", "growing@8.2k", "-"]

@@ -1,0 +1,176 @@
+"""Drive stage: load in phases, a snapshot after each, the extension past a budget, a trace.
+
+Runs against a started :class:`~pytest_goleak.runtime.base.Instance` and returns the series of
+snapshots; what it learns on the way (requests answered, the load summary, what the extension
+did, server connections, artifacts) goes into the run's :class:`~pytest_goleak.result.Evidence`,
+so a fixture that dies half-way still leaves its evidence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import analysis, extension, load
+from .capture import Snapshot, prime, settle, take_snapshot
+from .extension import ExtensionInfo
+from .httpget import FetchError, get
+from .result import Evidence
+from .runtime.base import Instance, RuntimeFailure
+from .scenario import Scenario
+from .units import format_bytes
+from .verdict import judge
+
+TRACE_SECONDS = 1
+
+
+class OOMKilled(RuntimeFailure):
+    """The fixture was OOM-killed at its memory limit: under load, the strongest leak evidence."""
+
+
+@dataclasses.dataclass
+class Driver:
+    """One scenario's drive loop; ``report_dir`` holds the profiles the snapshots name."""
+
+    scenario: Scenario
+    instance: Instance
+    services: Sequence[Any]
+    evidence: Evidence
+    out_dir: Path
+    report_dir: Path
+    progress: Callable[[str], None]
+
+    def run(self, loadgen: Path) -> list[Snapshot]:
+        scenario, ev = self.scenario, self.evidence
+        snaps: list[Snapshot] = []
+        phases: list[load.PhaseResult] = []
+        per_phase = max(1, scenario.load.requests // (scenario.snapshots - 1))
+        deadline = time.monotonic() + scenario.timeout
+        prime(self.instance, timeout=scenario.capture_timeout)
+        with load.LoadDriver(loadgen, self.instance.base_url, scenario.load) as driver:
+            if scenario.load.warmup_requests:
+                phases.append(driver.run(scenario.load.warmup_requests))
+                self.progress(f"warm-up: {scenario.load.warmup_requests} requests")
+            t_start = time.monotonic()
+
+            def step(phase: str) -> None:
+                if snaps:
+                    phases.append(driver.run(per_phase))
+                answered = sum(p.ok for p in phases)  # so far: the evidence if the fixture dies next
+                ev.requests = answered
+                check_alive(self.instance, scenario, answered)
+                settled = settle(self.instance, timeout=scenario.capture_timeout)
+                snap = take_snapshot(self.instance, len(snaps), round(time.monotonic() - t_start, 3), driver.total,
+                                     self.out_dir, self.report_dir, timeout=scenario.capture_timeout, phase=phase,
+                                     settle_s=settled, ignore=scenario.ignore)
+                counts = [svc.connections() for svc in self.services]
+                for svc, count in zip(self.services, counts, strict=True):
+                    ev.server_connections[svc.name].append((snap.requests, count))
+                if counts and all(c is not None for c in counts):
+                    snap = dataclasses.replace(snap, server_connections=float(sum(c for c in counts if c is not None)))
+                snaps.append(snap)
+
+            for i in range(scenario.snapshots):
+                step("main")
+                self.progress(f"snapshot {i + 1}/{scenario.snapshots} at {snaps[-1].requests} requests")
+                if time.monotonic() > deadline:
+                    raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s "
+                                         f"after {i + 1} of {scenario.snapshots} snapshots")
+            ev.load = load.LoadSummary.of(phases, driver.total)
+            ev.load.check(scenario.load.expect_status)
+            ev.extension = self._extend(snaps, step, deadline)
+            self._trace(driver, per_phase)
+        ev.requests = snaps[-1].requests
+        ev.load = load.LoadSummary.of(phases, driver.total)
+        return snaps
+
+    def _extend(self, snaps: list[Snapshot], step: Callable[[str], None], deadline: float) -> ExtensionInfo | None:
+        """Keep the load going while a per-1k budget is over, up to the bound: see extension.py."""
+        scenario = self.scenario
+        over = extension.over_slope_budgets(judge(scenario.budgets, analysis.trends(snaps), snaps))
+        factor = scenario.extension.factor or 1.0
+        if not over or factor <= 1:
+            return None
+        bound = int(factor * scenario.load.requests)
+        t0 = time.monotonic()
+        # The extension stops, without failing, before the scenario's own timeout.
+        stop_at = min(t0 + (scenario.extension.timeout or 0.0), deadline - 5.0)
+        start_requests, first = snaps[-1].requests, snaps[0].requests
+        reason = ", ".join(c.name for c in over)
+        self.progress(f"extension: {reason} over budget; load continues up to {bound} requests")
+        stopped = "bound"
+        while snaps[-1].requests - first < bound:
+            if time.monotonic() >= stop_at:
+                stopped = "timeout"
+                break
+            step("extension")
+            if len(snaps) - 1 > scenario.snapshots:
+                snaps[-2] = _drop_profiles(snaps[-2], self.report_dir)
+            self.progress(f"extension snapshot {len(snaps)} at {snaps[-1].requests} requests")
+            if extension.plateau_reached(over, snaps, scenario.snapshots):
+                stopped = "plateau"
+                break
+        return ExtensionInfo(reason=reason, budgets=tuple(c.name for c in over), from_snapshot=scenario.snapshots,
+                             requests_at_start=start_requests, requests_at_end=snaps[-1].requests,
+                             bound_requests=bound + first, stopped=stopped,
+                             snapshots=len(snaps) - scenario.snapshots, seconds=round(time.monotonic() - t0, 2))
+
+    def _trace(self, driver: load.LoadDriver, per_phase: int) -> None:
+        """A short execution trace under load, for ``go tool trace`` (field guide, ch. 2.2)."""
+        box: list[bytes] = []
+
+        def fetch() -> None:
+            try:
+                box.append(get(f"{self.instance.pprof_url}/debug/pprof/trace?seconds={TRACE_SECONDS}", timeout=30))
+            except FetchError:
+                pass
+
+        thread = threading.Thread(target=fetch, daemon=True)
+        thread.start()
+        driver.run(min(per_phase, 500))  # traffic for the trace to show; after the last snapshot
+        thread.join(timeout=35)
+        if box:
+            (self.out_dir / "trace.out").write_bytes(box[0])
+            self.evidence.artifacts["trace"] = f"{self.scenario.name}/trace.out"
+
+
+def _drop_profiles(snap: Snapshot, report_dir: Path) -> Snapshot:
+    """An intermediate extension snapshot keeps its figures, not its files: the culprit and the
+    diffs use the first and the last snapshot, and a leak's profiles grow with every snapshot."""
+    for rel in snap.profiles.values():
+        (report_dir / rel).unlink(missing_ok=True)
+    return dataclasses.replace(snap, profiles={})
+
+
+def check_alive(instance: Instance, scenario: Scenario, requests: int) -> None:
+    st = instance.status()
+    if st.running:
+        return
+    if st.oom_killed:
+        raise OOMKilled(f"OOM-killed at {format_bytes(scenario.limits.memory)} after {requests} requests",
+                        st.exit_code, instance.logs(), True)
+    raise RuntimeFailure(f"the fixture exited with code {st.exit_code} after {requests} requests",
+                         st.exit_code, instance.logs())
+
+
+def explain_death(instance: Instance, scenario: Scenario, requests: int, exc: Exception) -> None:
+    """A failed capture or a dead load driver is often only the symptom of a fixture that died:
+    raise what really happened (OOM-kill, or exit code and logs) instead of the symptom."""
+    deadline = time.monotonic() + 1.5  # the engine notices an exit a moment after the sockets close
+    st = instance.status()
+    while st.running and time.monotonic() < deadline:
+        time.sleep(0.1)
+        st = instance.status()
+    if st.running:
+        return
+    if st.oom_killed:
+        raise OOMKilled(f"OOM-killed at {format_bytes(scenario.limits.memory)} after {requests} requests",
+                        st.exit_code, instance.logs(), True) from exc
+    if not isinstance(exc, RuntimeFailure) or exc.exit_code is None:
+        symptom = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RuntimeFailure(f"the fixture exited with code {st.exit_code} after {requests} requests "
+                             f"({symptom})", st.exit_code, instance.logs()) from exc

@@ -1,0 +1,115 @@
+"""After the run: gctrace figures into the snapshots, then trends, verdict, culprit, vet (one call).
+
+:func:`judge_run` turns the series of snapshots into a frozen :class:`Judgement` that the runner
+assembles into the scenario's result; nothing here touches the running fixture.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from . import analysis, culprit, extension, gotool
+from .capture import Snapshot
+from .culprit import Culprit, CulpritReport
+from .extension import ExtensionInfo
+from .options import Settings
+from .report.reproduce import pprof_commands
+from .result import Extended, MemProfileRate, SignalResult
+from .scenario import Scenario
+from .verdict import BudgetCheck, Verdict, judge, outcome
+from .vet import VetFinding
+
+
+@dataclasses.dataclass(frozen=True)
+class Judgement:
+    verdict: str
+    passed: bool
+    message: str
+    snapshots: tuple[Snapshot, ...]
+    signals: Mapping[str, SignalResult]
+    budgets: tuple[BudgetCheck, ...]
+    culprits: CulpritReport
+    memprofilerate: MemProfileRate
+    extension: ExtensionInfo | None
+    vet: tuple[VetFinding, ...] | None
+    pprof_command: str | None
+    pprof_diff_base_command: str | None
+
+
+def with_gc_live_heap(logs: str, snaps: Sequence[Snapshot]) -> list[Snapshot]:
+    """Each snapshot's live heap as the gctrace line of its forced GC reports it."""
+    by_number = {e.number: e for e in analysis.parse_gctrace(logs)}
+    out = []
+    for s in snaps:
+        # memstats were read right after a forced GC (heap?gc=1&debug=1): NumGC names its line.
+        event = by_number.get(int(s.memstats.get("NumGC", -1)))
+        out.append(dataclasses.replace(s, gc_live_heap_bytes=float(event.live_heap) if event else None))
+    return out
+
+
+def judge_run(scenario: Scenario, snaps: Sequence[Snapshot], ext: ExtensionInfo | None,
+              settings: Settings) -> Judgement:
+    main = [s for s in snaps if s.phase == "main"]
+    trends = analysis.trends(main)  # the measured window: what the budgets speak of
+    verdict = judge(scenario.budgets, trends, snaps)
+    notes: tuple[str, ...] = ()
+    if ext:
+        decision = extension.decide(verdict, snaps, scenario.snapshots)
+        verdict, notes = decision.verdict, decision.notes
+        ext = dataclasses.replace(ext, outcome="leak" if verdict.verdict == "leak" else "plateau",
+                                  plateaus=decision.plateaus, notes=notes)
+    signals = _signals(trends, analysis.trends(snaps) if ext else None, ext)
+    rate = MemProfileRate(scenario.memprofilerate, snaps[-1].memprofilerate)
+    goroutines_first = trends.get("goroutines") is not None and trends["goroutines"].decision == "growing"
+    module = gotool.module_path(scenario.fixture) if scenario.fixture else None
+    over = {c.name for c in verdict.exceeded}
+    heap_by = ("inuse_objects" if "heap_objects_per_1k_requests" in over
+               and "heap_inuse_bytes_per_1k_requests" not in over else "inuse_space")
+    found = culprit.find(settings.report_dir, snaps[0], snaps[-1], goroutines_first, module,
+                         heap_by=heap_by, ignore=scenario.ignore)
+    commands = pprof_commands(settings.report_dir, snaps[0].profiles.get("heap"), snaps[-1].profiles.get("heap"),
+                              settings.invocation_dir)
+    vet = None
+    if scenario.fixture is not None and settings.vet:
+        from .vet import relate, run_vet
+
+        vet = relate(run_vet(scenario.fixture), found.culprits)
+    top = found.top if verdict.verdict == "leak" else None
+    passed, why = outcome(verdict.verdict, scenario.expect, scenario.culprit, top)
+    message = _message(verdict, found.culprits if verdict.verdict == "leak" else (), why, notes, rate)
+    return Judgement(verdict.verdict, passed, message, tuple(snaps), signals, verdict.checks, found, rate, ext, vet,
+                     commands["pprof_command"], commands["pprof_diff_base_command"])
+
+
+def _signals(main: Mapping[str, analysis.Trend], whole: Mapping[str, analysis.Trend] | None,
+             ext: ExtensionInfo | None) -> dict[str, SignalResult]:
+    """Trends of the measured window; when the run was extended, each signal's series runs to the
+    end and ``extended`` holds the trend over the whole series."""
+    out: dict[str, SignalResult] = {}
+    for name, t in main.items():
+        if whole and name in whole and ext:
+            w = whole[name]
+            out[name] = SignalResult(t, w.series, Extended(ext.requests_at_start, w.slope_per_1k, w.decision,
+                                                           w.late_slope_per_1k))
+        else:
+            out[name] = SignalResult(t, t.series)
+    return out
+
+
+def _message(verdict: Verdict, culprits: Sequence[Culprit], why: str, notes: tuple[str, ...],
+             rate: MemProfileRate) -> str:
+    lines = [why]
+    lines += [f"  {r}" for r in verdict.reasons]
+    lines += [f"  extension: {n}" for n in notes]
+    if rate.in_force is not None and rate.in_force != rate.requested:
+        lines.append(f"  the service sets runtime.MemProfileRate={rate.in_force} itself "
+                     f"(asked for {rate.requested})")
+    if culprits:
+        c = culprits[0]
+        where = f"{Path(c.file).name}:{c.line}" if c.file else "?"
+        kind = "goroutine stack" if c.kind == "goroutine" else "heap allocation site"
+        state = f" [{c.state}]" if c.state else ""
+        lines.append(f"  top growing {kind}: {c.function} ({where}){state}")
+    return "\n".join(lines)

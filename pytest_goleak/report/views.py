@@ -1,0 +1,330 @@
+"""View models of the HTML report: a typed ScenarioResult -> the plain values the templates show.
+
+The shapes are the program's own (the typed result); what came from a profile or a container
+(function names, paths, logs, messages) is still untrusted text, which Jinja2 autoescapes and
+``safe_href`` keeps inside the report. The baseline comparison's ``baseline`` part comes from a
+file given on the command line, so that one is still read defensively.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from .. import signals as signals_mod
+from ..culprit import Culprit, Frame, GrowthSite
+from ..result import ScenarioResult, SignalResult
+from . import flame, svg
+from .format import (
+    fmt_bytes,
+    fmt_count,
+    fmt_delta,
+    fmt_seconds,
+    fmt_slope,
+    fmt_value,
+    num,
+    safe_href,
+    short_path,
+)
+
+DEFAULT_KEY_SIGNALS = ("goroutines", "heap_inuse_bytes")
+_PROFILE_ORDER = {"heap": 0, "goroutine": 1, "allocs": 2, "goroutine_text": 3}
+
+
+def budget_signal(key: str) -> tuple[str, str] | None:
+    """``goroutines_per_1k_requests`` -> (goroutines, slope); ``max_rss`` -> (rss_bytes, cap)."""
+    known = signals_mod.budgets().get(key)
+    if known is not None:
+        return known.signal, known.kind
+    if key.endswith("_per_1k_requests"):
+        return key[: -len("_per_1k_requests")], "slope"
+    return None
+
+
+def budget_title(key: str) -> str:
+    """``heap_inuse_bytes_per_1k_requests`` -> ``Heap in use /1k req``; unknown keys stay as they are."""
+    target = budget_signal(key)
+    if target is None:
+        return key
+    title = signals_mod.titles().get(target[0], target[0].replace("_", " "))
+    return f"{title} /1k req" if target[1] == "slope" else f"{title} cap"
+
+
+def _title(signal: str) -> str:
+    return signals_mod.titles().get(signal, signal)
+
+
+def _where(file: str | None, line: int | None, short: bool = False) -> str:
+    text = short_path(file) if short else (file or "")
+    return text + (f":{line}" if line is not None else "")
+
+
+def _budgets(s: ScenarioResult) -> list[dict[str, Any]]:
+    rows = []
+    for b in s.budgets:
+        target = budget_signal(b.name)
+        kind = target[1] if target else None
+        # Slope budgets say "/1k req" in their title, so the figures go without it.
+        fmt = fmt_delta if kind == "slope" else fmt_value
+        rows.append({
+            "key": b.name, "title": budget_title(b.name), "detail": b.detail, "unit": b.unit, "limit": b.limit,
+            "measured": b.measured, "exceeded": b.exceeded, "signal": b.signal if target else None, "kind": kind,
+            "limit_text": fmt(b.limit, b.unit), "measured_text": fmt(b.measured, b.unit),
+        })
+    return rows
+
+
+def _frame(f: Frame) -> dict[str, str]:
+    return {"function": f.function, "where": _where(f.file, f.line)}
+
+
+def _culprit(c: Culprit) -> dict[str, Any]:
+    context = [{"line": str(n), "text": text, "hit": n == c.line} for n, text in c.source_context]
+    if not context and c.source:
+        context.append({"line": "" if c.line is None else str(c.line), "text": c.source, "hit": True})
+    return {
+        "kind": c.kind, "function": c.function or "(unknown function)", "where": _where(c.file, c.line),
+        "where_short": _where(c.file, c.line, short=True), "state": c.state or "", "context": context,
+        "delta": c.delta, "delta_space": c.delta_space, "delta_objects": c.delta_objects,
+        "stack": [_frame(f) for f in c.stack],
+    }
+
+
+def _key_growth(s: ScenarioResult, budgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = [b["signal"] for b in budgets if b["signal"]] or [n for n in DEFAULT_KEY_SIGNALS if n in s.signals]
+    out, seen = [], set()
+    for name in names:
+        if name in seen or name not in s.signals:
+            continue
+        seen.add(name)
+        sig = s.signals[name]
+        out.append({
+            "signal": name, "title": _title(name), "slope": fmt_slope(sig.slope_per_1k, sig.unit),
+            "decision": sig.decision, "exceeded": any(b["exceeded"] for b in budgets if b["signal"] == name),
+        })
+    return out
+
+
+def _chart(s: ScenarioResult, name: str, sig: SignalResult, budgets: list[dict[str, Any]], chart_id: int) -> Any:
+    budget = None
+    for b in budgets:
+        if b["signal"] == name and num(b["limit"]) is not None:
+            label = (f"budget {fmt_slope(b['limit'], sig.unit)}" if b["kind"] == "slope"
+                     else f"cap {fmt_value(b['limit'], sig.unit)}")
+            budget = svg.Budget(b["kind"], float(b["limit"]), label)
+            break
+    note = f"{sig.decision} (p={sig.trend.p_value:.2g})" if sig.decision else f"p={sig.trend.p_value:.2g}"
+    if sig.extended is not None:
+        note = f"{note}; whole series {sig.extended.decision}"
+    return svg.line_chart(chart_id=chart_id, title=_title(name), unit=sig.unit or "count",
+                          series=[list(p) for p in sig.series], slope_per_1k=num(sig.slope_per_1k), budget=budget,
+                          note=note, extension_from=s.extension.requests_at_start if s.extension else None)
+
+
+def _charts(s: ScenarioResult, budgets: list[dict[str, Any]], first_id: int) -> list[Any]:
+    titles = signals_mod.titles()
+    ordered = [k for k in titles if k in s.signals] + sorted(k for k in s.signals if k not in titles)
+    charts = [_chart(s, name, s.signals[name], budgets, first_id + i) for i, name in enumerate(ordered)]
+    for j, (service, series) in enumerate(sorted(s.server_connections.items())):
+        charts.append(svg.line_chart(chart_id=first_id + len(ordered) + j, title=f"{service} server connections",
+                                     unit="count", series=[list(p) for p in series]))
+    return charts
+
+
+def snapshot_columns_of(snaps: Iterable[Any]) -> list[tuple[str, str, str]]:
+    """The columns at least one snapshot has a value for (a local run has no cgroup, say)."""
+    snaps = list(snaps)
+    columns = [("requests", "count", "requests"), *signals_mod.snapshot_columns(), ("settle_s", "seconds", "settle")]
+    return [c for c in columns if any(getattr(sd, c[0], None) is not None for sd in snaps)]
+
+
+def _snapshots(s: ScenarioResult, prefix: str) -> list[dict[str, Any]]:
+    columns = snapshot_columns_of(s.snapshots)
+    rows = []
+    for snap in s.snapshots:
+        links = [{"name": k, "href": safe_href(v, prefix), "path": v}
+                 for k, v in sorted(snap.profiles.items(), key=lambda kv: _PROFILE_ORDER.get(kv[0], 9))]
+        rows.append({
+            "index": str(snap.index) + (" (ext)" if snap.phase == "extension" else ""), "t": fmt_seconds(snap.t),
+            "cells": [fmt_value(getattr(snap, col), unit) for col, unit, _ in columns], "links": links,
+        })
+    return rows
+
+
+def _kv(data: Mapping[str, Any], first: tuple[str, ...], skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """Label/value rows for a flat mapping: known keys first, then whatever else is there."""
+    keys = [k for k in first if k in data] + sorted(k for k in data if k not in first and k not in skip)
+    rows = []
+    for key in keys:
+        value = data[key]
+        if value is None or isinstance(value, dict):
+            continue
+        if key.endswith(("memory_limit", "_bytes")):
+            text = fmt_bytes(value)
+        elif key == "seconds":
+            text = fmt_seconds(value)
+        elif isinstance(value, list):
+            text = ", ".join("" if v is None else str(v) for v in value)
+        else:
+            text = str(value)
+        rows.append((str(key).replace("_", " "), text))
+    return rows
+
+
+def _container(s: ScenarioResult) -> Mapping[str, Any]:
+    c = s.container
+    if c is None:
+        return {}
+    status = {} if c.status is None else {"exit_code": c.status.exit_code, "oom_killed": c.status.oom_killed}
+    return {"runtime": c.runtime, **c.details, **status}
+
+
+def _load_phases(s: ScenarioResult) -> list[dict[str, Any]]:
+    rows = []
+    for i, ph in enumerate(s.load.phases if s.load else ()):
+        rows.append({
+            # results.json does not mark the warm-up phase, so phases are only numbered.
+            "phase": str(i + 1), "requests": fmt_count(ph.requests), "ok": fmt_count(ph.ok),
+            "errors": fmt_count(ph.errors), "rps": fmt_count(round(ph.rps)),
+            "p50": f"{fmt_count(ph.p50_ms)} ms", "p99": f"{fmt_count(ph.p99_ms)} ms",
+            "status": ", ".join(f"{k}\u00d7{fmt_count(v)}" for k, v in sorted(ph.status.items())),
+            "first_error": ph.first_error or "", "bad": ph.ok < ph.requests,
+        })
+    return rows
+
+
+def _growth_rows(entries: Sequence[GrowthSite], unit: str) -> list[dict[str, Any]]:
+    return [{"function": e.function, "where": _where(e.file, e.line, short=True), "where_full": e.file or "",
+             "delta": fmt_value(e.delta, unit)} for e in entries[:25]]
+
+
+def _groups(s: ScenarioResult) -> list[dict[str, Any]]:
+    rows = []
+    for g in s.culprits.goroutine_groups[:30]:
+        wait = g.wait_minutes
+        wait_text = "" if not wait else (f"{wait[0]}\u2013{wait[-1]} min" if len(wait) > 1 and wait[0] != wait[-1]
+                                         else f"{wait[0]} min")
+        frames = [f.function + "  " + _where(f.file, f.line, short=True) for f in g.stack]
+        rows.append({"count": fmt_count(g.count), "state": g.state or "", "wait": wait_text,
+                     "created_by": g.created_by or "", "top": frames[0] if frames else "", "frames": frames})
+    return rows
+
+
+def scenario_summary(s: ScenarioResult) -> dict[str, Any]:
+    """The few figures a one-line listing needs: verdict, culprit and key growth, all as text."""
+    culprits = [_culprit(c) for c in s.culprits.culprits]
+    growth = _key_growth(s, _budgets(s))
+    return {
+        "verdict": s.verdict or "unknown", "passed": s.passed, "expect": s.expect or "",
+        "culprit": culprits[0]["function"] if culprits else "",
+        "culprit_where": culprits[0]["where_short"] if culprits else "",
+        "growth": [f"{g['title']} {g['slope']}" for g in growth],
+        "exceeded": [g["title"] for g in growth if g["exceeded"]],
+    }
+
+
+def _signal_rank(name: str) -> tuple[int, str]:
+    order = list(signals_mod.titles())
+    return (order.index(name), "") if name in order else (len(order), name)
+
+
+def _order(s: ScenarioResult) -> int:
+    if s.verdict == "error":
+        return 1
+    return 0 if s.passed is False else 2
+
+
+def scenario_view(s: ScenarioResult, dirname: str, chart_base: int = 0) -> dict[str, Any]:
+    """Everything a template needs."""
+    prefix = "../"
+    budgets = _budgets(s)
+    culprits = [_culprit(c) for c in s.culprits.culprits]
+    found = s.culprits
+    container = _container(s)
+    verdict = s.verdict[:24] or "unknown"
+    return {
+        "name": s.name or dirname, "dir": dirname, "href": quote(dirname) + "/index.html", "file": s.file,
+        "description": s.description, "expect": s.expect or "", "verdict": verdict,
+        "verdict_class": verdict if verdict in ("leak", "clean", "error", "skipped") else "unknown",
+        "passed": s.passed, "order": _order(s), "message": s.message, "error": s.error or "",
+        "duration": fmt_seconds(s.duration_s), "requests": fmt_count(s.requests), "budgets": budgets,
+        "key_growth": _key_growth(s, budgets), "culprit": culprits[0] if culprits else None,
+        "other_culprits": culprits[1:], "charts": _charts(s, budgets, chart_base),
+        # Error and skipped runs have little data: their pages hide empty sections instead of
+        # listing "nothing recorded" a dozen times.
+        "full": verdict not in ("error", "skipped"),
+        "trends": [{"title": _title(k), "slope": fmt_slope(v.slope_per_1k, v.unit), "decision": v.decision}
+                   for k, v in sorted(s.signals.items(), key=lambda kv: _signal_rank(kv[0]))],
+        "snapshot_columns": [h for _, _, h in snapshot_columns_of(s.snapshots)],
+        "snapshots": _snapshots(s, prefix),
+        "growth_space": _growth_rows(found.growth.get("inuse_space", ()), "bytes"),
+        "growth_objects": _growth_rows(found.growth.get("inuse_objects", ()), "count"),
+        "groups": _groups(s),
+        "ignored": [{"rule": g.rule, "count": str(g.count), "state": g.state or "", "function": g.function or "",
+                     "created_by": g.created_by or ""} for g in found.ignored],
+        "flame": flame.flame_svg(found.heap_diff_stacks), "flame_stats": flame.build_tree(found.heap_diff_stacks)[1],
+        "gctrace": list(s.gctrace_excerpt)[:60], "pprof_command": s.pprof_command or "",
+        "pprof_diff_base_command": s.pprof_diff_base_command or "",
+        "artifacts": [{"name": k, "href": safe_href(v, prefix), "path": v} for k, v in sorted(s.artifacts.items())],
+        "container": _kv(container, ("runtime", "image", "id", "name", "memory_limit"), ("hardening",)),
+        "build": _kv(s.build.to_json() if s.build else {}, ("go_version", "source", "hash", "cached", "seconds")),
+        "hardening": [str(h) for h in container.get("hardening") or ()],
+        "load": _load_phases(s), "warnings": list(found.errors)[:20], "culprit_expected": s.culprit_expected or "",
+        "vet": [{"analyzer": v.analyzer, "position": "", "message": v.message} for v in s.vet or ()],
+    }
+
+
+def validation_rows(validation: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The validation matrix (report/results.py's ``validation``), one row per signal."""
+    items = sorted(validation.get("signals", {}).items())
+    if validation.get("overall"):
+        items.insert(0, ("overall verdict", validation["overall"]))
+    rows = []
+    for signal, m in items:
+        total = m["tp"] + m["fn"] + m["fp"] + m["tn"]
+        correct = m["tp"] + m["tn"]
+        rows.append({"signal": _title(str(signal)), **{k: fmt_count(m[k]) for k in ("tp", "fn", "fp", "tn")},
+                     "accuracy": f"{100 * correct / total:.0f}%" if total else "\u2014",
+                     "perfect": bool(total) and correct == total})
+    return rows
+
+
+_COMPARISON_STATUS = {"regression": "over", "higher": "", "same": "", "lower": "within"}
+
+
+def _trend_text(fig: Mapping[str, Any] | None, unit: str) -> str:
+    if not fig or num(fig.get("slope_per_1k")) is None:
+        return "\u2014"
+    ci = fig.get("ci") or []
+    bounds = f" [{fmt_value(ci[0], unit)}..{fmt_value(ci[1], unit)}]" if len(ci) == 2 else ""
+    return fmt_value(fig["slope_per_1k"], unit) + bounds
+
+
+def comparison_view(raw: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The baseline comparison (baseline.py's). Its ``baseline`` figures and names come from a
+    file given on the command line, so they are read defensively."""
+    if not isinstance(raw, Mapping):
+        return None
+    given = raw.get("baseline")
+    base: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+    rows = []
+    for r in raw.get("rows") or []:
+        unit = "bytes" if r.get("unit") == "bytes" else "count"
+        change = num(r.get("change"))
+        signal = str(r.get("signal") or "")
+        status = str(r.get("status") or "")
+        rows.append({
+            "scenario": str(r.get("scenario") or ""), "signal": _title(signal),
+            "baseline": _trend_text(r.get("baseline"), unit), "current": _trend_text(r.get("current"), unit),
+            "change": fmt_delta(r.get("delta_per_1k"), unit) if change is None else f"{100 * change:+.0f}%",
+            "rule": str(r.get("rule") or ""), "status": status, "status_class": _COMPARISON_STATUS.get(status, ""),
+        })
+    return {
+        "passed": raw.get("passed") is True, "path": str(base.get("path") or ""),
+        "commit": str(base.get("commit") or "")[:12], "created": str(base.get("created") or "")[:40],
+        "error": str(raw.get("error") or ""), "rules": [str(x.get("expr") or "") for x in raw.get("rules") or []],
+        "failures": [str(f) for f in raw.get("failures") or []], "rows": rows,
+        "new": [str(n) for n in raw.get("new_scenarios") or []],
+        "missing": [str(n) for n in raw.get("missing_scenarios") or []],
+    }

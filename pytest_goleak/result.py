@@ -1,0 +1,152 @@
+"""One scenario's outcome, typed: what every stage returned, assembled once by the runner.
+
+The stages hand back frozen values (:class:`~pytest_goleak.build.Artifact`, the
+:class:`ContainerInfo` of the run, :class:`~pytest_goleak.load.LoadSummary`, a tuple of
+:class:`~pytest_goleak.capture.Snapshot`, :class:`SignalResult` per signal,
+:class:`~pytest_goleak.verdict.BudgetCheck` per budget, :class:`~pytest_goleak.extension.ExtensionInfo`,
+:class:`~pytest_goleak.culprit.CulpritReport`). While a scenario runs, the runner collects them in
+a :class:`Evidence` (so an error or a skip still reports what was gathered so far) and turns it
+into one frozen :class:`ScenarioResult` at the end. JSON is made from it, and read back into it,
+only in ``report/results.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .analysis import Trend
+from .build import Artifact
+from .capture import Snapshot
+from .culprit import CulpritReport
+from .detectors.base import DetectorResult
+from .extension import ExtensionInfo
+from .load import LoadSummary
+from .runtime.base import Status
+from .verdict import BudgetCheck
+from .vet import VetFinding
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    runtime: str  # "docker" | "local" (or a fake's name)
+    #: What the runtime reports about the running fixture (image, id, pid, hardening...): it
+    #: differs per runtime, is JSON-ready and only shown, so it stays a mapping.
+    details: Mapping[str, Any]
+    status: Status | None = None  # how it ended, once stopped
+
+
+@dataclass(frozen=True)
+class Extended:
+    """A signal's trend over the whole series, when the run was extended past the window."""
+
+    from_requests: int
+    slope_per_1k: float
+    decision: str
+    late_slope_per_1k: float
+
+
+@dataclass(frozen=True)
+class SignalResult:
+    """A signal's trend over the measured window; ``series`` runs to the end of the run."""
+
+    trend: Trend
+    series: tuple[tuple[float, float], ...]
+    extended: Extended | None = None
+
+    @property
+    def unit(self) -> str:
+        return self.trend.unit
+
+    @property
+    def slope_per_1k(self) -> float:
+        return self.trend.slope_per_1k
+
+    @property
+    def decision(self) -> str:
+        return self.trend.decision
+
+
+@dataclass(frozen=True)
+class MemProfileRate:
+    requested: int | None
+    in_force: int | None
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One entry of results.json, typed. Built once per scenario; never changed afterwards."""
+
+    name: str
+    file: str
+    description: str
+    expect: str | None
+    culprit_expected: str | None
+    verdict: str  # "leak" | "clean" | "error" | "skipped"
+    passed: bool
+    message: str = ""
+    error: str | None = None
+    oom: str | None = None
+    duration_s: float = 0.0
+    requests: int = 0
+    budgets: tuple[BudgetCheck, ...] = ()
+    signals: Mapping[str, SignalResult] = field(default_factory=dict)
+    culprits: CulpritReport = field(default_factory=CulpritReport)
+    snapshots: tuple[Snapshot, ...] = ()
+    artifacts: Mapping[str, str] = field(default_factory=dict)  # name -> path inside the report
+    gctrace_excerpt: tuple[str, ...] = ()
+    pprof_command: str | None = None
+    pprof_diff_base_command: str | None = None
+    container: ContainerInfo | None = None
+    build: Artifact | None = None
+    #: per service, (requests, connections) at each snapshot; None where it could not be read
+    server_connections: Mapping[str, tuple[tuple[int, int | None], ...]] = field(default_factory=dict)
+    vet: tuple[VetFinding, ...] | None = None
+    load: LoadSummary | None = None
+    extension: ExtensionInfo | None = None
+    memprofilerate: MemProfileRate | None = None
+    health_path: str | None = None
+    ignore_listed: bool = False  # the scenario has an ignore list: ignored goroutines are reported
+    detectors: tuple[DetectorResult, ...] = ()  # every detector's answer (detectors/harness.py)
+
+    @property
+    def culprit(self) -> str | None:
+        """The function blamed first (the top culprit), if any."""
+        return self.culprits.top
+
+    def budget(self, name: str) -> BudgetCheck | None:
+        return next((c for c in self.budgets if c.name == name), None)
+
+    def growth(self, signal: str) -> float | None:
+        """Theil–Sen slope per 1,000 requests of a signal (``goroutines``, ``heap_inuse_bytes``...)."""
+        s = self.signals.get(signal)
+        return s.slope_per_1k if s else None
+
+    def signal_flags(self) -> dict[str, bool]:
+        """Which signals flagged this scenario: a budget on the signal was exceeded, or, for a
+        signal with no budget, its trend was judged ``growing``; ``vet`` flags when a leak finding
+        points at the culprit's code."""
+        by_budget: dict[str, bool] = {}
+        for check in self.budgets:
+            by_budget[check.signal] = by_budget.get(check.signal, False) or check.exceeded
+        flags = {sig: by_budget.get(sig, s.decision == "growing") for sig, s in self.signals.items()}
+        if self.vet is not None:
+            flags["vet"] = any(f.points_at_leak for f in self.vet)
+        return flags
+
+
+@dataclass
+class Evidence:
+    """What a running scenario has gathered so far: the runner's only mutable state, turned
+    into the frozen :class:`ScenarioResult` once, whatever way the run ends."""
+
+    requests: int = 0
+    container: ContainerInfo | None = None
+    build: Artifact | None = None
+    health_path: str | None = None
+    load: LoadSummary | None = None
+    extension: ExtensionInfo | None = None
+    artifacts: dict[str, str] = field(default_factory=dict)
+    gctrace_excerpt: tuple[str, ...] = ()
+    server_connections: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)

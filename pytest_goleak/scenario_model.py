@@ -1,0 +1,96 @@
+"""What a scenario is: the frozen :class:`Scenario` and its parts, and :class:`ScenarioError`.
+
+scenario.py reads them from YAML files; everything downstream takes these values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ignore as _ignore
+
+SERVICES = ("redis", "postgres")
+EXPECTATIONS = ("leak", "clean")
+
+
+class ScenarioError(Exception):
+    """A scenario file is malformed. ``str(err)`` is ``"path:line: what is wrong"``."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line else str(self.path)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Load:
+    path: str = "/"
+    method: str = "GET"
+    body: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    requests: int = 2000
+    warmup_requests: int = 200
+    concurrency: int = 8
+    rate: float = 0.0  # requests per second in total; 0 means as fast as the service answers
+    timeout: float = 5.0
+    # Statuses the scenario means to get. Empty: 2xx and 3xx; more than a small share of anything
+    # else (or of transport errors) is not the load the scenario describes, and an error verdict.
+    expect_status: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory: int = 256 * 1024 * 1024
+    pids: int = 512
+
+
+@dataclass(frozen=True)
+class Extension:
+    """How far to keep the load going when a signal is over budget, to tell filling from leaking.
+
+    ``factor`` bounds the measured requests in all (main run plus extension) as a multiple of
+    ``load.requests``; 1 turns the extension off. ``timeout`` bounds the extension's own time.
+    None: the run-wide default (see options).
+    """
+
+    factor: float | None = None
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: Path
+    name: str
+    description: str = ""
+    fixture: Path | None = None  # a Go main package directory
+    dockerfile: Path | None = None  # a user's Dockerfile; its directory is the build context
+    image: str | None = None  # an image already present in the engine
+    expect: str | None = None  # "leak", "clean", or None for a user's own service
+    culprit: str | None = None  # the function that must top the culprit list when it leaks
+    services: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()  # the service's command-line arguments (replace an image's CMD)
+    files: Mapping[str, Path] = field(default_factory=dict)  # read-only: path in the container -> host file
+    port: int = 8080  # where the app listens inside the container
+    port_env: str = "PORT"  # the env var through which the app learns its port
+    pprof_port: int | None = None  # a separate admin port serving /debug/pprof, if any
+    health_path: str | None = None  # None: /healthz, or /debug/pprof/ when /healthz is a 404
+    health_timeout: float = 30.0
+    network: str = "auto"  # "bridge", "host", or "auto" (host when services are needed)
+    load: Load = field(default_factory=Load)
+    snapshots: int = 6
+    budgets: Mapping[str, float] = field(default_factory=dict)
+    extension: Extension = field(default_factory=Extension)
+    ignore: tuple[_ignore.IgnoreRule, ...] = ()  # goroutines excluded from the signal and the culprits
+    limits: Limits = field(default_factory=Limits)
+    memprofilerate: int | None = None  # None: the harness default (see options)
+    timeout: float = 300.0
+    capture_timeout: float = 30.0  # bound on each profile / figures request of a snapshot
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, key: str) -> int | None:
+        return self.lines.get(key)
