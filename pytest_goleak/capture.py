@@ -318,7 +318,6 @@ def _read_proc(pid: int | None, snap: Snapshot) -> Snapshot:
             snap = replace(snap, rss_bytes=float(line.split()[1]) * 1024)
         elif line.startswith("Threads:"):
             snap = replace(snap, threads=float(line.split()[1]))
-    with contextlib.suppress(OSError):
-        snap = replace(snap, fds=float(len(list(Path(f"/proc/{pid}/fd").iterdir()))))
-    return snap
+    fds = fd_count(pid)
+    return replace(snap, fds=float(fds)) if fds is not None else snap
 

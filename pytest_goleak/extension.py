@@ -26,7 +26,7 @@ from typing import Any
 from . import signals
 from .analysis import mann_kendall, theil_sen
 from .capture import Snapshot
-from .verdict import BudgetCheck, Verdict, fmt
+from .verdict import BudgetCheck, Verdict, fmt, reason
 
 #: The share of the rise (from the first snapshot to the final level) at which a signal counts
 #: as filled.
@@ -182,6 +182,7 @@ def decide(verdict: Verdict, snapshots: Sequence[Snapshot], window: int) -> Deci
         checks[i] = replace(c, exceeded=False,
                             detail=f"{c.detail}; plateau: filled at {where}, then flat ({late_text})",
                             late_slope_per_1k=late.slope_per_1k if late else None, plateau_at_requests=at)
-    reasons = tuple(r for r in verdict.reasons if not any(r.startswith(f"{p} =") for p in plateaus))
+    # The measured window's reasons for the budgets still over (the extension's word is in `notes`).
+    reasons = tuple(reason(before) for before, after in zip(verdict.checks, checks, strict=True) if after.exceeded)
     new = Verdict("leak" if reasons else "clean", tuple(checks), reasons)
     return Decision(new, tuple(plateaus), tuple(notes))

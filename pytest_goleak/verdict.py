@@ -45,6 +45,11 @@ def fmt(value: float | None, unit: str) -> str:
     return format_bytes(value) if unit == "bytes" else f"{value:.1f}"
 
 
+def reason(c: BudgetCheck) -> str:
+    """One exceeded budget, as the verdict's message says it."""
+    return f"{c.name} = {fmt(c.measured, c.unit)} exceeds budget {fmt(c.limit, c.unit)}: {c.detail}"
+
+
 def judge(budgets: Mapping[str, float], trends: Mapping[str, Trend],
           snapshots: Sequence[Snapshot], oom: str | None = None) -> Verdict:
     """Leak when any budget is exceeded: a per-1k slope that rises significantly above its limit
@@ -70,8 +75,7 @@ def judge(budgets: Mapping[str, float], trends: Mapping[str, Trend],
             peak = max(values) if values else None
             exceeded = peak is not None and peak > limit
             checks.append(BudgetCheck(name, signal, limit, peak, exceeded, unit, f"peak {fmt(peak, unit)}"))
-    reasons = tuple(f"{c.name} = {fmt(c.measured, c.unit)} exceeds budget {fmt(c.limit, c.unit)}: {c.detail}"
-                    for c in checks if c.exceeded)
+    reasons = tuple(reason(c) for c in checks if c.exceeded)
     if oom:
         reasons = (oom, *reasons)
     return Verdict("leak" if reasons else "clean", tuple(checks), reasons)
