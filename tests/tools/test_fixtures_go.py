@@ -34,12 +34,20 @@ def test_every_pattern_has_both_twins_and_an_opening_comment() -> None:
         assert "Leak:" in (FIXTURES / pattern / "leaky" / "main.go").read_text().split("package")[0]
 
 
+def _shipped() -> dict:
+    from pytest_goleak.scenario import load_scenario
+
+    return {p.stem: load_scenario(p) for p in (ROOT / "scenarios").glob("*.yaml")}
+
+
 def test_every_leaky_and_calibration_fixture_has_a_scenario() -> None:
-    scenarios = {p.stem for p in (ROOT / "scenarios").glob("*.yaml")}
+    """Each twin of a pattern is run by a scenario (one pattern may serve several scenario pairs,
+    as session_cache does with two capacities), and each single calibration fixture too."""
+    used = {s.fixture.relative_to(FIXTURES).as_posix() for s in _shipped().values() if s.fixture}
     for pattern in PATTERNS:
-        assert {f"{pattern}_leaky", f"{pattern}_fixed"} <= scenarios
+        assert {f"{pattern}/leaky", f"{pattern}/fixed"} <= used, pattern
     for single in SINGLES:
-        assert single in scenarios
+        assert single in used
 
 
 @needs_go
@@ -73,11 +81,14 @@ def test_gofmt_clean() -> None:
 
 def test_shipped_scenarios_run_at_default_budgets_and_twins_share_their_load() -> None:
     """Users get the defaults, so the suite is judged at them; a twin is judged on its leak's load."""
-    from pytest_goleak.scenario import load_scenario
-
-    shipped = {p.stem: load_scenario(p) for p in (ROOT / "scenarios").glob("*.yaml")}
+    shipped = _shipped()
     assert all(not s.budgets for s in shipped.values()), [n for n, s in shipped.items() if s.budgets]
-    for pattern in PATTERNS:
-        leaky, fixed = shipped[f"{pattern}_leaky"], shipped[f"{pattern}_fixed"]
-        assert (fixed.load, fixed.snapshots, fixed.limits, fixed.services) == \
-            (leaky.load, leaky.snapshots, leaky.limits, leaky.services), pattern
+    pairs = [n.removesuffix("_leaky") for n in shipped if n.endswith("_leaky")]
+    assert len(pairs) >= len(PATTERNS)
+    for name in pairs:
+        leaky, fixed = shipped[f"{name}_leaky"], shipped[f"{name}_fixed"]
+        assert leaky.fixture is not None and fixed.fixture is not None
+        assert (leaky.fixture.name, fixed.fixture.name, leaky.fixture.parent) == \
+            ("leaky", "fixed", fixed.fixture.parent), name  # twins of one pattern
+        assert (fixed.load, fixed.snapshots, fixed.limits, fixed.services, fixed.env) == \
+            (leaky.load, leaky.snapshots, leaky.limits, leaky.services, leaky.env), name

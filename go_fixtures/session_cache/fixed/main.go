@@ -1,15 +1,16 @@
-// Calibration twin, expect clean: a cache that fills during the measured run and then stays flat.
-// remember renders a 512-byte entry for a key it has not seen and keeps it; every request brings
-// a new key (the request's sequence number, standing in for ever-new session IDs), so the cache
-// grows by one entry per request until it holds 1,000 entries (~0.5 MiB of entries), reached
-// after about 1,000 requests: with the default load (200 warm-up, then 2,000 requests) that is in
-// the middle of the measured window. After that each new entry evicts the oldest, and the live
-// heap is flat.
+// Calibration twin, expect clean: a session cache that fills and then stays flat. remember
+// renders a 512-byte entry for a key it has not seen and keeps it; every request brings a new key
+// (the request's sequence number, standing in for ever-new session IDs), so the cache grows by one
+// entry per request until it holds $CACHE_CAPACITY entries, then each new entry evicts the oldest
+// and the live heap is flat. The scenarios set the capacity as a deployment would: 1,000
+// (cache_midrun: full in the middle of the default measured run) and 5,000 (cache_late: full only
+// after the default 2,200 requests, so only the extension sees it stop).
 // Leaky twin (../leaky): the same cache without the cap.
 package main
 
 import (
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -17,10 +18,18 @@ import (
 	"github.com/pytest-goleak/go_fixtures/internal/server"
 )
 
-const (
-	capacity  = 1000 // entries; with one new key per request, full after 1,000 requests
-	entrySize = 512
-)
+const entrySize = 512
+
+// capacity is the cache's size in entries, from $CACHE_CAPACITY (default 1,000); with one new key
+// per request it is full after that many requests.
+var capacity = capacityFromEnv()
+
+func capacityFromEnv() int {
+	if n, err := strconv.Atoi(os.Getenv("CACHE_CAPACITY")); err == nil && n > 0 {
+		return n
+	}
+	return 1000
+}
 
 var (
 	seq     atomic.Uint64
@@ -65,7 +74,7 @@ func handleWork(w http.ResponseWriter, _ *http.Request) {
 }
 
 func main() {
-	server.Run("cache_midrun/fixed", func(mux *http.ServeMux) {
+	server.Run("session_cache/fixed", func(mux *http.ServeMux) {
 		mux.HandleFunc("/work", handleWork)
 	})
 }

@@ -1,9 +1,8 @@
-// Leak: the same cache as ../fixed (a calibration twin) without a cap. remember renders a
+// Leak: the session cache of ../fixed (a calibration twin) without a cap. remember renders a
 // 512-byte entry for every new key and keeps it for ever; every request brings a new key, so the
-// live heap grows by one entry (~600 bytes with the key and the map's share) per request. Its
-// bounded twin fills after 5,000 requests, only after the default run length; this one never
-// stops.
-// Fix (../fixed): cap the cache at 5,000 entries, evicting the oldest.
+// live heap grows by one entry (~600 bytes with the key and the map's share) per request and
+// never stops, whatever $CACHE_CAPACITY says.
+// Fix (../fixed): cap the cache at $CACHE_CAPACITY entries, evicting the oldest.
 package main
 
 import (
@@ -46,7 +45,7 @@ func handleWork(w http.ResponseWriter, _ *http.Request) {
 }
 
 func main() {
-	server.Run("cache_late/leaky", func(mux *http.ServeMux) {
+	server.Run("session_cache/leaky", func(mux *http.ServeMux) {
 		mux.HandleFunc("/work", handleWork)
 	})
 }
