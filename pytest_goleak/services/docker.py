@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import secrets
 import time
 from typing import Any
 
 from ..build import LABEL
 from ..runtime.labels import owner_labels
-from .service import PG_MAX_CONNECTIONS, START_TIMEOUT, Service, ServiceUnavailable, probe
+from .service import APP_USER, PG_MAX_CONNECTIONS, START_TIMEOUT, Service, ServiceUnavailable, probe, with_host
 
 _IMAGES = {"redis": ("redis", 6379), "postgres": ("postgres", 5432)}
 _PULL = {"redis": "redis:7-alpine", "postgres": "postgres:16-alpine"}
-
-
 
 
 class DockerProvider:
@@ -60,8 +59,13 @@ class DockerProvider:
             tag = next((t for img in images for t in img.tags), None)
             if tag is None:
                 return None
-            env = {"POSTGRES_HOST_AUTH_METHOD": "trust"} if name == "postgres" else {}
-            command = ["-c", f"max_connections={PG_MAX_CONNECTIONS}"] if name == "postgres" else None
+            password = secrets.token_hex(16)
+            # Passwords, not trust: the server is reachable from every container on the bridge.
+            # (The image's own user is a superuser inside its container, which is not the host.)
+            env = ({"POSTGRES_USER": APP_USER, "POSTGRES_PASSWORD": password, "POSTGRES_DB": APP_USER}
+                   if name == "postgres" else {})
+            command = (["-c", f"max_connections={PG_MAX_CONNECTIONS}"] if name == "postgres"
+                       else ["--requirepass", password])  # after the image's ENTRYPOINT (redis-server)
             container = client.containers.run(tag, command=command, detach=True, environment=env,
                                               ports={f"{port}/tcp": ("127.0.0.1", None)},
                                               labels={**owner_labels(), f"{LABEL}.service": name})
@@ -74,18 +78,19 @@ class DockerProvider:
 
         atexit.register(stop)
         try:
-            url = _ready(container, name, port, tag)
+            url = _ready(container, name, port, tag, password)
         except BaseException:
             stop()
             raise
-        return Service(name, url, stop, origin="docker")
+        ip = (container.attrs.get("NetworkSettings") or {}).get("IPAddress")
+        return Service(name, url, stop, origin="docker", bridge_url=with_host(url, ip, port) if ip else None)
 
 
-def _ready(container: Any, name: str, port: int, tag: str) -> str:
+def _ready(container: Any, name: str, port: int, tag: str, password: str) -> str:
     container.reload()  # ephemeral host ports are only known after a reload
     host_port = container.ports[f"{port}/tcp"][0]["HostPort"]
-    url = (f"redis://127.0.0.1:{host_port}/0" if name == "redis"
-           else f"postgres://postgres@127.0.0.1:{host_port}/postgres?sslmode=disable")
+    url = (f"redis://:{password}@127.0.0.1:{host_port}/0" if name == "redis"
+           else f"postgres://{APP_USER}:{password}@127.0.0.1:{host_port}/{APP_USER}?sslmode=disable")
     deadline = time.monotonic() + START_TIMEOUT * 2
     while True:
         try:

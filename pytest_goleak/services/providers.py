@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
+import ipaddress
 import os
+import socket
+from collections.abc import Callable
 from typing import Any
 
 from .docker import DockerProvider
@@ -21,13 +25,14 @@ class Services:
         self._environ = os.environ if environ is None else environ
         self._started: dict[str, Service] = {}
         self._docker = DockerProvider(docker_client)
+        self._bind = bridge_gateway(docker_client) if docker_client is not None else None
         atexit.register(self.close)
 
     def get(self, name: str) -> Service:
         if name not in NAMES:
             raise ValueError(f"unknown service {name!r}; known: {', '.join(NAMES)}")
         if name not in self._started:
-            self._started[name] = provide(name, self._environ, self._docker)
+            self._started[name] = provide(name, self._environ, self._docker, bind=self._bind)
         return self._started[name]
 
     def close(self) -> None:
@@ -44,15 +49,34 @@ class Services:
         self.close()
 
 
-def provide(name: str, environ: dict[str, str] | os._Environ[str], docker: DockerProvider | None = None) -> Service:
-    """Provide one service by the first way that works (see the module docstring)."""
+def bridge_gateway(client: Any) -> str | None:
+    """The default bridge's gateway address when it is an address of this host (a local engine),
+    else None. Local servers listen there too, with their passwords, so that bridge containers
+    reach them without the host network."""
+    try:
+        config = client.networks.get("bridge").attrs["IPAM"]["Config"]
+        # Docker 20.10 leaves Gateway out of the default bridge's record: it is the subnet's first host.
+        gateway = str(next(c.get("Gateway") or ipaddress.ip_network(c["Subnet"])[1] for c in config
+                           if c.get("Gateway") or c.get("Subnet")))
+        with socket.socket(socket.AF_INET6 if ":" in gateway else socket.AF_INET) as sock:
+            sock.bind((gateway, 0))
+        return gateway
+    except Exception:  # noqa: BLE001 - a remote engine, no bridge, no such address here: host network
+        return None
+
+
+def provide(name: str, environ: dict[str, str] | os._Environ[str], docker: DockerProvider | None = None,
+            bind: str | None = None) -> Service:
+    """Provide one service by the first way that works (see the module docstring); ``bind`` is
+    the bridge gateway a local server also listens on."""
     allowed = {w.strip() for w in environ.get("GOLEAK_SERVICE_PROVIDERS", "env,local,docker").split(",")}
     given = environ.get(URL_ENV[name], "").strip()
     if given and "env" in allowed:
         return Service(name, given, origin="env")
     problems: list[str] = []
     docker = docker or DockerProvider(None)
-    ways = [(key, way) for key, way in (("local", _local), ("docker", docker.start)) if key in allowed]
+    local: Callable[[str], Service | None] = functools.partial(_local, bind=bind)
+    ways = [(key, way) for key, way in (("local", local), ("docker", docker.start)) if key in allowed]
     for key, way in ways:
         try:
             service = way(name)

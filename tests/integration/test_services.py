@@ -6,19 +6,19 @@ import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from pytest_goleak import services as svc
-from pytest_goleak.services import Service, Services, ServiceUnavailable, local, pg_wire, providers
+from pytest_goleak.services import Service, Services, ServiceUnavailable, local, providers
 from pytest_goleak.services.docker import DockerProvider
 
 pytestmark = pytest.mark.integration
@@ -64,6 +64,16 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _recv_until(sock: socket.socket, end: bytes) -> bytes:
+    seen = b""
+    while not seen.endswith(end):
+        chunk = sock.recv(256)
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
 def _wait_until(cond: object, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -73,18 +83,23 @@ def _wait_until(cond: object, timeout: float = 10.0) -> bool:
     return False
 
 
-def _pg_hold(url: str) -> socket.socket:
-    """Open a PostgreSQL session (trust auth) and keep it open."""
+def _pg_connect(url: str) -> Any:
+    """A PostgreSQL session as the URL's user (SCRAM), kept open until closed."""
+    import pg8000.dbapi
+
     parts = urlsplit(url)
-    sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
-    params = b"user\0postgres\0database\0postgres\0\0"
-    sock.sendall(struct.pack("!II", len(params) + 8, 196608) + params)
-    seen = b""
-    while b"Z\0\0\0\5" not in seen:  # ReadyForQuery
-        chunk = sock.recv(4096)
-        assert chunk, "postgres closed the connection"
-        seen += chunk
-    return sock
+    return pg8000.dbapi.connect(user=parts.username or "", password=parts.password, host=parts.hostname or "",
+                                port=parts.port or 5432, database=parts.path.lstrip("/"), timeout=5)
+
+
+def _pg_value(url: str, sql: str) -> Any:
+    conn = _pg_connect(url)
+    try:
+        cur = conn.cursor()
+        cur.execute(sql)
+        return cur.fetchone()[0]
+    finally:
+        conn.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,17 +109,19 @@ def _pg_hold(url: str) -> socket.socket:
 def test_local_redis_counts_connections(pool: Services) -> None:
     redis = pool.get("redis")
     assert redis.origin == "local"
-    assert redis.url.startswith("redis://127.0.0.1:")
+    assert redis.url.startswith("redis://goleak:") and "@127.0.0.1:" in redis.url
     assert redis.env == {"REDIS_URL": redis.url}
     assert pool.get("redis") is redis
     before = redis.connections()
     assert before is not None
     parts = urlsplit(redis.url)
     held = [socket.create_connection((parts.hostname, parts.port), timeout=5) for _ in range(5)]
+    user, password = (parts.username or "").encode(), (parts.password or "").encode()
+    auth = b"*3\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(user), user, len(password), password)
     try:
         for sock in held:  # a round trip, so the server has registered each client
-            sock.sendall(b"*1\r\n$4\r\nPING\r\n")
-            assert sock.recv(64) == b"+PONG\r\n"
+            sock.sendall(auth + b"*1\r\n$4\r\nPING\r\n")
+            assert _recv_until(sock, b"+PONG\r\n") == b"+OK\r\n+PONG\r\n"
         assert redis.connections() == before + 5
     finally:
         for sock in held:
@@ -116,11 +133,11 @@ def test_local_redis_counts_connections(pool: Services) -> None:
 def test_local_postgres_counts_connections(pool: Services) -> None:
     pg = pool.get("postgres")
     assert pg.origin == "local"
-    assert pg.url.startswith("postgres://postgres@127.0.0.1:")
+    assert pg.url.startswith("postgres://goleak:") and "@127.0.0.1:" in pg.url
     assert pg.env == {"DATABASE_URL": pg.url}
     before = pg.connections()
     assert before is not None
-    held = [_pg_hold(pg.url) for _ in range(3)]
+    held = [_pg_connect(pg.url) for _ in range(3)]
     try:
         assert pg.connections() == before + 3
     finally:
@@ -138,7 +155,7 @@ def test_postgres_runs_unprivileged_with_room_for_leaky_pools(pool: Services) ->
     assert pid is not None
     if os.geteuid() == 0:
         assert os.stat(f"/proc/{pid}").st_uid != 0, "PostgreSQL must not run as root"
-    assert int(pg_wire.query(pg.url, "SHOW max_connections", 3.0)) >= svc.PG_MAX_CONNECTIONS
+    assert int(_pg_value(pg.url, "SHOW max_connections")) >= svc.PG_MAX_CONNECTIONS
 
 
 @needs_redis
@@ -178,7 +195,7 @@ def test_plain_app_variables_are_not_read() -> None:
 
 
 def test_unavailable_says_how_to_provide(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(providers, "_local", lambda name: None)
+    monkeypatch.setattr(providers, "_local", lambda name, bind=None: None)
     monkeypatch.setattr(DockerProvider, "start", lambda self, name: None)
     with Services(environ={}) as services, pytest.raises(ServiceUnavailable) as err:
         services.get("postgres")
@@ -311,7 +328,7 @@ def test_sigkilled_run_leaves_a_service_container_the_next_run_sweeps(docker_cli
         child = subprocess.Popen([sys.executable, "-c", _DOCKER_CHILD], stdout=subprocess.PIPE, text=True, env=env)
         assert child.stdout is not None
         url = child.stdout.readline().strip()
-        assert url.startswith("redis://127.0.0.1:"), f"child printed {url!r}"
+        assert url.startswith("redis://:") and "@127.0.0.1:" in url, f"child printed {url!r}"
         mine = {"ancestor": tag}  # found by its image, not by the labels under test
         found = docker_client.containers.list(all=True, filters=mine)
         assert [c.labels.get("pytest-goleak.service") for c in found] == ["redis"]
