@@ -7,6 +7,7 @@ culprit of a stack is its first frame that is not the runtime or the standard li
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +16,11 @@ from typing import Any
 from . import pprof
 from .capture import Snapshot
 from .ignore import IgnoreRule, first_match
+
+#: Largest source file an excerpt is read from (generated files are big; /dev/zero is endless).
+SOURCE_MAX_BYTES = 4 * 1024 * 1024
+#: What an excerpt may be read from: source files, never a service-named .env, key or /proc file.
+SOURCE_SUFFIXES = frozenset({".go", ".s", ".c", ".h", ".cc", ".cpp", ".y"})
 
 
 @dataclass(frozen=True)
@@ -103,18 +109,48 @@ def _frame(f: Any) -> Frame:
     return Frame(f.function, f.file, f.line)
 
 
-def source_context(file: str, line: int, around: int = 3) -> list[tuple[int, str]]:
-    """The source lines around ``file:line`` when the source is at hand (built on this host)."""
+def readable_source(file: str, roots: Sequence[Path]) -> Path | None:
+    """``file`` (a path the service's binary names, which it may choose freely with a ``//line``
+    directive) when it may be read for an excerpt: a Go-ish source file of at most
+    SOURCE_MAX_BYTES, inside one of ``roots`` (the build context, the module cache, GOROOT) after
+    every symlink is resolved, and under no hidden directory (.git holds CI credentials). Else None:
+    the report names the file and does not read it."""
     try:
-        lines = Path(file).read_text(errors="replace").splitlines()
+        path = Path(file).resolve(strict=True)
+        info = path.stat()
+    except (OSError, ValueError, RuntimeError):
+        return None
+    if not Path(file).is_absolute() or path.suffix not in SOURCE_SUFFIXES or not stat.S_ISREG(info.st_mode):
+        return None
+    if info.st_size > SOURCE_MAX_BYTES:
+        return None
+    for root in roots:
+        try:
+            rel = path.relative_to(root.resolve())
+        except (ValueError, OSError):
+            continue
+        if not any(part.startswith(".") for part in rel.parts):
+            return path
+    return None
+
+
+def source_context(file: str, line: int, roots: Sequence[Path], around: int = 3) -> list[tuple[int, str]]:
+    """The source lines around ``file:line`` when the source is at hand (built on this host) and
+    may be read (:func:`readable_source`)."""
+    path = readable_source(file, roots)
+    if path is None:
+        return []
+    try:
+        with path.open("rb") as fh:
+            lines = fh.read(SOURCE_MAX_BYTES).decode(errors="replace").splitlines()
     except OSError:
         return []
     lo, hi = max(line - around, 1), min(line + around, len(lines))
     return [(n, lines[n - 1]) for n in range(lo, hi + 1)]
 
 
-def _with_source(c: Culprit) -> Culprit:
-    ctx = source_context(c.file, c.line) if c.file and c.line else []
+def _with_source(c: Culprit, roots: Sequence[Path]) -> Culprit:
+    ctx = source_context(c.file, c.line, roots) if c.file and c.line else []
     return replace(c, source_context=tuple(ctx), source=next((text for n, text in ctx if n == c.line), None))
 
 
@@ -138,16 +174,17 @@ def pick_frame(frames: Sequence[Any], module: str | None) -> tuple[Any, bool]:
 
 def find(report_dir: Path, first: Snapshot, last: Snapshot, goroutines_first: bool,
          module: str | None = None, limit: int = 10, heap_by: str = "inuse_space",
-         ignore: Sequence[IgnoreRule] = ()) -> CulpritReport:
+         ignore: Sequence[IgnoreRule] = (), source_roots: Sequence[Path] = ()) -> CulpritReport:
     """``heap_by`` ranks heap sites by the figure that is over budget: ``inuse_space`` (bytes) or
-    ``inuse_objects`` (a leak of many small objects, whose bytes are under the bytes budget)."""
+    ``inuse_objects`` (a leak of many small objects, whose bytes are under the bytes budget).
+    Source excerpts are read only from files under ``source_roots`` (:func:`readable_source`)."""
     out = _Found()
     goroutine_culprits = _goroutine_part(report_dir, first, last, out, limit, module, ignore)
     heap_culprits = _heap_part(report_dir, first, last, out, limit, module, heap_by)
     ordered = goroutine_culprits + heap_culprits if goroutines_first else heap_culprits + goroutine_culprits
     # Stable: within each kind the ranking by growth stays; stacks that reach the user's code lead.
     ordered.sort(key=lambda c: not c.own)
-    return CulpritReport(culprits=tuple(_with_source(c) for c in ordered[:limit]), growth=out.growth,
+    return CulpritReport(culprits=tuple(_with_source(c, source_roots) for c in ordered[:limit]), growth=out.growth,
                          heap_diff_stacks=out.heap_diff_stacks, goroutine_groups=out.goroutine_groups,
                          ignored=out.ignored, errors=tuple(out.errors))
 

@@ -11,6 +11,8 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from .procutil import run_bounded
+
 BUILD_TIMEOUT_S = 600.0
 # Files that change what `go build` produces. Anything else (docs, data) does not invalidate.
 _SOURCE_SUFFIXES = (".go", ".s", ".c", ".h", ".syso")
@@ -46,6 +48,18 @@ def version_tuple(version: str) -> tuple[int, int]:
         return int(parts[0]), int(parts[1].split("rc")[0].split("beta")[0])
     except (IndexError, ValueError):
         return (0, 0)
+
+
+@functools.lru_cache(maxsize=4)
+def go_dirs(go: str | None = None) -> tuple[Path, ...]:
+    """GOROOT and GOMODCACHE of the toolchain (what a culprit's source may be read from), or ()."""
+    try:
+        go = go or go_binary()
+        out = subprocess.run([go, "env", "GOROOT", "GOMODCACHE"], capture_output=True, text=True, timeout=60,
+                             check=False)
+    except (GoError, OSError, subprocess.SubprocessError):
+        return ()
+    return tuple(Path(line) for line in out.stdout.splitlines() if line.startswith("/")) if out.returncode == 0 else ()
 
 
 def module_root(package_dir: Path) -> Path:
@@ -95,14 +109,14 @@ def build_static(package_dir: Path, output: Path, env: Mapping[str, str] | None 
     tmp = output.with_name(output.name + f".tmp{os.getpid()}")
     build_env = {**os.environ, "CGO_ENABLED": "0", "GOOS": "linux", "GOFLAGS": os.environ.get("GOFLAGS", ""),
                  **(env or {})}
-    try:
-        proc = subprocess.run([go, "build", "-o", str(tmp), "."], cwd=package_dir, env=build_env,
-                              capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise GoError(f"go build in {package_dir} timed out after {timeout:.0f}s") from exc
+    # In a session of its own, killed as a group at the deadline: the compiler and linker too.
+    proc = run_bounded([go, "build", "-o", str(tmp), "."], package_dir, timeout, build_env)
+    if proc.returncode is None:
+        tmp.unlink(missing_ok=True)
+        raise GoError(f"go build in {package_dir} timed out after {timeout:.0f}s")
     if proc.returncode != 0:
         tmp.unlink(missing_ok=True)
-        output_text = (proc.stderr + proc.stdout).strip()
+        output_text = proc.output.strip()
         too_old = _TOO_OLD_RE.search(output_text)
         if too_old:  # one line that says what to do, not the go command's own
             need, have, toolchain = too_old.groups()

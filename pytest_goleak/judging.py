@@ -6,6 +6,7 @@ assembles into the scenario's result; nothing here touches the running fixture.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -68,7 +69,7 @@ def judge_run(scenario: Scenario, snaps: Sequence[Snapshot], ext: ExtensionInfo 
     heap_by = ("inuse_objects" if "heap_objects_per_1k_requests" in over
                and "heap_inuse_bytes_per_1k_requests" not in over else "inuse_space")
     found = culprit.find(settings.report_dir, snaps[0], snaps[-1], goroutines_first, module,
-                         heap_by=heap_by, ignore=scenario.ignore)
+                         heap_by=heap_by, ignore=scenario.ignore, source_roots=source_roots(scenario))
     commands = pprof_commands(settings.report_dir, snaps[0].profiles.get("heap"), snaps[-1].profiles.get("heap"),
                               settings.invocation_dir)
     vet = None
@@ -81,6 +82,18 @@ def judge_run(scenario: Scenario, snaps: Sequence[Snapshot], ext: ExtensionInfo 
     message = _message(verdict, found.culprits if verdict.verdict == "leak" else (), why, notes, rate)
     return Judgement(verdict.verdict, passed, message, tuple(snaps), signals, verdict.checks, found, rate, ext, vet,
                      commands["pprof_command"], commands["pprof_diff_base_command"])
+
+
+def source_roots(scenario: Scenario) -> tuple[Path, ...]:
+    """Where a culprit's source excerpt may be read from: the build context (the fixture's module,
+    the Dockerfile's directory), GOROOT and the module cache."""
+    context: list[Path] = []
+    if scenario.fixture is not None:
+        with contextlib.suppress(gotool.GoError):
+            context.append(gotool.module_root(scenario.fixture))
+    elif scenario.dockerfile is not None:
+        context.append(scenario.dockerfile.parent)
+    return (*context, *gotool.go_dirs())
 
 
 def _signals(main: Mapping[str, analysis.Trend], whole: Mapping[str, analysis.Trend] | None,

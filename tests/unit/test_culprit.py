@@ -67,5 +67,27 @@ def test_pick_frame_prefers_the_users_own_code():
 def test_source_context_around_the_line(tmp_path):
     src = tmp_path / "main.go"
     src.write_text("\n".join(f"line {n}" for n in range(1, 11)))
-    assert culprit.source_context(str(src), 5, around=1) == [(4, "line 4"), (5, "line 5"), (6, "line 6")]
-    assert culprit.source_context(str(tmp_path / "missing.go"), 5) == []
+    roots = [tmp_path]
+    assert culprit.source_context(str(src), 5, roots, around=1) == [(4, "line 4"), (5, "line 5"), (6, "line 6")]
+    assert culprit.source_context(str(tmp_path / "missing.go"), 5, roots) == []
+
+
+def test_source_is_named_not_read_outside_the_build_context_module_cache_and_goroot(tmp_path, monkeypatch):
+    """A //line directive lets a service name any file as its source (issue 18, item 3)."""
+    monkeypatch.setenv("GOLEAK_UNIT_SECRET", "unit-secret-marker")
+    context, outside = tmp_path / "ctx", tmp_path / "outside"
+    context.mkdir()
+    outside.mkdir()
+    (outside / "secret.go").write_text("token = hunter2\n")
+    (context / "link.go").symlink_to(outside / "secret.go")  # a symlink out of the context
+    (context / ".git").mkdir()
+    (context / ".git" / "config.go").write_text("extraheader = AUTHORIZATION: basic xyz\n")
+    (context / "creds.env").write_text("TOKEN=abc\n")  # not a source file
+    (context / "big.go").write_bytes(b"x\n" * (culprit.SOURCE_MAX_BYTES // 2 + 1))
+    (context / "ok.go").write_text("package main\n")
+    roots = [context]
+    for name in ("/proc/self/environ", str(outside / "secret.go"), str(context / "link.go"),
+                 str(context / ".git" / "config.go"), str(context / "creds.env"), str(context / "big.go"),
+                 "/dev/zero", "ok.go"):
+        assert culprit.source_context(name, 1, roots) == [], name
+    assert culprit.source_context(str(context / "ok.go"), 1, roots) == [(1, "package main")]
