@@ -63,9 +63,12 @@ class Driver:
                 answered = sum(p.ok for p in phases)  # so far: the evidence if the fixture dies next
                 ev.requests = answered
                 check_alive(self.instance, scenario, answered)
-                settled = settle(self.instance, timeout=scenario.capture_timeout)
+                # Every fetch of the capture ends by the scenario's deadline, not only the snapshot.
+                timeout = _within(deadline, scenario, f"before snapshot {len(snaps) + 1}")
+                settled = settle(self.instance, timeout=timeout)
                 snap = take_snapshot(self.instance, len(snaps), round(time.monotonic() - t_start, 3), driver.total,
-                                     self.out_dir, self.report_dir, timeout=scenario.capture_timeout, phase=phase,
+                                     self.out_dir, self.report_dir,
+                                     timeout=_within(deadline, scenario, f"in snapshot {len(snaps) + 1}"), phase=phase,
                                      settle_s=settled, ignore=scenario.ignore)
                 counts = [svc.connections() for svc in self.services]
                 for svc, count in zip(self.services, counts, strict=True):
@@ -136,6 +139,14 @@ class Driver:
         if box:
             (self.out_dir / "trace.out").write_bytes(box[0])
             self.evidence.artifacts["trace"] = f"{self.scenario.name}/trace.out"
+
+
+def _within(deadline: float, scenario: Scenario, where: str) -> float:
+    """The capture timeout, cut to what is left of the scenario's; RuntimeFailure when nothing is."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s ({where})")
+    return min(scenario.capture_timeout, left)
 
 
 def _drop_profiles(snap: Snapshot, report_dir: Path) -> Snapshot:

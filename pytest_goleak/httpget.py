@@ -1,17 +1,25 @@
-"""The one HTTP GET every stage uses to talk to a fixture: bounded, and with clear errors."""
+"""The one HTTP GET every stage uses to talk to a fixture: bounded, and with clear errors.
+
+The service is untrusted (README, "Threat model"), so each GET has a deadline on the whole
+request (connect, headers and body: a service that drips one byte a second cannot hold it
+open), a cap on the body (``GOLEAK_MAX_GET_BYTES``), and follows no redirect: a redirect is an
+error naming its Location, so a service cannot point the harness at an address only the host
+reaches (a cloud metadata endpoint, a loopback admin port).
+"""
 
 from __future__ import annotations
 
 import http.client
+import socket
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import Any
 
+from . import limits
 from .runtime.address import is_loopback, published_host
-
-# Fixtures listen on loopback or on the engine's published address; a proxy from HTTP_PROXY
-# (a CI runner's, say) cannot reach either, so those fetches never go through one.
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+from .textsafe import quote
 
 
 class FetchError(Exception):
@@ -22,23 +30,92 @@ class FetchError(Exception):
         self.status = status  # the HTTP status when the server answered, else None
 
 
-def _opener(url: str) -> urllib.request.OpenerDirector | None:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    return _DIRECT if is_loopback(host) or host == published_host() else None
+class _Deadline:
+    """Shuts down every socket of one request when its time is up, wherever the request is."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socks.append(sock)
+            if self.expired:
+                _shutdown(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._socks:
+                _shutdown(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
-def get(url: str, timeout: float = 10.0, max_bytes: int = 512 * 1024 * 1024) -> bytes:
-    """GET ``url`` and return the body; FetchError names the URL and what went wrong."""
-    opener = _opener(url)
+def _shutdown(sock: socket.socket) -> None:
     try:
-        with (opener.open(url, timeout=timeout) if opener else
-              urllib.request.urlopen(url, timeout=timeout)) as resp:  # noqa: S310 - fixture URLs only
-            body: bytes = resp.read(max_bytes + 1)
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        raise FetchError(f"GET {req.full_url} answered a redirect (HTTP {code}) to {quote(newurl, 200)}: "
+                         "the harness follows no redirect", code)
+
+
+def _opener(url: str, deadline: _Deadline) -> urllib.request.OpenerDirector:
+    class Connection(http.client.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            deadline.add(self.sock)
+
+    class Handler(urllib.request.HTTPHandler):
+        def http_open(self, req: Any) -> http.client.HTTPResponse:
+            return self.do_open(Connection, req)
+
+    # Fixtures listen on loopback or on the engine's published address; a proxy from HTTP_PROXY
+    # (a CI runner's, say) cannot reach either, so those fetches never go through one.
+    host = urllib.parse.urlsplit(url).hostname or ""
+    direct = is_loopback(host) or host == published_host()
+    proxies = urllib.request.ProxyHandler({}) if direct else urllib.request.ProxyHandler()
+    return urllib.request.build_opener(proxies, Handler(), _NoRedirect())
+
+
+def get(url: str, timeout: float = 10.0, max_bytes: int | None = None) -> bytes:
+    """GET ``url`` within ``timeout`` seconds in all; the body, at most ``max_bytes`` (default the
+    ``get`` cap); FetchError names the URL and what went wrong."""
+    if urllib.parse.urlsplit(url).scheme != "http":
+        raise FetchError(f"GET {url}: only http:// URLs are fetched")
+    cap = limits.cap("get") if max_bytes is None else max_bytes
+    deadline = _Deadline(timeout)
+    try:
+        with _opener(url, deadline).open(url, timeout=timeout) as resp:
+            chunks: list[bytes] = []
+            size = 0
+            while size <= cap:
+                chunk = resp.read1(min(1 << 20, cap + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
     except urllib.error.HTTPError as exc:
         raise FetchError(f"GET {url} answered HTTP {exc.code}", exc.code) from exc
     except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as exc:
+        if deadline.expired:
+            raise FetchError(f"GET {url} did not finish within {timeout:.1f}s") from exc
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"GET {url} failed: {reason}") from exc
-    if len(body) > max_bytes:
-        raise FetchError(f"GET {url} returned more than {max_bytes} bytes")
-    return body
+    finally:
+        deadline.cancel()
+    if deadline.expired:
+        raise FetchError(f"GET {url} did not finish within {timeout:.1f}s")
+    if size > cap:
+        raise FetchError(f"GET {url} returned more than {cap} bytes (the cap, GOLEAK_MAX_GET_BYTES)")
+    return b"".join(chunks)

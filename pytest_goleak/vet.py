@@ -7,13 +7,13 @@ ch. 2.3). They see some leaks and not others; the validation matrix records whic
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import gotool
+from .procutil import run_bounded
 
 if TYPE_CHECKING:
     from .culprit import Culprit
@@ -26,11 +26,13 @@ LEAK_ANALYZERS = frozenset({"lostcancel", "httpresponse"})
 def run_vet(package_dir: Path) -> list[dict[str, Any]]:
     """Findings of ``go vet -json .`` as ``{analyzer, file, line, message}``; [] when vet is clean."""
     try:
-        proc = subprocess.run([gotool.go_binary(), "vet", "-json", "."], cwd=package_dir, capture_output=True,
-                              text=True, timeout=VET_TIMEOUT_S, check=False)
-    except (gotool.GoError, subprocess.TimeoutExpired, OSError) as exc:
+        proc = run_bounded([gotool.go_binary(), "vet", "-json", "."], package_dir, VET_TIMEOUT_S)
+    except (gotool.GoError, OSError) as exc:
         return [{"analyzer": "vet", "file": "", "line": 0, "message": f"go vet did not run: {exc}", "error": True}]
-    return parse_vet_json(proc.stderr + proc.stdout)
+    if proc.returncode is None:
+        return [{"analyzer": "vet", "file": "", "line": 0, "error": True,
+                 "message": f"go vet did not run: killed at its {VET_TIMEOUT_S:.0f}s timeout"}]
+    return parse_vet_json(proc.output)
 
 
 def parse_vet_json(text: str) -> list[dict[str, Any]]:

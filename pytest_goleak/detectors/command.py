@@ -13,14 +13,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import signal
-import subprocess
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import gotool
+from ..procutil import Completed, run_bounded
 from .base import DetectorResult, Finding, Target, absent, errored
 from .source import relate
 from .spec import CommandSpec
@@ -31,42 +28,6 @@ RUN_TIMEOUT_S = 120.0
 # add the check's name in brackets or after the message (`(sqlclosecheck)`).
 _LINE = re.compile(r"^(?P<file>[^\s:][^:]*\.go):(?P<line>\d+)(?::(?P<col>\d+))?:\s*(?P<msg>.+)$")
 _CHECK = re.compile(r"\s*\((?P<check>[A-Za-z0-9_-]+)\)$")
-
-
-@dataclass(frozen=True)
-class Completed:
-    returncode: int | None  # None: killed at the timeout
-    output: str  # stdout and stderr, as the tool wrote them
-    seconds: float
-
-
-def run_bounded(cmd: Sequence[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> Completed:
-    """Run ``cmd`` in a session of its own; at the timeout the whole process group is killed.
-
-    (``subprocess.run(timeout=...)`` kills only the child: a grandchild that holds the pipes
-    open, such as a shell script's ``sleep``, would keep it waiting.) OSError when it cannot start.
-    """
-    t0 = time.monotonic()
-    proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return Completed(proc.returncode, out.decode("utf-8", errors="replace"), time.monotonic() - t0)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        out, _ = proc.communicate()
-        return Completed(None, out.decode("utf-8", errors="replace"), time.monotonic() - t0)
-    finally:
-        if proc.poll() is None:
-            _kill_group(proc)
-            proc.wait()
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
 
 
 def parse_findings(output: str, base: Path) -> tuple[list[Finding], list[str]]:

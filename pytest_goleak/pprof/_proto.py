@@ -26,15 +26,14 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
+from ..limits import cap
 from . import profile_pb2
 from .model import Columns, Frame, Label, Location, Mapping, Profile, ProfileError, no_cyclic_gc
 
 GZIP_MAGIC = b"\x1f\x8b"
-# A profile that inflates past this is a decompression bomb, not something Go wrote.
-MAX_INFLATED = 2 << 30
 
 
-def parse(data: bytes) -> Profile:
+def parse(data: bytes, max_inflated: int | None = None) -> Profile:
     """Parse a pprof profile, gzipped (told apart by its magic bytes) or raw protobuf.
 
     Raises ProfileError, saying what is wrong, for: empty input; truncated or corrupt gzip;
@@ -44,7 +43,8 @@ def parse(data: bytes) -> Profile:
     """
     if not data:
         raise ProfileError("empty input (0 bytes): not a pprof profile")
-    raw = _gunzip(data) if data[:2] == GZIP_MAGIC else bytes(data)
+    # A profile that inflates past the cap (GOLEAK_MAX_PROFILE_BYTES) is a decompression bomb.
+    raw = _gunzip(data, max_inflated) if data[:2] == GZIP_MAGIC else bytes(data)
     with no_cyclic_gc():  # millions of acyclic objects: the cyclic GC only costs here
         return _parse(data, raw)
 
@@ -65,7 +65,8 @@ def _parse(data: bytes, raw: bytes) -> Profile:
     return _convert(msg, None)
 
 
-def _gunzip(data: bytes) -> bytes:
+def _gunzip(data: bytes, limit: int | None = None) -> bytes:
+    limit = limit or cap("profile")
     # zlib directly rather than the gzip module: it reports truncation precisely and lets us cap
     # the inflated size. Concatenated gzip members are legal and are all inflated.
     out: list[bytes] = []
@@ -74,11 +75,11 @@ def _gunzip(data: bytes) -> bytes:
     try:
         while rest:
             d = zlib.decompressobj(wbits=31)
-            chunk = d.decompress(rest, MAX_INFLATED + 1 - size)
+            chunk = d.decompress(rest, limit + 1 - size)
             size += len(chunk)
             out.append(chunk)
-            if size > MAX_INFLATED:
-                raise ProfileError(f"gzip data inflates past {MAX_INFLATED >> 30} GiB: refusing it")
+            if size > limit:
+                raise ProfileError(f"gzip data inflates past {limit} bytes (GOLEAK_MAX_PROFILE_BYTES): refusing it")
             if not d.eof:
                 raise ProfileError(f"truncated gzip data: the stream ends early after {len(data)} bytes")
             rest = d.unused_data
