@@ -13,9 +13,11 @@ from .report import results as results_mod
 from .result import ScenarioResult
 from .scenario import Scenario, ScenarioError, load_scenario
 from .session import GoleakSession
+from .textsafe import terminal
 
 SESSION_KEY = pytest.StashKey[GoleakSession]()
 NOT_COLLECTED_KEY = pytest.StashKey[list[tuple[Path, str]]]()
+DESELECTED_KEY = pytest.StashKey[int]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,6 +102,30 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         from .corpora.collect import corpus_items
 
         items.extend(corpus_items(session, gs.settings.corpora, gs.settings.cache_dir, ScenarioFile))
+    if gs is not None:
+        refuse_duplicate_names(items)
+
+
+def refuse_duplicate_names(items: list[pytest.Item]) -> None:
+    """Two scenarios with one name would write over each other's report folder and results: every
+    one after the first is an error at collection naming both files."""
+    first: dict[str, ScenarioItem] = {}
+    for item in items:
+        if not isinstance(item, ScenarioItem) or item.scenario is None:
+            continue
+        seen = first.setdefault(item.scenario.name, item)
+        if seen is not item:
+            item.error = ScenarioError(item.path, item.scenario.line_of("name"), (
+                f"scenario name {item.scenario.name!r} is also the name of {seen.path}: rename one "
+                "(each scenario's report folder and results are named after it)"))
+            item.scenario = None
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    scenario_items = [i for i in items if isinstance(i, ScenarioItem)]
+    if scenario_items:
+        config = scenario_items[0].config
+        config.stash[DESELECTED_KEY] = config.stash.get(DESELECTED_KEY, 0) + len(scenario_items)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -125,7 +151,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     root = session.config.rootpath
     for path, reason in skipped:
         shown = path.relative_to(root) if path.is_relative_to(root) else path
-        reporter.write_line(f"goleak: not collected: {shown}: {reason}")
+        reporter.write_line(terminal(f"goleak: not collected: {shown}: {reason}"))
 
 
 class ScenarioFile(pytest.File):
@@ -153,7 +179,7 @@ class ScenarioItem(pytest.Item):
             self.goleak_result = ScenarioResult(name=self.name, file=str(self.path), description="", expect=None,
                                                 culprit_expected=None, verdict="error", passed=False,
                                                 message=str(self.error), error=str(self.error))
-            pytest.fail(str(self.error), pytrace=False)
+            pytest.fail(terminal(str(self.error)), pytrace=False)
 
     def runtest(self) -> None:
         gs = _session(self.config)
@@ -165,7 +191,7 @@ class ScenarioItem(pytest.Item):
             pytest.skip(result.message)
         if not result.passed:
             detail = f"\n{result.error}" if result.error else ""
-            pytest.fail(f"{result.name}: {result.message}{detail}", pytrace=False)
+            pytest.fail(terminal(f"{result.name}: {result.message}{detail}"), pytrace=False)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"goleak scenario {self.name}"
@@ -227,13 +253,30 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     try:
         if not gs.is_worker and (gs.results or gs.setup_error):
-            gs.write_report()
+            gs.write_report(unsaved=_why_not_saved(session, gs) if gs.settings.save else None)
             if gs.baseline_failures:  # a regression against the baseline fails the run
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
             if gs.settings.github:
                 _publish_github(session.config, gs)
     finally:
         gs.close()
+
+
+def _why_not_saved(session: pytest.Session, gs: GoleakSession) -> str | None:
+    """Why this run's figures must not become the baseline, or None: only a complete run of every
+    collected scenario, uninterrupted and without errors, is saved."""
+    if session.exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop or session.shouldfail:
+        return "the run was interrupted or stopped early"
+    deselected = session.config.stash.get(DESELECTED_KEY, 0)
+    if deselected:
+        return f"{deselected} scenario(s) were deselected (-k, -m or --deselect): only a whole run is saved"
+    errors = sorted({r.name for r in gs.results if r.verdict == "error"})
+    if errors:
+        return f"scenario(s) ended in error: {', '.join(errors)}"
+    expected = sum(1 for i in session.items if isinstance(i, ScenarioItem))
+    if expected and len(gs.results) < expected:
+        return f"only {len(gs.results)} of {expected} scenarios ran"
+    return None
 
 
 def _publish_github(config: pytest.Config, gs: GoleakSession) -> None:
@@ -264,7 +307,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     gs = _session(config)
     if gs is not None and not gs.is_worker and gs.results:
         terminalreporter.section("goleak")
-        gs.summary(terminalreporter.write_line)
+        def write_line(line: str) -> None:  # function names, files and messages come from the service
+            terminalreporter.write_line(terminal(line))
+
+        gs.summary(write_line)
         from .baseline import write_terminal
 
-        write_terminal(terminalreporter.write_line, gs.comparison)
+        write_terminal(write_line, gs.comparison)

@@ -15,6 +15,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from .textsafe import terminal
+
 LOGGER = logging.getLogger("pytest_goleak.progress")
 INDENT = "    goleak: "
 ENGINE_TIMEOUT_S = 3
@@ -50,7 +52,7 @@ class Progress:
         capman = self._plugins.get_plugin("capturemanager")
         # Output is captured while an item runs; live logging writes the same way.
         with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
-            tr.write_line(INDENT + line)  # ends the item's "path::name " line; pytest re-prints it
+            tr.write_line(INDENT + terminal(line))  # ends the item's "path::name " line; pytest re-prints it
             tr.flush()
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..result import ScenarioResult
+from ..textsafe import code_span, markdown
 from .terminal import rows
 
 
@@ -66,7 +67,7 @@ def enabled(option: bool | None, ini: str, env: Mapping[str, str]) -> bool:
 # -- the job summary --------------------------------------------------------------------------------
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return markdown(text)  # function names, files and messages come from the service
 
 
 def _culprit_cell(s: ScenarioResult, plain: str, repo: Repo) -> str:
@@ -75,8 +76,8 @@ def _culprit_cell(s: ScenarioResult, plain: str, repo: Repo) -> str:
         return _cell(plain)
     c = culprits[0]
     url = repo.link(c.file, c.line)
-    text = _cell(plain)
-    return f"[`{text}`]({url})" if url else f"`{text}`"
+    text = code_span(plain)
+    return f"[{text}]({url})" if url else text
 
 
 def summary_markdown(scenarios: Sequence[ScenarioResult], repo: Repo, failures: Sequence[str] = (),

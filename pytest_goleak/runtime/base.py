@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..httpget import FetchError, get
+from ..textsafe import clip
 
 
 class RuntimeFailure(Exception):
@@ -17,7 +18,7 @@ class RuntimeFailure(Exception):
         self.exit_code = exit_code
         self.logs = logs
         self.oom_killed = oom_killed
-        tail = "\n".join(logs.strip().splitlines()[-20:])
+        tail = "\n".join(clip(line) for line in logs.strip().splitlines()[-20:])
         super().__init__(f"{message}\n--- last log lines ---\n{tail}" if tail else message)
 
 
