@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -232,7 +233,7 @@ def _goroutineleak(base: str, snap: Snapshot, save: Any, timeout: float) -> Snap
 
 def _read_expvar(instance: Instance, snap: Snapshot, timeout: float) -> Snapshot:
     try:
-        data = json.loads(get(instance.pprof_url + "/debug/vars", timeout=timeout))
+        data = service_json(get(instance.pprof_url + "/debug/vars", timeout=timeout))
     except (FetchError, ValueError):
         return snap  # a service without expvar: heap figures come from the profile instead
     mem = data.get("memstats") or {}
@@ -243,10 +244,17 @@ def _read_expvar(instance: Instance, snap: Snapshot, timeout: float) -> Snapshot
 
 def _read_requests_served(instance: Instance, snap: Snapshot, timeout: float) -> Snapshot:
     try:
-        data = json.loads(get(instance.pprof_url + "/debug/vars", timeout=timeout))
+        data = service_json(get(instance.pprof_url + "/debug/vars", timeout=timeout))
     except (FetchError, ValueError):
         return snap
     return _requests_from(data, snap)
+
+
+def service_json(body: bytes) -> Any:
+    """JSON a service sent, with NaN, Infinity and numbers too big for a float read as None: none
+    of them may reach a figure, or results.json."""
+    return json.loads(body, parse_constant=lambda _: None,
+                      parse_float=lambda s: value if math.isfinite(value := float(s)) else None)
 
 
 def _requests_from(data: Any, snap: Snapshot) -> Snapshot:

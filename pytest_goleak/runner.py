@@ -25,6 +25,7 @@ from .options import Settings
 from .result import ContainerInfo, Evidence, ScenarioResult
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
 from .scenario import Extension, Scenario
+from .textsafe import clip
 from .verdict import outcome
 
 
@@ -101,14 +102,24 @@ class Runner:
                 svc = self.services.get(name)
             except ServiceUnavailable as exc:
                 raise ScenarioSkipped(f"needs {name}: {exc}") from exc
-            env.update(svc.env)
             provided.append(svc)
             ev.server_connections[name] = []
+        for svc in provided:
+            env.update(svc.env_for(self._network(scenario, provided)))
         env.update(scenario.env)
         env["GODEBUG"] = godebug(scenario.memprofilerate, scenario.env.get("GODEBUG"))
         return env, provided
 
-    def _start(self, scenario: Scenario, env: dict[str, str], ev: Evidence) -> Instance:
+    def _network(self, scenario: Scenario, services: list[Any]) -> str:
+        """The scenario's network; ``auto`` is the bridge, or the host network when a service
+        cannot be reached from the bridge (a URL you gave, a remote engine)."""
+        if self.settings.runtime == "local":
+            return "host"
+        if scenario.network != "auto":
+            return scenario.network
+        return "bridge" if all(s.bridge_url for s in services) else "host"
+
+    def _start(self, scenario: Scenario, env: dict[str, str], ev: Evidence, services: list[Any]) -> Instance:
         """The run stage: build the fixture (recorded in ``ev.build``) and start it. The seam for
         handing the runner another Instance (tests/unit/test_pipeline.py's fake)."""
         cache = self.settings.cache_dir
@@ -127,14 +138,12 @@ class Runner:
         ev.build = art
         self._said_build(art)
         assert art.image is not None
-        network = scenario.network
-        if network == "auto":
-            network = "host" if scenario.services else "bridge"
+        network = self._network(scenario, services)
         return DockerRuntime(self.docker, self.run_id).start(
             art.image, scenario_name=scenario.name, port=scenario.port, port_env=scenario.port_env,
             pprof_port=scenario.pprof_port, env=env, network=network, memory=scenario.limits.memory,
-            pids=scenario.limits.pids, nonroot=scenario.fixture is not None, args=scenario.args,
-            files=scenario.files)
+            pids=scenario.limits.pids, nonroot=not scenario.hardening.root, args=scenario.args,
+            files=scenario.files, writable_root=scenario.hardening.writable_root)
 
     def _said_build(self, art: build.Artifact) -> None:
         self.progress(f"build {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
@@ -142,7 +151,7 @@ class Runner:
     def _run(self, scenario: Scenario, ev: Evidence, out_dir: Path) -> Judgement:
         env, services = self._env(scenario, ev)
         loadgen = load.loadgen_binary(self.settings.cache_dir)
-        instance = self._start(scenario, env, ev)
+        instance = self._start(scenario, env, ev, services)
         info = ContainerInfo(instance.info.runtime, dict(instance.info.details))
         ev.container = info
         self.progress(f"start: {instance.info.runtime} at {instance.base_url}")
@@ -169,7 +178,7 @@ class Runner:
         gc_lines = [line for line in logs.splitlines() if line.startswith("gc ")]
         (out_dir / "gctrace.txt").write_text("\n".join(gc_lines) + "\n")
         ev.artifacts["gctrace"] = f"{scenario.name}/gctrace.txt"
-        ev.gctrace_excerpt = tuple(gc_lines[-12:])
+        ev.gctrace_excerpt = tuple(clip(line) for line in gc_lines[-12:])
         return judge_run(scenario, with_gc_live_heap(logs, snaps), ev.extension, self.settings)
 
 

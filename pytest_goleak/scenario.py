@@ -17,10 +17,11 @@ import yaml
 
 from . import ignore as _ignore
 from . import validate
-from .scenario_model import EXPECTATIONS, SERVICES, Extension, Limits, Load, Scenario, ScenarioError
+from .scenario_model import EXPECTATIONS, SERVICES, Extension, Hardening, Limits, Load, Scenario, ScenarioError
 from .units import parse_duration
 
-__all__ = ["EXPECTATIONS", "SERVICES", "Extension", "Limits", "Load", "Scenario", "ScenarioError", "load_scenario"]
+__all__ = ["EXPECTATIONS", "SERVICES", "Extension", "Hardening", "Limits", "Load", "Scenario", "ScenarioError",
+           "load_scenario"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -53,11 +54,12 @@ def load_scenario(path: Path | str, text: str | None = None) -> Scenario:
 _TOP_KEYS = {
     "name", "description", "fixture", "dockerfile", "image", "expect", "culprit", "services",
     "env", "args", "files", "port", "port_env", "pprof_port", "health", "network", "load", "snapshots",
-    "budgets", "limits", "memprofilerate", "timeout", "capture_timeout", "extension", "ignore",
+    "budgets", "limits", "memprofilerate", "timeout", "capture_timeout", "extension", "ignore", "hardening",
 }
 _LOAD_KEYS = {f.name for f in dataclasses.fields(Load)}
 _LIMIT_KEYS = {"memory", "pids"}
 _HEALTH_KEYS = {"path", "timeout"}
+_HARDENING_KEYS = {f.name for f in dataclasses.fields(Hardening)}
 _EXTENSION_KEYS = {"factor", "timeout"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -175,6 +177,9 @@ class _Builder:
             kw["snapshots"] = self.checked("snapshots", validate.snapshot_count, data["snapshots"])
         kw["budgets"] = self._budgets(data.get("budgets"))
         kw["limits"] = self._limits(data.get("limits"))
+        hardening = self.mapping(data.get("hardening"), "hardening", _HARDENING_KEYS)
+        kw["hardening"] = Hardening(**{k: bool(self.typed(hardening, k, bool, f"hardening.{k}"))
+                                       for k in _HARDENING_KEYS})
         kw["extension"] = self._extension(data.get("extension"))
         try:
             kw["ignore"] = _ignore.parse(data.get("ignore"))

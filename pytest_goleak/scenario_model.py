@@ -49,6 +49,15 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Hardening:
+    """Opt-outs from the container hardening, for images that need them (README, "Threat model").
+    Every service runs as 65532:65532 on a read-only root unless its scenario says otherwise."""
+
+    root: bool = False  # run as the image's own user (often root) instead of 65532:65532
+    writable_root: bool = False  # a writable root filesystem instead of a read-only one
+
+
+@dataclass(frozen=True)
 class Extension:
     """How far to keep the load going when a signal is over budget, to tell filling from leaking.
 
@@ -87,6 +96,7 @@ class Scenario:
     extension: Extension = field(default_factory=Extension)
     ignore: tuple[_ignore.IgnoreRule, ...] = ()  # goroutines excluded from the signal and the culprits
     limits: Limits = field(default_factory=Limits)
+    hardening: Hardening = field(default_factory=Hardening)
     memprofilerate: int | None = None  # None: the harness default (see options)
     timeout: float = 300.0
     capture_timeout: float = 30.0  # bound on each profile / figures request of a snapshot

@@ -35,6 +35,7 @@ class GoleakSession:
         self.services: Any = None
         self.setup_error: str | None = None
         self.baseline_failures: list[str] = []
+        self.unsaved: str | None = None  # why --goleak-save did not save, when it did not
         self._runner: Any = None
         self.progress: Callable[[str], None] | None = None  # per-stage lines (see progress.py)
         self.hook_detectors: list[object] = []  # from pytest_goleak_detectors (see plugin.py)
@@ -112,13 +113,18 @@ class GoleakSession:
         return {"runtime": s.runtime, "budgets": s.budgets, "memprofilerate": s.memprofilerate,
                 "snapshots": s.snapshots, "requests": s.requests, "report_dir": str(s.report_dir)}
 
-    def write_report(self) -> Path:
+    def write_report(self, unsaved: str | None = None) -> Path:
+        """``unsaved``: why the run's figures must not replace the baseline (--goleak-save), if so."""
+        if self.setup_error and self.settings.save:
+            unsaved = unsaved or f"the run did not start: {self.setup_error}"
         if not self.setup_error and (self.settings.save or self.settings.compare):
             from . import baseline
 
             s = self.settings
             self.comparison, self.baseline_failures = baseline.apply(
-                self.results, save=s.save, compare=s.compare, fail_exprs=s.compare_fail, rootdir=s.rootdir)
+                self.results, save=None if unsaved else s.save, compare=s.compare, fail_exprs=s.compare_fail,
+                rootdir=s.rootdir)
+        self.unsaved = unsaved
         created = results_mod.now()
         runs = results_mod.ordered(self.results)
         self.validation = results_mod.validation(runs)
@@ -147,3 +153,5 @@ class GoleakSession:
         index = self.settings.report_dir / "index.html"
         write_summary(write_line, results_mod.ordered(self.results), self.validation,
                       index if index.exists() else self.settings.report_dir / "results.json", self.detector_matrix)
+        if self.unsaved:
+            write_line(f"baseline NOT saved to {self.settings.save}: {self.unsaved}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
@@ -349,11 +350,23 @@ def build(scenarios: Sequence[ScenarioResult], settings: Mapping[str, Any], *, c
     return doc
 
 
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float, however deep, made None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
 def write(report_dir: Path, results: Mapping[str, Any]) -> Path:
     """Write results.json atomically (a reader never sees half a file)."""
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / "results.json"
     tmp = path.with_suffix(f".json.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(results, indent=2, sort_keys=False, default=str) + "\n")
+    # allow_nan=False: bare NaN / Infinity are not JSON; finite() has made them null already.
+    tmp.write_text(json.dumps(finite(results), indent=2, sort_keys=False, default=str, allow_nan=False) + "\n")
     os.replace(tmp, path)
     return path

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import datetime
 import os
 import socket
 import time
@@ -11,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import limits
 from ..build import LABEL
 from ..procutil import free_port
 from .address import docker_endpoint, engine_host, is_loopback, publish_ip, published_host
 from .base import InstanceInfo, RuntimeFailure, Status
-from .labels import owner_labels
+from .labels import owner_labels, process_start
 
 CLIENT_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 5
@@ -65,17 +68,22 @@ def _first(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+#: A container of another host that shares the engine is removed only when older than this: no
+#: run takes a day, and this host cannot tell whether that host's owner is alive.
+FOREIGN_STALE_S = 24 * 3600
+
+
 def sweep(client: Any, only_dead_owners: bool = True) -> list[str]:
     """Remove containers and networks labelled as ours, left by runs that were killed.
 
     With ``only_dead_owners`` a container survives while the pytest process that started it is
-    alive on this host, so parallel sessions (xdist workers, other jobs) are not disturbed.
+    alive on this host (same pid and start time), so parallel sessions (xdist workers, other jobs)
+    are not disturbed; a container of another host survives unless it was created more than
+    FOREIGN_STALE_S ago.
     """
     removed: list[str] = []
     for c in client.containers.list(all=True, filters={"label": LABEL}, ignore_removed=True):
-        owner = c.labels.get(f"{LABEL}.owner-pid", "")
-        host = c.labels.get(f"{LABEL}.owner-host", "")
-        if only_dead_owners and host == socket.gethostname() and owner.isdigit() and _alive(int(owner)):
+        if only_dead_owners and _owner_may_live(c.labels, c.attrs.get("Created", "")):
             continue
         _remove(c)
         removed.append(c.name)
@@ -86,6 +94,25 @@ def sweep(client: Any, only_dead_owners: bool = True) -> list[str]:
         except Exception:  # noqa: BLE001 - a network still in use by a live run stays
             pass
     return removed
+
+
+def _owner_may_live(labels: Mapping[str, str], created: str) -> bool:
+    owner, host = labels.get(f"{LABEL}.owner-pid", ""), labels.get(f"{LABEL}.owner-host", "")
+    if host and host != socket.gethostname():
+        return _age_s(created) < FOREIGN_STALE_S
+    if not owner.isdigit() or not _alive(int(owner)):
+        return False
+    start = labels.get(f"{LABEL}.owner-start", "")
+    return not start or process_start(int(owner)) in (None, start)
+
+
+def _age_s(created: str) -> float:
+    """Seconds since the engine's ``Created`` timestamp (RFC 3339, nanoseconds); 0 when unreadable."""
+    try:
+        stamp = datetime.datetime.fromisoformat(created[:26].rstrip("Z") + "+00:00")
+    except ValueError:
+        return 0.0
+    return (datetime.datetime.now(datetime.timezone.utc) - stamp).total_seconds()
 
 
 def _alive(pid: int) -> bool:
@@ -162,11 +189,25 @@ class DockerInstance:
                       oom_killed=bool(state.get("OOMKilled")))
 
     def logs(self) -> str:
+        """The log's tail: the engine keeps at most the ``log`` cap of it (log_config), and only
+        that much is read, in chunks."""
+        cap = limits.cap("log")
         try:
-            raw = self.container.logs(stdout=True, stderr=True)
-            return raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+            kept: collections.deque[bytes] = collections.deque()
+            size = total = 0
+            for chunk in self.container.logs(stdout=True, stderr=True, stream=True, follow=False):
+                kept.append(chunk)
+                size += len(chunk)
+                total += len(chunk)
+                while size - len(kept[0]) >= cap:
+                    size -= len(kept.popleft())
         except Exception as exc:  # noqa: BLE001
             return f"(logs unavailable: {exc})"
+        text = b"".join(kept)[-cap:].decode("utf-8", errors="replace")
+        if total >= cap // 2:  # the engine rotated it: earlier lines are gone
+            text = (f"(log cut: the engine keeps about the last {cap >> 20} MiB of a service's log, "
+                    f"GOLEAK_MAX_LOG_BYTES; earlier lines were dropped)\n") + text
+        return text
 
     def close(self) -> None:
         import docker.errors
@@ -190,7 +231,8 @@ class DockerRuntime:
 
     def start(self, image: str, *, scenario_name: str, port: int, port_env: str, pprof_port: int | None,
               env: Mapping[str, str], network: str, memory: int, pids: int, nonroot: bool,
-              args: Sequence[str] = (), files: Mapping[str, Path] | None = None) -> DockerInstance:
+              args: Sequence[str] = (), files: Mapping[str, Path] | None = None,
+              writable_root: bool = False) -> DockerInstance:
         labels = {**owner_labels(), f"{LABEL}.run": self.run_id, f"{LABEL}.scenario": scenario_name}
         full_env = dict(env)
         kwargs: dict[str, Any] = {}
@@ -207,11 +249,14 @@ class DockerRuntime:
             if pprof_port:
                 ports[f"{pprof_port}/tcp"] = (publish_ip, None)
             kwargs["ports"] = ports
-        hardening = ["read-only rootfs", "cap_drop ALL", "no-new-privileges", f"pids {pids}",
+        rootfs = "writable rootfs (hardening.writable_root)" if writable_root else "read-only rootfs"
+        hardening = [rootfs, "cap_drop ALL", "no-new-privileges", f"pids {pids}",
                      f"memory {memory} (swap = memory)"]
         if nonroot:
             kwargs["user"] = "65532:65532"
             hardening.insert(0, "non-root 65532:65532")
+        else:
+            hardening.insert(0, "the image's own user (hardening.root)")
         if args:
             kwargs["command"] = list(args)  # after the image's ENTRYPOINT, replacing its CMD
         if files:
@@ -221,8 +266,10 @@ class DockerRuntime:
         try:
             container = self.client.containers.run(
                 image, detach=True, name=name, labels=labels,
-                environment=full_env, mem_limit=memory, memswap_limit=memory, pids_limit=pids, read_only=True,
-                cap_drop=["ALL"], security_opt=["no-new-privileges"], tmpfs={"/tmp": "rw,size=16m"}, **kwargs,
+                environment=full_env, mem_limit=memory, memswap_limit=memory, pids_limit=pids,
+                read_only=not writable_root,
+                cap_drop=["ALL"], security_opt=["no-new-privileges"], tmpfs={"/tmp": "rw,size=16m"},
+                log_config=_log_config(), **kwargs,
             )
         except BaseException:
             # Created but not started (a bad port, Ctrl-C between create and start): still ours.
@@ -263,12 +310,21 @@ class DockerRuntime:
                     return base, f"http://{host}:{admin[0]['HostPort']}"
                 return base, base
             if not state.get("Running") and state.get("Status") in ("exited", "dead"):
-                logs = container.logs().decode("utf-8", errors="replace")
+                logs = container.logs(tail=200).decode("utf-8", errors="replace")
                 raise RuntimeFailure(f"container exited (code {state.get('ExitCode')}) at start",
                                      state.get("ExitCode"), logs, bool(state.get("OOMKilled")))
             if time.monotonic() > deadline:
                 raise RuntimeFailure(f"container port {port} was not published within {START_TIMEOUT_S}s")
             time.sleep(0.05)
+
+
+def _log_config() -> Any:
+    """json-file with a size cap: two files of half the ``log`` cap each, so a service that writes
+    GiBs to stdout costs the engine's disk and the harness at most the cap."""
+    from docker.types import LogConfig
+
+    half = max(limits.cap("log") // 2, 1 << 20)
+    return LogConfig(type=LogConfig.types.JSON, config={"max-size": str(half), "max-file": "2"})
 
 
 def _file_mounts(files: Mapping[str, Path]) -> list[Any]:

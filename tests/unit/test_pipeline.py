@@ -44,7 +44,7 @@ class FakeRunner(Runner):
         super().__init__(settings, "unit")
         self.fake = fake
 
-    def _start(self, scenario: Scenario, env: dict[str, str], evidence: Evidence) -> FakeInstance:
+    def _start(self, scenario: Scenario, env: dict[str, str], evidence: Evidence, services: Any = ()) -> FakeInstance:
         return self.fake
 
 

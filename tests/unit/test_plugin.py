@@ -51,3 +51,25 @@ def test_an_unreachable_engine_is_one_line(pytester, monkeypatch, tmp_path):
     assert errors[0].startswith("ERROR: pytest-goleak: no Docker engine: ")
     assert "does not exist (dockerd is not running)" in errors[0] and "--goleak-runtime=local" in errors[0]
     assert "no-engine.sock" in errors[0] and "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_two_scenarios_with_one_name_are_refused_naming_both_files(pytester):
+    pytester.mkdir("scenarios")
+    pytester.mkdir("pkg")
+    first, second = pytester.path / "scenarios" / "a.yaml", pytester.path / "scenarios" / "b.yaml"
+    for path in (first, second):
+        path.write_text("name: same\nfixture: ../pkg\nexpect: clean\n")
+    result = pytester.runpytest("--goleak", "--goleak-runtime=local", "-p", "no:cacheprovider",
+                                f"--goleak-report={pytester.path / 'report'}", "scenarios")
+    result.stdout.fnmatch_lines([f"*{second}:1: scenario name 'same' is also the name of {first}*"])
+
+
+def test_a_partial_run_does_not_replace_the_baseline_and_says_why(pytester):
+    pytester.mkdir("scenarios")
+    pytester.mkdir("pkg")
+    for name in ("one", "two"):
+        (pytester.path / "scenarios" / f"{name}.yaml").write_text("fixture: ../pkg\nexpect: clean\n")
+    result = pytester.runpytest("--goleak", "--goleak-runtime=local", "-p", "no:cacheprovider", "-k", "one",
+                                f"--goleak-report={pytester.path / 'report'}", "--goleak-save=base", "scenarios")
+    result.stdout.fnmatch_lines(["*baseline NOT saved to base: 1 scenario(s) were deselected*"])
+    assert not list(pytester.path.rglob("base.json"))
