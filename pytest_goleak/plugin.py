@@ -42,6 +42,13 @@ def pytest_configure(config: pytest.Config) -> None:
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
     if settings.enabled:
+        from . import limits
+
+        try:  # a bad GOLEAK_MAX_*_BYTES is a usage error now, not a failure in the middle of a capture
+            for name in limits.CAPS:
+                limits.cap(name)
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
         gs = GoleakSession(settings, is_worker=hasattr(config, "workerinput"))
         gs.progress = progress.sink(config)
         gs.hook_detectors = _hook_detectors(config)

