@@ -47,8 +47,8 @@ class EntryResult:
 
     @classmethod
     def from_json(cls, d: dict[str, Any], label: str = "") -> EntryResult:
-        return cls(str(d.get("label") or label), int(d["requests"]), int(d["ok"]), int(d["errors"]), int(d.get("aborted", 0)),
-                   {k: int(v) for k, v in (d.get("status") or {}).items()})
+        return cls(str(d.get("label") or label), int(d["requests"]), int(d["ok"]), int(d["errors"]),
+                   int(d.get("aborted", 0)), {k: int(v) for k, v in (d.get("status") or {}).items()})
 
     def __add__(self, other: EntryResult) -> EntryResult:
         status = dict(self.status)
