@@ -204,7 +204,7 @@ def template(text: str, known: Iterable[str], key: str) -> str:
             continue
         if name == "rand":
             r = _RAND_RANGE.match(args or "")
-            if not r or int(r.group(1)) > int(r.group(2)):
+            if not r or int(r.group(1)) > int(r.group(2)) or int(r.group(2)) >= 2**63:
                 raise InvalidSetting(key, f"{key}: {m.group(0)}: want {{rand:LO-HI}} with whole numbers "
                                           "0 <= LO <= HI")
         elif args is not None:
