@@ -113,6 +113,9 @@ def test_template_grammar_matches_the_go_driver():
                         "/x?t={token}&lit={{token}}": {"token"}, '{"a": {"b": 1}}}}': set()}.items():
         assert validate.template_variables(text) == names, text
     assert validate.expand_captured("Bearer {token} {{token}} }}", {"token": "abc"}) == "Bearer abc {token} }"
+    with pytest.raises(validate.InvalidSetting, match="0 <= LO <= HI"):  # beyond the driver's int64
+        validate.template("{rand:1-9223372036854775808}", (), "'load.path'")
+    assert validate.template("{rand:0-9223372036854775807}", (), "'load.path'")
 
 
 class _Login(http.server.BaseHTTPRequestHandler):
