@@ -50,6 +50,7 @@ class Driver:
         phases: list[load.PhaseResult] = []
         per_phase = max(1, scenario.load.requests // (scenario.snapshots - 1))
         deadline = time.monotonic() + scenario.timeout
+        protocol = "grpc" if scenario.load.grpc else "http"
         prime(self.instance, timeout=scenario.capture_timeout)
         with load.LoadDriver(loadgen, self.instance.base_url, scenario.load) as driver:
             if scenario.load.warmup_requests:
@@ -80,12 +81,12 @@ class Driver:
                 if time.monotonic() > deadline:
                     raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s "
                                          f"after {i + 1} of {scenario.snapshots} snapshots")
-            ev.load = load.LoadSummary.of(phases, driver.total)
-            ev.load.check(scenario.load.expect_status)
+            ev.load = load.LoadSummary.of(phases, driver.total, protocol)
+            ev.load.check(scenario.load.expect_codes if scenario.load.grpc else scenario.load.expect_status)
             ev.extension = self._extend(snaps, step, deadline)
             self._trace(driver, per_phase)
         ev.requests = snaps[-1].requests
-        ev.load = load.LoadSummary.of(phases, driver.total)
+        ev.load = load.LoadSummary.of(phases, driver.total, protocol)
         return snaps
 
     def _extend(self, snaps: list[Snapshot], step: Callable[[str], None], deadline: float) -> ExtensionInfo | None:

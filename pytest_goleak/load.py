@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from . import gotool
+from . import gotool, grpcload
 from .procutil import die_with_parent
 from .scenario import Load
 
@@ -63,38 +63,43 @@ class LoadSummary:
     driver_requests: int
     rps: float  # the upper median of the phases after the first
     errors: int
-    status: dict[str, int]  # responses per HTTP status over all phases
+    status: dict[str, int]  # responses per HTTP status (gRPC: per status code) over all phases
+    protocol: str = "http"  # or "grpc"
 
     @classmethod
-    def of(cls, phases: Sequence[PhaseResult], driver_requests: int) -> LoadSummary:
+    def of(cls, phases: Sequence[PhaseResult], driver_requests: int, protocol: str = "http") -> LoadSummary:
         status: dict[str, int] = {}
         for p in phases:
             for code, n in p.status.items():
                 status[code] = status.get(code, 0) + int(n)
         rps = sorted(p.rps for p in phases[1:]) or [0.0]
         return cls(tuple(phases), driver_requests, rps[len(rps) // 2], sum(p.errors for p in phases),
-                   dict(sorted(status.items())))
+                   dict(sorted(status.items(), key=lambda kv: int(kv[0]))), protocol)
 
     def to_json(self) -> dict[str, Any]:
         return {"phases": [asdict(p) for p in self.phases], "driver_requests": self.driver_requests,
-                "rps": self.rps, "errors": self.errors, "status": dict(self.status)}
+                "rps": self.rps, "errors": self.errors, "status": dict(self.status), "protocol": self.protocol}
 
     def check(self, expected: Sequence[int]) -> None:
-        """Raise LoadError when too many responses were not what the scenario expects."""
+        """Raise LoadError when too many responses were not what the scenario expects (gRPC: the
+        status codes, OK unless expect_codes says otherwise)."""
+        grpc = self.protocol == "grpc"
         total = self.errors + sum(self.status.values())
         unexpected = self.errors + sum(n for code, n in self.status.items()
                                        if (int(code) not in expected if expected else not 200 <= int(code) < 400))
         if total and unexpected / total > MAX_UNEXPECTED_SHARE:
-            counts = ", ".join(f"{code}: {n}" for code, n in self.status.items())
+            name = grpcload.code_name if grpc else str
+            counts = ", ".join(f"{name(code)}: {n}" for code, n in self.status.items())
             if self.errors:
                 counts += f", transport errors: {self.errors}"
             first = next((p.first_error for p in self.phases if p.first_error), None)
-            want = ", ".join(map(str, expected)) if expected else "2xx/3xx"
+            want = ", ".join(map(name, expected)) if expected else "2xx/3xx"
+            fix = ("Fix load.grpc, or declare the codes it expects with load.grpc.expect_codes." if grpc else
+                   "Fix load.path/method, or declare the statuses it expects with load.expect_status.")
             raise LoadError(
-                f"{unexpected} of {total} responses ({unexpected / total:.0%}) were not {want} ({counts})"
-                + (f"; first error: {first}" if first else "")
-                + ": not the load the scenario describes. Fix load.path/method, or declare the statuses it "
-                  "expects with load.expect_status.")
+                f"{unexpected} of {total} {'calls' if grpc else 'responses'} ({unexpected / total:.0%}) were not "
+                f"{want} ({counts})" + (f"; first error: {first}" if first else "")
+                + f": not the load the scenario describes. {fix}")
 
 
 def loadgen_binary(cache_dir: Path) -> Path:
@@ -112,8 +117,11 @@ class LoadDriver:
     """A running load driver aimed at one URL. Use as a context manager; it never outlives it."""
 
     def __init__(self, binary: Path, base_url: str, load: Load) -> None:
-        args = [str(binary), "-url", base_url + load.path, "-method", load.method, "-c", str(load.concurrency),
-                "-rate", str(load.rate), "-timeout", f"{load.timeout}s"]
+        args = [str(binary), "-c", str(load.concurrency), "-rate", str(load.rate), "-timeout", f"{load.timeout}s"]
+        if load.grpc is not None:
+            args += grpcload.driver_args(load.grpc, base_url)
+        else:
+            args += ["-url", base_url + load.path, "-method", load.method]
         if load.body:
             args += ["-body", load.body]
         for name, value in load.headers.items():

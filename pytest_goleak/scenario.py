@@ -8,6 +8,7 @@ Go main package directory, ``dockerfile`` any Dockerfile, ``image`` any local im
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -17,10 +18,21 @@ import yaml
 
 from . import ignore as _ignore
 from . import validate
-from .scenario_model import EXPECTATIONS, SERVICES, Extension, Limits, Load, Scenario, ScenarioError
+from .scenario_model import (
+    EXPECTATIONS,
+    GRPC_CODES,
+    SERVICES,
+    Extension,
+    GrpcLoad,
+    Limits,
+    Load,
+    Scenario,
+    ScenarioError,
+)
 from .units import parse_duration
 
-__all__ = ["EXPECTATIONS", "SERVICES", "Extension", "Limits", "Load", "Scenario", "ScenarioError", "load_scenario"]
+__all__ = ["EXPECTATIONS", "SERVICES", "Extension", "GrpcLoad", "Limits", "Load", "Scenario", "ScenarioError",
+           "load_scenario"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -56,6 +68,9 @@ _TOP_KEYS = {
     "budgets", "limits", "memprofilerate", "timeout", "capture_timeout", "extension", "ignore",
 }
 _LOAD_KEYS = {f.name for f in dataclasses.fields(Load)}
+_GRPC_KEYS = {f.name for f in dataclasses.fields(GrpcLoad)} | {"expect_codes"}
+_HTTP_ONLY_KEYS = ("path", "method", "body", "headers", "expect_status")
+_CALL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/[A-Za-z_][A-Za-z0-9_]*$")
 _LIMIT_KEYS = {"memory", "pids"}
 _HEALTH_KEYS = {"path", "timeout"}
 _EXTENSION_KEYS = {"factor", "timeout"}
@@ -282,7 +297,66 @@ class _Builder:
                 raise self.fail("load.expect_status",
                                 f"'load.expect_status' must be a list of HTTP status codes, got {codes!r}")
             kw["expect_status"] = tuple(codes)
+        if "grpc" in data:
+            self._grpc(data, kw)
+        elif "expect_codes" in data:
+            raise self.fail("load.expect_codes", "'load.expect_codes' is for a gRPC load (load.grpc)")
         return Load(**kw)
+
+    def _grpc(self, load: dict[str, Any], kw: dict[str, Any]) -> None:
+        """``load.grpc``: the call, its JSON request, proto file, metadata and stream length."""
+        http = [k for k in _HTTP_ONLY_KEYS if k in load]
+        if http:
+            raise self.fail(f"load.{http[0]}", f"'load.{http[0]}' is for HTTP; a gRPC load (load.grpc) "
+                                               f"does not take it")
+        data = self.mapping(load["grpc"], "load.grpc", _GRPC_KEYS)
+        call = self.typed(data, "call", str, "load.grpc.call")
+        if call is None or not _CALL_RE.match(call):
+            raise self.fail("load.grpc.call" if call else "load.grpc",
+                            f"'load.grpc.call' must be package.Service/Method, got {call!r}")
+        g: dict[str, Any] = {"call": call}
+        body = self.typed(data, "data", str, "load.grpc.data")
+        if body is not None:
+            try:
+                json.loads(body)
+            except ValueError as exc:
+                raise self.fail("load.grpc.data", f"'load.grpc.data' is not JSON: {exc}") from exc
+            g["data"] = body
+        proto = self.typed(data, "proto", str, "load.grpc.proto")
+        if proto is not None:
+            g["proto"] = (self.path.parent / proto).resolve()
+            if not g["proto"].is_file():
+                raise self.fail("load.grpc.proto", f"'load.grpc.proto': {g['proto']} is not a file")
+        metadata = self.typed(data, "metadata", dict, "load.grpc.metadata") or {}
+        bad = [k for k, v in metadata.items() if not isinstance(k, str) or not isinstance(v, (str, int, float))]
+        if bad:
+            raise self.fail("load.grpc.metadata", f"'load.grpc.metadata' must map names to strings; bad: {bad!r}")
+        g["metadata"] = {k.lower(): str(v) for k, v in metadata.items()}
+        n = self.positive_int(data, "stream_messages", "load.grpc.stream_messages", minimum=0)
+        if n is not None:
+            g["stream_messages"] = n
+        kw["grpc"] = GrpcLoad(**g)
+        # expect_codes sits under load.grpc, or beside it like load.expect_status
+        given = [(f"load.{k}", d["expect_codes"]) for k, d in (("expect_codes", load), ("grpc.expect_codes", data))
+                 if "expect_codes" in d]
+        if len(given) > 1:
+            raise self.fail(given[1][0], "'expect_codes' is given twice (load.expect_codes, load.grpc.expect_codes)")
+        if given:
+            kw["expect_codes"] = self._codes(*given[0])
+
+    def _codes(self, full: str, raw: Any) -> tuple[int, ...]:
+        """gRPC status codes by number (0-16) or name (NOT_FOUND, NotFound)."""
+        names = {n.replace("_", ""): i for i, n in enumerate(GRPC_CODES)}
+        out: list[int] = []
+        for c in raw if isinstance(raw, list) and raw else [None]:
+            if isinstance(c, int) and not isinstance(c, bool) and 0 <= c < len(GRPC_CODES):
+                out.append(c)
+            elif isinstance(c, str) and c.upper().replace("_", "") in names:
+                out.append(names[c.upper().replace("_", "")])
+            else:
+                raise self.fail(full, f"'{full}' must be a list of gRPC status codes (0-16 or names such as "
+                                      f"OK, NOT_FOUND); bad: {c if raw else raw!r}")
+        return tuple(out)
 
     def _budgets(self, raw: Any) -> dict[str, float]:
         if raw is None:

@@ -1,4 +1,4 @@
-// Command loadgen is pytest-goleak's HTTP load driver. It stays alive between phases so its
+// Command loadgen is pytest-goleak's load driver, for HTTP and (with -grpc) gRPC. It stays alive between phases so its
 // keep-alive connections stay warm: each line on stdin is a number of requests to send; after
 // each phase it prints one JSON line with what happened. EOF on stdin ends it.
 package main
@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,6 +36,15 @@ type config struct {
 	concurrency int
 	rate        float64
 	timeout     time.Duration
+	grpc        *grpcConfig // nil: HTTP
+}
+
+// ok says whether a response's code is a success: an HTTP status under 500, gRPC's OK.
+func (c *config) ok(code int) bool {
+	if c.grpc != nil {
+		return code == 0
+	}
+	return code < 500
 }
 
 type phase struct {
@@ -60,9 +70,24 @@ func main() {
 	flag.IntVar(&cfg.concurrency, "c", 8, "concurrent connections")
 	flag.Float64Var(&cfg.rate, "rate", 0, "total requests per second (0: unlimited)")
 	flag.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "per-request timeout")
+	grpcJSON := flag.String("grpc", "", "gRPC load: a JSON grpcConfig (then -url is not used)")
+	health := flag.String("grpc-health", "", "ask host:port's grpc.health.v1 service once, then exit")
 	flag.Parse()
-	if cfg.url == "" || cfg.concurrency < 1 {
-		fmt.Fprintln(os.Stderr, "loadgen: -url and -c >= 1 are required")
+	if *health != "" {
+		code, text := checkHealth(*health, cfg.timeout)
+		fmt.Println(text)
+		os.Exit(code)
+	}
+	if *grpcJSON != "" {
+		g, err := parseGRPCConfig(*grpcJSON)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "loadgen: %v\n", err)
+			os.Exit(2)
+		}
+		cfg.grpc = g
+	}
+	if (cfg.url == "" && cfg.grpc == nil) || cfg.concurrency < 1 {
+		fmt.Fprintln(os.Stderr, "loadgen: -url (or -grpc) and -c >= 1 are required")
 		os.Exit(2)
 	}
 	cfg.body = []byte(body)
@@ -85,7 +110,13 @@ func main() {
 			DisableCompression:  true,
 		},
 	}
-	senders, err := makeSenders(client, &cfg)
+	var senders []sender
+	var err error
+	if cfg.grpc != nil {
+		senders, err = makeGRPCSenders(&cfg)
+	} else {
+		senders, err = makeSenders(client, &cfg)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "loadgen: %v\n", err)
 		os.Exit(2)
@@ -154,6 +185,15 @@ func run(senders []sender, cfg *config, n int64) phase {
 				t0 := time.Now()
 				code, err := senders[w]()
 				latencies[w] = append(latencies[w], time.Since(t0))
+				var st *grpcStatus
+				if errors.As(err, &st) { // a gRPC call that ended with a status: counted like an HTTP status
+					mu.Lock()
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+					mu.Unlock()
+					err = nil
+				}
 				if err != nil {
 					failed.Add(1)
 					mu.Lock()
@@ -164,7 +204,7 @@ func run(senders []sender, cfg *config, n int64) phase {
 					continue
 				}
 				local[strconv.Itoa(code)]++
-				if code < 500 {
+				if cfg.ok(code) {
 					ok.Add(1)
 				}
 			}

@@ -193,7 +193,7 @@ def _artifact_of(d: Mapping[str, Any]) -> Artifact:
 def _load_of(d: Mapping[str, Any]) -> LoadSummary:
     return LoadSummary(tuple(PhaseResult.from_json(p) for p in d.get("phases") or []),
                        int(d.get("driver_requests") or 0), float(d.get("rps") or 0.0), int(d.get("errors") or 0),
-                       {str(k): int(v) for k, v in (d.get("status") or {}).items()})
+                       {str(k): int(v) for k, v in (d.get("status") or {}).items()}, str(d.get("protocol") or "http"))
 
 
 def _extension_of(d: Mapping[str, Any]) -> ExtensionInfo:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from .. import grpcload
 from .. import signals as signals_mod
 from ..culprit import Culprit, Frame, GrowthSite
 from ..result import ScenarioResult, SignalResult
@@ -182,13 +183,14 @@ def _container(s: ScenarioResult) -> Mapping[str, Any]:
 
 def _load_phases(s: ScenarioResult) -> list[dict[str, Any]]:
     rows = []
+    name = grpcload.code_name if s.load and s.load.protocol == "grpc" else str  # gRPC codes by name
     for i, ph in enumerate(s.load.phases if s.load else ()):
         rows.append({
             # results.json does not mark the warm-up phase, so phases are only numbered.
             "phase": str(i + 1), "requests": fmt_count(ph.requests), "ok": fmt_count(ph.ok),
             "errors": fmt_count(ph.errors), "rps": fmt_count(round(ph.rps)),
             "p50": f"{fmt_count(ph.p50_ms)} ms", "p99": f"{fmt_count(ph.p99_ms)} ms",
-            "status": ", ".join(f"{k}\u00d7{fmt_count(v)}" for k, v in sorted(ph.status.items())),
+            "status": ", ".join(f"{name(k)}\u00d7{fmt_count(v)}" for k, v in sorted(ph.status.items())),
             "first_error": ph.first_error or "", "bad": ph.ok < ph.requests,
         })
     return rows
@@ -270,7 +272,9 @@ def scenario_view(s: ScenarioResult, dirname: str, chart_base: int = 0) -> dict[
         "container": _kv(container, ("runtime", "image", "id", "name", "memory_limit"), ("hardening",)),
         "build": _kv(s.build.to_json() if s.build else {}, ("go_version", "source", "hash", "cached", "seconds")),
         "hardening": [str(h) for h in container.get("hardening") or ()],
-        "load": _load_phases(s), "warnings": list(found.errors)[:20], "culprit_expected": s.culprit_expected or "",
+        "load": _load_phases(s),
+        "load_status": "gRPC status" if s.load and s.load.protocol == "grpc" else "HTTP status",
+        "warnings": list(found.errors)[:20], "culprit_expected": s.culprit_expected or "",
         "vet": [{"analyzer": v.analyzer, "position": "", "message": v.message} for v in s.vet or ()],
     }
 

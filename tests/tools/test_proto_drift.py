@@ -16,3 +16,12 @@ def test_gen_proto_check_reports_no_drift() -> None:
     res = subprocess.run([str(REPO / "scripts" / "gen_proto.sh"), "--check"], capture_output=True, text=True,
                          timeout=600)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(600)
+def test_gen_grpc_check_reports_no_drift() -> None:
+    """Needs PyPI (grpcio-tools' protoc) and the Go module proxy (the two pinned Go plugins)."""
+    res = subprocess.run([str(REPO / "scripts" / "gen_grpc.sh"), "--check"], capture_output=True, text=True,
+                         timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
