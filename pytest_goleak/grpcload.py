@@ -1,16 +1,16 @@
 """The gRPC side of the load stage: the driver's -grpc config, and grpc.health.v1 health.
 
-The load driver (``loadgen/grpc.go``) speaks gRPC; this module only tells it what to call and
-reads what it answers. Status codes travel as numbers (``"0"``) like HTTP statuses, and are
+The load driver (``loadgen/grpc.go``) speaks gRPC; this module only tells it what to call (the
+``grpc`` part of its spec) and asks it about health. Status codes travel as numbers (``"0"``) like HTTP statuses, and are
 named (OK, UNAVAILABLE) where people read them.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
@@ -36,12 +36,11 @@ def target(base_url: str) -> str:
     return f"{parts.hostname}:{parts.port}"
 
 
-def driver_args(grpc: GrpcLoad, base_url: str) -> list[str]:
-    """The load driver's -grpc flag for this load."""
-    config = {"target": target(base_url), "call": grpc.call, "data": grpc.data,
-              "proto": str(grpc.proto) if grpc.proto else "", "metadata": dict(grpc.metadata),
-              "stream_messages": grpc.stream_messages}
-    return ["-grpc", json.dumps(config)]
+def driver_config(grpc: GrpcLoad, base_url: str) -> dict[str, Any]:
+    """The ``grpc`` part of the load driver's spec (``loadgen/grpc.go``'s grpcConfig)."""
+    return {"target": target(base_url), "call": grpc.call, "data": grpc.data,
+            "proto": str(grpc.proto) if grpc.proto else "", "metadata": dict(grpc.metadata),
+            "stream_messages": grpc.stream_messages}
 
 
 def wait_healthy_grpc(instance: Instance, loadgen: Path, timeout: float) -> str:

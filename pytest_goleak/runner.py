@@ -25,6 +25,7 @@ from .options import Settings
 from .result import ContainerInfo, Evidence, ScenarioResult
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
 from .scenario import Extension, Scenario
+from .setup_steps import SetupError
 from .verdict import outcome
 
 
@@ -73,7 +74,8 @@ class Runner:
             oom = str(exc).splitlines()[0]
             passed, why = outcome("leak", scenario.expect, None, None)
             verdict, message = "leak", f"{why}\n  {oom}"
-        except (build.BuildError, RuntimeFailure, CaptureError, FetchError, load.LoadError, gotool.GoError) as exc:
+        except (build.BuildError, RuntimeFailure, CaptureError, FetchError, load.LoadError, gotool.GoError,
+                SetupError) as exc:
             error, message = str(exc), f"{type(exc).__name__}: {_first_line(exc)}"
         except Exception as exc:
             if not _is_engine_error(exc):
@@ -152,7 +154,7 @@ class Runner:
             driver = Driver(scenario, instance, services, ev, out_dir, self.settings.report_dir, self.progress)
             try:
                 snaps = driver.run(loadgen)
-            except (CaptureError, FetchError, load.LoadError, RuntimeFailure) as exc:
+            except (CaptureError, FetchError, load.LoadError, RuntimeFailure, SetupError) as exc:
                 if not isinstance(exc, OOMKilled):
                     explain_death(instance, scenario, ev.requests, exc)
                 raise

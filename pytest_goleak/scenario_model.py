@@ -6,7 +6,7 @@ scenario.py reads them from YAML files; everything downstream takes these values
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import ignore as _ignore
@@ -42,11 +42,41 @@ class GrpcLoad:
 
 
 @dataclass(frozen=True)
+class Request:
+    """One request the load sends: ``load.path`` and its neighbours, an entry of ``load.mix``, or
+    a ``setup:`` step. Path (with its query), header values and body are templates (see load.py)."""
+
+    path: str = "/"
+    method: str = "GET"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str | None = None
+    weight: float = 1.0
+    # Empty: 2xx and 3xx (in a mix, the load's own expect_status when it has one).
+    expect_status: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Abort:
+    """``load.abort``: that share of requests is given up ``after`` seconds after sending."""
+
+    share: float
+    after: float
+
+
+@dataclass(frozen=True)
 class Load:
     path: str = "/"
     method: str = "GET"
     body: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    mix: tuple[Request, ...] = ()  # a weighted list of requests; empty: the one request above
+    abort: Abort | None = None
+    seed: int | None = None  # None: a random seed per run, recorded in results.json
+    duration: float | None = None  # seconds of measured load (a soak by time) instead of requests
     requests: int = 2000
     warmup_requests: int = 200
     concurrency: int = 8
@@ -57,6 +87,31 @@ class Load:
     expect_status: tuple[int, ...] = ()
     grpc: GrpcLoad | None = None  # a gRPC load instead of HTTP requests
     expect_codes: tuple[int, ...] = (0,)  # the gRPC status codes the scenario means to get
+
+    def entries(self) -> tuple[Request, ...]:
+        """The mix, each entry with the statuses it expects; ``load.path`` is a mix of one."""
+        if self.grpc:  # one call, "gRPC /package.Service/Method", expecting the status codes
+            return (Request(f"/{self.grpc.call}", "gRPC", {}, None, 1.0, self.expect_codes),)
+        if not self.mix:
+            return (Request(self.path, self.method, self.headers, self.body, 1.0, self.expect_status),)
+        return tuple(r if r.expect_status else replace(r, expect_status=self.expect_status) for r in self.mix)
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One ``setup:`` step: an HTTP request (capturing values for the load), or a host command."""
+
+    index: int
+    line: int
+    request: Request | None = None
+    capture: Mapping[str, str] = field(default_factory=dict)  # variable -> "json:a.b.0" / "header:Name"
+    command: tuple[str, ...] = ()
+    timeout: float = 60.0
+
+    @property
+    def label(self) -> str:
+        what = self.request.label if self.request else " ".join(self.command)
+        return f"setup step {self.index + 1} ({what})"
 
 
 @dataclass(frozen=True)
@@ -99,6 +154,7 @@ class Scenario:
     health_timeout: float = 30.0
     network: str = "auto"  # "bridge", "host", or "auto" (host when services are needed)
     load: Load = field(default_factory=Load)
+    setup: tuple[SetupStep, ...] = ()  # run once after the health check, before the warm-up
     snapshots: int = 6
     budgets: Mapping[str, float] = field(default_factory=dict)
     extension: Extension = field(default_factory=Extension)

@@ -1,6 +1,6 @@
 package main
 
-// The gRPC load: one method called over and over, described by -grpc (a JSON grpcConfig).
+// The gRPC load: one method called over and over, described by Spec.GRPC (grpcConfig).
 // The request is built once from JSON with the method's input descriptor (from a .proto file
 // parsed at run time, or from the server's reflection service), marshalled once, and sent as
 // raw bytes through a pass-through codec; responses are read off the wire and not decoded, as
@@ -8,11 +8,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -26,7 +26,8 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 )
 
-// grpcConfig is what -grpc carries (pytest_goleak/load.py writes it).
+// grpcConfig is Spec.GRPC (pytest_goleak/grpcload.py writes it). Data and the metadata values
+// are templates (template.go), expanded per call when they hold a per-request variable.
 type grpcConfig struct {
 	Target         string            `json:"target"` // host:port
 	Call           string            `json:"call"`   // package.Service/Method
@@ -37,14 +38,17 @@ type grpcConfig struct {
 	StreamMessages int               `json:"stream_messages"` // 0: a server stream is read to its end
 }
 
-// grpcMethod is a resolved call: what kind of stream, and the request bytes.
+// grpcMethod is a resolved call: what kind of stream, and how to make its request.
 type grpcMethod struct {
-	path    string // "/package.Service/Method"
-	desc    grpc.StreamDesc
-	request []byte
-	md      metadata.MD
-	n       int
-	timeout time.Duration
+	path     string // "/package.Service/Method"
+	desc     grpc.StreamDesc
+	input    protoreflect.MessageDescriptor
+	data     *Template
+	request  []byte // the marshalled request when data is static
+	md       metadata.MD
+	mdExpand map[string]*Template // metadata values with per-request variables
+	n        int
+	timeout  time.Duration
 }
 
 // grpcStatus is a call that ended with a non-OK status: its code counts like an HTTP status, its
@@ -66,19 +70,6 @@ func (rawCodec) Name() string                  { return "proto" }
 
 var passThrough = grpc.ForceCodec(rawCodec{})
 
-func parseGRPCConfig(text string) (*grpcConfig, error) {
-	var g grpcConfig
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&g); err != nil {
-		return nil, fmt.Errorf("bad -grpc config: %v", err)
-	}
-	if g.Target == "" || g.Call == "" {
-		return nil, errors.New("bad -grpc config: target and call are required")
-	}
-	return &g, nil
-}
-
 func dial(target string) (*grpc.ClientConn, error) {
 	return grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
 }
@@ -94,7 +85,7 @@ func splitCall(call string) (protoreflect.FullName, protoreflect.Name, error) {
 }
 
 // resolveMethod finds the method's descriptor and builds its request once.
-func resolveMethod(g *grpcConfig, conn *grpc.ClientConn, timeout time.Duration) (*grpcMethod, error) {
+func resolveMethod(g *grpcConfig, vars map[string]string, conn *grpc.ClientConn, timeout time.Duration) (*grpcMethod, error) {
 	svcName, methodName, err := splitCall(g.Call)
 	if err != nil {
 		return nil, err
@@ -114,25 +105,63 @@ func resolveMethod(g *grpcConfig, conn *grpc.ClientConn, timeout time.Duration) 
 	if md == nil {
 		return nil, fmt.Errorf("service %s has no method %q (it has: %s)", svcName, methodName, methodNames(svc))
 	}
-	msg := dynamicpb.NewMessage(md.Input())
-	if strings.TrimSpace(g.Data) != "" {
-		if err := protojson.Unmarshal([]byte(g.Data), msg); err != nil {
-			return nil, fmt.Errorf("data %q is not a %s in JSON: %v", g.Data, md.Input().FullName(), err)
-		}
-	}
-	request, err := proto.Marshal(msg)
-	if err != nil {
-		return nil, err
-	}
-	out := &grpcMethod{
+	m := &grpcMethod{
 		path:    fmt.Sprintf("/%s/%s", svcName, methodName),
 		desc:    grpc.StreamDesc{StreamName: string(methodName), ServerStreams: md.IsStreamingServer(), ClientStreams: md.IsStreamingClient()},
-		request: request,
-		md:      metadata.New(g.Metadata),
+		input:   md.Input(),
+		md:      metadata.MD{},
 		n:       g.StreamMessages,
 		timeout: timeout,
 	}
-	return out, nil
+	if err := m.compile(g, vars); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// compile prepares data and metadata: a static request is built and checked once; a templated
+// one is checked now with a sample expansion, and built per call.
+func (m *grpcMethod) compile(g *grpcConfig, vars map[string]string) error {
+	data := g.Data
+	if strings.TrimSpace(data) == "" {
+		data = "{}"
+	}
+	var err error
+	if m.data, err = Compile(data, vars); err != nil {
+		return fmt.Errorf("data: %v", err)
+	}
+	sample := NewContext(0, 0)
+	if m.request, err = m.marshal(&sample); err != nil {
+		return err
+	}
+	if !m.data.Static() {
+		m.request = nil
+	}
+	for k, v := range g.Metadata {
+		t, err := Compile(v, vars)
+		if err != nil {
+			return fmt.Errorf("metadata %s: %v", k, err)
+		}
+		if t.Static() {
+			m.md.Append(k, t.Expand(&sample))
+			continue
+		}
+		if m.mdExpand == nil {
+			m.mdExpand = map[string]*Template{}
+		}
+		m.mdExpand[strings.ToLower(k)] = t
+	}
+	return nil
+}
+
+// marshal builds the request message from data expanded for ctx.
+func (m *grpcMethod) marshal(ctx *Context) ([]byte, error) {
+	text := m.data.Expand(ctx)
+	msg := dynamicpb.NewMessage(m.input)
+	if err := protojson.Unmarshal([]byte(text), msg); err != nil {
+		return nil, fmt.Errorf("data %q is not a %s in JSON: %v", text, m.input.FullName(), err)
+	}
+	return proto.Marshal(msg)
 }
 
 func methodNames(svc protoreflect.ServiceDescriptor) string {
@@ -143,51 +172,77 @@ func methodNames(svc protoreflect.ServiceDescriptor) string {
 	return strings.Join(names, ", ")
 }
 
-// makeGRPCSenders opens cfg.concurrency connections (one per worker, as the HTTP driver does)
+// makeGRPCSenders opens spec.Concurrency connections (one per worker, as the HTTP driver does)
 // and returns one sender per worker.
-func makeGRPCSenders(cfg *config) ([]sender, error) {
-	conns := make([]*grpc.ClientConn, cfg.concurrency)
-	for i := range conns {
-		conn, err := dial(cfg.grpc.Target)
+func makeGRPCSenders(spec *Spec) ([]sender, error) {
+	senders := make([]sender, spec.Concurrency)
+	var m *grpcMethod
+	for i := range senders {
+		conn, err := dial(spec.GRPC.Target)
 		if err != nil {
-			return nil, fmt.Errorf("cannot dial %s: %v", cfg.grpc.Target, err)
+			return nil, fmt.Errorf("cannot dial %s: %v", spec.GRPC.Target, err)
 		}
-		conns[i] = conn
-	}
-	m, err := resolveMethod(cfg.grpc, conns[0], cfg.timeout)
-	if err != nil {
-		return nil, err
-	}
-	senders := make([]sender, len(conns))
-	for i, conn := range conns {
-		senders[i] = func() (int, error) { return m.call(conn) }
+		if m == nil {
+			if m, err = resolveMethod(spec.GRPC, spec.Vars, conn, spec.timeout()); err != nil {
+				return nil, err
+			}
+		}
+		senders[i] = &grpcSender{m: m, conn: conn}
 	}
 	return senders, nil
 }
 
-// call makes one call and returns its status code; a non-OK status comes back as *grpcStatus.
-func (m *grpcMethod) call(conn *grpc.ClientConn) (int, error) {
-	ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), m.md), m.timeout)
-	defer cancel()
-	var err error
-	switch {
-	case !m.desc.ServerStreams && !m.desc.ClientStreams:
-		var sink []byte
-		err = conn.Invoke(ctx, m.path, &m.request, &sink, passThrough)
-	default:
-		err = m.stream(ctx, conn)
+type grpcSender struct {
+	m    *grpcMethod
+	conn *grpc.ClientConn
+}
+
+// send makes one call and returns its status code; a non-OK status comes back as *grpcStatus.
+// With abortAfter, the call is cancelled that long after it starts (load.abort): aborted.
+func (s *grpcSender) send(_ int, tctx *Context, abortAfter time.Duration) (int, bool, error) {
+	m := s.m
+	request := m.request
+	if request == nil {
+		var err error
+		if request, err = m.marshal(tctx); err != nil {
+			return 0, false, err
+		}
 	}
-	if err == nil || errors.Is(err, io.EOF) {
-		return int(codes.OK), nil
+	md := m.md
+	if m.mdExpand != nil {
+		md = m.md.Copy()
+		for k, t := range m.mdExpand {
+			md.Append(k, t.Expand(tctx))
+		}
+	}
+	ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), md), m.timeout)
+	defer cancel()
+	var aborted atomic.Bool
+	if abortAfter > 0 {
+		t := time.AfterFunc(abortAfter, func() { aborted.Store(true); cancel() })
+		defer t.Stop()
+	}
+	var err error
+	if !m.desc.ServerStreams && !m.desc.ClientStreams {
+		var sink []byte
+		err = s.conn.Invoke(ctx, m.path, &request, &sink, passThrough)
+	} else {
+		err = m.stream(ctx, s.conn, request)
+	}
+	switch {
+	case err == nil || errors.Is(err, io.EOF):
+		return int(codes.OK), false, nil
+	case aborted.Load():
+		return 0, true, nil
 	}
 	st := status.Convert(err)
-	return int(st.Code()), &grpcStatus{code: st.Code(), msg: st.Message()}
+	return int(st.Code()), false, &grpcStatus{code: st.Code(), msg: st.Message()}
 }
 
 // stream drives one streaming call: a server stream reads n messages (all when n is 0) and then
 // cancels; a client stream sends n messages (at least one) and reads the answer; a bidi stream
 // sends and reads n times (at least once), then closes its side and reads the end.
-func (m *grpcMethod) stream(ctx context.Context, conn *grpc.ClientConn) error {
+func (m *grpcMethod) stream(ctx context.Context, conn *grpc.ClientConn, request []byte) error {
 	cs, err := conn.NewStream(ctx, &m.desc, m.path, passThrough)
 	if err != nil {
 		return err
@@ -195,7 +250,7 @@ func (m *grpcMethod) stream(ctx context.Context, conn *grpc.ClientConn) error {
 	var sink []byte
 	switch {
 	case !m.desc.ClientStreams: // server streaming
-		if err := cs.SendMsg(&m.request); err != nil {
+		if err := cs.SendMsg(&request); err != nil {
 			return err
 		}
 		if err := cs.CloseSend(); err != nil {
@@ -209,7 +264,7 @@ func (m *grpcMethod) stream(ctx context.Context, conn *grpc.ClientConn) error {
 		return nil // the caller's cancel ends the stream: the client has read what it wanted
 	case !m.desc.ServerStreams: // client streaming
 		for i := 0; i < max(m.n, 1); i++ {
-			if err := cs.SendMsg(&m.request); err != nil {
+			if err := cs.SendMsg(&request); err != nil {
 				return err
 			}
 		}
@@ -219,7 +274,7 @@ func (m *grpcMethod) stream(ctx context.Context, conn *grpc.ClientConn) error {
 		return cs.RecvMsg(&sink)
 	default: // bidi
 		for i := 0; i < max(m.n, 1); i++ {
-			if err := cs.SendMsg(&m.request); err != nil {
+			if err := cs.SendMsg(&request); err != nil {
 				return err
 			}
 			if err := cs.RecvMsg(&sink); err != nil {
