@@ -1,7 +1,7 @@
-"""The gRPC side of the load stage: the driver's -grpc config, and grpc.health.v1 health.
+"""The gRPC side of the load stage: the ``grpc`` part of the driver's spec, and grpc.health.v1.
 
-The load driver (``loadgen/grpc.go``) speaks gRPC; this module only tells it what to call (the
-``grpc`` part of its spec) and asks it about health. Status codes travel as numbers (``"0"``) like HTTP statuses, and are
+The load driver (``loadgen/grpc.go``) speaks gRPC; this module only tells it what to call and
+asks it about health. Status codes travel as numbers (``"0"``) like HTTP statuses, and are
 named (OK, UNAVAILABLE) where people read them.
 """
 

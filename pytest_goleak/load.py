@@ -213,6 +213,10 @@ class LoadDriver:
         ready, _, _ = select.select([proc.stdout], [], [], bound)
         line = proc.stdout.readline() if ready else b""
         if not line:
+            if ready:  # end of output: the driver exited (say, on a gRPC method it could not resolve)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=5)
+                raise LoadError(f"the load driver exited: {self._stderr()}")
             raise LoadError(f"the load driver gave no result within {bound:.0f}s: {self._stderr()}")
         result = PhaseResult.from_json(json.loads(line), self._labels)
         self.total += result.requests

@@ -103,7 +103,11 @@ func resolveMethod(g *grpcConfig, vars map[string]string, conn *grpc.ClientConn,
 	}
 	md := svc.Methods().ByName(methodName)
 	if md == nil {
-		return nil, fmt.Errorf("service %s has no method %q (it has: %s)", svcName, methodName, methodNames(svc))
+		source := "server reflection"
+		if g.Proto != "" {
+			source = g.Proto
+		}
+		return nil, fmt.Errorf("service %s has no method %q (%s lists: %s)", svcName, methodName, source, methodNames(svc))
 	}
 	m := &grpcMethod{
 		path:    fmt.Sprintf("/%s/%s", svcName, methodName),
