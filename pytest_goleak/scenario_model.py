@@ -102,7 +102,7 @@ class SetupStep:
     """One ``setup:`` step: an HTTP request (capturing values for the load), or a host command."""
 
     index: int
-    line: int
+    line: int = field(compare=False)
     request: Request | None = None
     capture: Mapping[str, str] = field(default_factory=dict)  # variable -> "json:a.b.0" / "header:Name"
     command: tuple[str, ...] = ()
