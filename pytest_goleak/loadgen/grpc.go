@@ -245,7 +245,7 @@ func (s *grpcSender) send(_ int, tctx *Context, abortAfter time.Duration) (int, 
 
 // stream drives one streaming call: a server stream reads n messages (all when n is 0) and then
 // cancels; a client stream sends n messages (at least one) and reads the answer; a bidi stream
-// sends and reads n times (at least once), then closes its side and reads the end.
+// sends n messages (at least one) and closes its side while it reads the answers to the end.
 func (m *grpcMethod) stream(ctx context.Context, conn *grpc.ClientConn, request []byte) error {
 	cs, err := conn.NewStream(ctx, &m.desc, m.path, passThrough)
 	if err != nil {
@@ -254,7 +254,7 @@ func (m *grpcMethod) stream(ctx context.Context, conn *grpc.ClientConn, request 
 	var sink []byte
 	switch {
 	case !m.desc.ClientStreams: // server streaming
-		if err := cs.SendMsg(&request); err != nil {
+		if err := send(cs, request); err != nil {
 			return err
 		}
 		if err := cs.CloseSend(); err != nil {
@@ -268,7 +268,7 @@ func (m *grpcMethod) stream(ctx context.Context, conn *grpc.ClientConn, request 
 		return nil // the caller's cancel ends the stream: the client has read what it wanted
 	case !m.desc.ServerStreams: // client streaming
 		for i := 0; i < max(m.n, 1); i++ {
-			if err := cs.SendMsg(&request); err != nil {
+			if err := send(cs, request); err != nil {
 				return err
 			}
 		}
@@ -276,18 +276,40 @@ func (m *grpcMethod) stream(ctx context.Context, conn *grpc.ClientConn, request 
 			return err
 		}
 		return cs.RecvMsg(&sink)
-	default: // bidi
-		for i := 0; i < max(m.n, 1); i++ {
-			if err := cs.SendMsg(&request); err != nil {
-				return err
+	default: // bidi: sends and reads at once, as a client with its own sender does
+		sent := make(chan error, 1)
+		go func() {
+			for i := 0; i < max(m.n, 1); i++ {
+				if err := cs.SendMsg(&request); err != nil {
+					sent <- err
+					return
+				}
 			}
+			sent <- cs.CloseSend()
+		}()
+		for {
 			if err := cs.RecvMsg(&sink); err != nil {
-				return err
+				// the sender ends too: a finished stream fails its sends
+				if sendErr := <-sent; errors.Is(err, io.EOF) && sendErr != nil && !errors.Is(sendErr, io.EOF) {
+					return sendErr
+				}
+				return err // io.EOF when the server ends the call
 			}
 		}
-		if err := cs.CloseSend(); err != nil {
+	}
+}
+
+// send sends one message; when the server has already ended the call (io.EOF), it returns the
+// call's status instead, which only RecvMsg can tell.
+func send(cs grpc.ClientStream, request []byte) error {
+	err := cs.SendMsg(&request)
+	if !errors.Is(err, io.EOF) {
+		return err
+	}
+	var sink []byte
+	for {
+		if err := cs.RecvMsg(&sink); err != nil {
 			return err
 		}
-		return cs.RecvMsg(&sink) // io.EOF when the server ends the call
 	}
 }

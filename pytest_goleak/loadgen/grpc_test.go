@@ -9,9 +9,12 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
 )
 
 // serveHealth starts an in-process gRPC server with grpc.health.v1 and reflection (a real
@@ -131,5 +134,54 @@ func writeFile(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// serveStreams starts a server that answers every method through one handler: Sink fails at
+// once (UNIMPLEMENTED), Echo echoes, so client and bidi streams meet both ends of a call.
+func serveStreams(t *testing.T) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	proto := filepath.Join(dir, "s.proto")
+	writeFile(t, proto, "syntax = \"proto3\";\npackage s.v1;\nmessage M { string text = 1; }\n"+
+		"service S { rpc Sink(stream M) returns (M); rpc Echo(stream M) returns (stream M); }\n")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.UnknownServiceHandler(func(_ any, stream grpc.ServerStream) error {
+		if method, _ := grpc.MethodFromServerStream(stream); method != "/s.v1.S/Echo" {
+			return status.Error(codes.Unimplemented, "no "+method)
+		}
+		for {
+			m := &emptypb.Empty{} // keeps the message's fields as unknown fields, and sends them back
+			if err := stream.RecvMsg(m); err != nil {
+				return nil
+			}
+			if err := stream.SendMsg(m); err != nil {
+				return err
+			}
+		}
+	}))
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(srv.Stop)
+	return ln.Addr().String(), proto
+}
+
+func TestGRPCClientAndBidiStreams(t *testing.T) {
+	addr, proto := serveStreams(t)
+	for call, want := range map[string]int{"s.v1.S/Sink": int(codes.Unimplemented), "s.v1.S/Echo": 0} {
+		spec := grpcSpec(addr, call, `{"text": "hi {seq}"}`, 3)
+		spec.GRPC.Proto = proto
+		senders, err := makeGRPCSenders(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 300; i++ { // a send that finds the call over must still report its status
+			ctx := NewContext(1, int64(i))
+			if code, _, _ := senders[i%2].send(0, &ctx, 0); code != want {
+				t.Fatalf("%s call %d: want code %d, got %d", call, i, want, code)
+			}
+		}
 	}
 }

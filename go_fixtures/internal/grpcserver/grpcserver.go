@@ -1,5 +1,6 @@
 // Package grpcserver is the scaffolding the gRPC fixtures share, as a real gRPC service has it:
-// the service on $PORT (default 50051) with the standard grpc.health.v1 service and server
+// the service on $PORT (default 50051; $GOLEAK_LISTEN verbatim when the harness needs a specific
+// address, as internal/server does) with the standard grpc.health.v1 service and server
 // reflection registered, and stock net/http/pprof on a separate admin port, $ADMIN_PORT (default
 // 6060). SIGTERM or SIGINT stops both gracefully.
 package grpcserver
@@ -37,12 +38,13 @@ func Run(name string, register func(s *grpc.Server)) {
 	healthpb.RegisterHealthServer(srv, hs)
 	reflection.Register(srv)
 
-	ln, err := net.Listen("tcp", ":"+env("PORT", "50051"))
+	ln, err := net.Listen("tcp", env("GOLEAK_LISTEN", ":"+env("PORT", "50051")))
 	if err != nil {
 		log.Fatalf("%s: listen: %v", name, err)
 	}
 	admin := &http.Server{Addr: ":" + env("ADMIN_PORT", "6060"), ReadHeaderTimeout: 10 * time.Second}
-	log.Printf("%s: gRPC on %s, admin on %s", name, ln.Addr(), admin.Addr)
+	// The harness reads this line to learn an ephemeral port (GOLEAK_LISTEN=127.0.0.1:0).
+	log.Printf("%s: listening on %s (gRPC), admin on %s", name, ln.Addr(), admin.Addr)
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
