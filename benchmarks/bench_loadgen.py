@@ -14,6 +14,7 @@ body), and wrk. Targets: at least 5,000 req/s, at least 0.5x wrk, and the templa
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -55,6 +56,7 @@ def main() -> int:
     ours: list[float] = []
     mixed: list[float] = []
     theirs: list[float] = []
+    cpu: dict[str, list[float]] = {"plain": [], "mix": []}  # the driver's CPU microseconds per request
     with local_fixture("bench/sized_leak", {"LEAK_BYTES": "0"}) as base:
         url = base + "/work"
         with LoadDriver(binary, base, Load(path="/work", concurrency=args.concurrency)) as driver, \
@@ -62,23 +64,34 @@ def main() -> int:
             driver.run(2000)  # warm the server and both drivers' connections
             templ.run(2000)
             for r in range(args.rounds):
-                ours.append(_phase(driver, args.requests))
-                mixed.append(_phase(templ, args.requests))
+                ours.append(_phase(driver, args.requests, cpu["plain"]))
+                mixed.append(_phase(templ, args.requests, cpu["mix"]))
                 theirs.append(wrk_rps(url, args.concurrency, max(2.0, args.requests / ours[-1])))
                 print(f"round {r + 1}: goleak loadgen {ours[-1]:>9.0f} req/s   with variables and a mix "
-                      f"{mixed[-1]:>9.0f} req/s   wrk {theirs[-1]:>9.0f} req/s")
+                      f"{mixed[-1]:>9.0f} req/s   wrk {theirs[-1]:>9.0f} req/s   driver CPU per request "
+                      f"{cpu['plain'][-1]:.2f} / {cpu['mix'][-1]:.2f} us")
     m_ours, m_mixed, m_wrk = median(ours), median(mixed), median(theirs)
     print(f"median over {args.rounds} rounds, concurrency {args.concurrency}: goleak loadgen {m_ours:.0f} req/s, "
           f"with variables and a mix {m_mixed:.0f} req/s ({m_mixed / m_ours:.2f}x plain), "
           f"wrk {m_wrk:.0f} req/s, ratio {m_ours / m_wrk:.2f}x")
+    c_plain, c_mix = median(cpu["plain"]), median(cpu["mix"])
+    print(f"driver CPU per request (less sensitive to a busy machine than req/s): plain {c_plain:.2f} us, "
+          f"with variables and a mix {c_mix:.2f} us ({c_mix / c_plain:.2f}x)")
     print(f"targets: >= 5000 req/s: {'met' if m_ours >= 5000 else 'MISSED'}; "
           f">= 0.5x wrk: {'met' if m_ours >= 0.5 * m_wrk else 'MISSED'}; "
           f"variables and a mix >= 0.9x plain: {'met' if m_mixed >= 0.9 * m_ours else 'MISSED'}")
     return 0
 
 
-def _phase(driver: LoadDriver, requests: int) -> float:
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _phase(driver: LoadDriver, requests: int, cpu_us: list[float]) -> float:
+    c0 = _cpu_seconds(driver.pid)
     phase = driver.run(requests)
+    cpu_us.append((_cpu_seconds(driver.pid) - c0) / requests * 1e6)
     if phase.errors or phase.ok != requests:
         raise RuntimeError(f"load driver errors: {phase.errors}, first: {phase.first_error}, status {phase.status}")
     return phase.rps

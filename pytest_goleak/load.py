@@ -186,6 +186,10 @@ class LoadDriver:
                                       preexec_fn=die_with_parent(signal.SIGKILL))
         self._send(json.dumps(spec(base_url, load, variables or {}, self.seed)))
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
     def run(self, requests: int) -> PhaseResult:
         """Send ``requests`` requests and wait for them, bounded by the per-request timeout."""
         # Worst case every request times out, one after another on each connection.

@@ -368,6 +368,8 @@ class _Builder:
             if text is not None:
                 try:
                     validate.template(text, captured, f"'{where}.{key}'")
+                    if key == "body":
+                        validate.json_braces(text, f"'{where}.body'")
                 except validate.InvalidSetting as exc:
                     raise fail(key, str(exc)) from exc
         return Request(**kw)

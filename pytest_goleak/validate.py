@@ -11,6 +11,7 @@ lets it through.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -204,7 +205,7 @@ def template(text: str, known: Iterable[str], key: str) -> str:
             continue
         if name == "rand":
             r = _RAND_RANGE.match(args or "")
-            if not r or int(r.group(1)) > int(r.group(2)):
+            if not r or int(r.group(1)) > int(r.group(2)) or int(r.group(2)) >= 2**63:
                 raise InvalidSetting(key, f"{key}: {m.group(0)}: want {{rand:LO-HI}} with whole numbers "
                                           "0 <= LO <= HI")
         elif args is not None:
@@ -214,6 +215,23 @@ def template(text: str, known: Iterable[str], key: str) -> str:
             raise InvalidSetting(key, f"{key}: unknown variable {{{name}}} (built in: {{seq}}, {{uuid}}, "
                                       f"{{rand:LO-HI}}; {capt}; write {{{{ and }}}} for literal braces)")
     return text
+
+
+def json_braces(body: str, key: str) -> str:
+    """A body that is JSON as written but not once "}}" became "}" (a nested object's end): the
+    user meant the braces; say how to write them instead of letting every request be a 400."""
+    try:
+        json.loads(body)
+    except ValueError:
+        return body
+    sent = _TEMPLATE_TOKEN.sub(lambda m: m.group(0)[0] if m.group(1) is None else "0", body)
+    try:
+        json.loads(sent)
+    except ValueError:
+        raise InvalidSetting(key, f"{key}: in a request template '{{{{' and '}}}}' are literal single braces, so "
+                                  "this JSON body would be sent with braces missing; write '}}}}' for '}}' "
+                                  "(and '{{{{' for '{{')") from None
+    return body
 
 
 def template_variables(text: str) -> set[str]:

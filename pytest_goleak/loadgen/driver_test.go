@@ -111,3 +111,31 @@ func TestSpecErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPSenderExpandsAndAborts(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/slow" {
+			time.Sleep(30 * time.Millisecond)
+		}
+		if r.Header.Get("X-Id") == "" || (r.Method == "POST" && !strings.HasPrefix(string(body), `{"n": `)) {
+			w.WriteHeader(400)
+		}
+	}))
+	defer srv.Close()
+	entries, err := compileEntries([]RequestSpec{
+		{Method: "POST", Path: "/x?n={seq}", Body: `{"n": {seq}}`, Weight: 1, Headers: [][2]string{{"X-Id", "{uuid}"}}},
+		{Method: "GET", Path: "/slow", Weight: 1, Headers: [][2]string{{"X-Id", "1"}}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &httpSender{client: srv.Client(), base: srv.URL, entries: entries}
+	ctx := NewContext(1, 7)
+	if code, aborted, err := h.send(0, &ctx, 0); code != 200 || aborted || err != nil {
+		t.Fatalf("POST with a templated body: %d %v %v", code, aborted, err)
+	}
+	if _, aborted, _ := h.send(1, &ctx, 5*time.Millisecond); !aborted {
+		t.Fatal("a slow request past its abort time was not aborted")
+	}
+}

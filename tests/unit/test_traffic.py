@@ -83,6 +83,7 @@ def test_the_driver_spec_carries_the_mix_vars_seed_and_abort(tmp_path):
     (("seed: 42", "seed: -1"), 9, "'load.seed' must be at least 0"),
     (("timeout: 5s", "timeout: 0s"), 7, "'setup[1].timeout' must be more than zero"),
     (("weight: 9}", "weight: 9, bogus: 1}"), 13, "unknown key 'load.mix[0].bogus'"),
+    (('"t": "{trace}"}', '"t": {"v": "{trace}"}}'), 14, "write '}}}}' for '}}'"),
 ])
 def test_bad_traffic_is_a_file_line_error(tmp_path, change, line, message):
     text = GOOD.replace(*change)
@@ -113,6 +114,10 @@ def test_template_grammar_matches_the_go_driver():
                         "/x?t={token}&lit={{token}}": {"token"}, '{"a": {"b": 1}}}}': set()}.items():
         assert validate.template_variables(text) == names, text
     assert validate.expand_captured("Bearer {token} {{token}} }}", {"token": "abc"}) == "Bearer abc {token} }"
+    assert validate.json_braces('{"a": {"b": 1}}}}', "k") and validate.json_braces('{"n": {seq}}', "k")
+    with pytest.raises(validate.InvalidSetting, match="0 <= LO <= HI"):  # beyond the driver's int64
+        validate.template("{rand:1-9223372036854775808}", (), "'load.path'")
+    assert validate.template("{rand:0-9223372036854775807}", (), "'load.path'")
 
 
 class _Login(http.server.BaseHTTPRequestHandler):
