@@ -5,21 +5,15 @@
 package main
 
 import (
-	"context"
-	"io"
-
 	"google.golang.org/grpc"
 
 	"github.com/pytest-goleak/go_fixtures/internal/feedpb"
+	"github.com/pytest-goleak/go_fixtures/internal/feedsvc"
 	"github.com/pytest-goleak/go_fixtures/internal/grpcserver"
 )
 
 type feed struct {
-	feedpb.UnimplementedFeedServer
-}
-
-func (feed) Get(_ context.Context, req *feedpb.GetRequest) (*feedpb.Item, error) {
-	return &feedpb.Item{Id: req.GetId(), Payload: make([]byte, 64)}, nil
+	feedsvc.Common // Get, Upload, Echo
 }
 
 func (feed) Subscribe(req *feedpb.SubscribeRequest, stream grpc.ServerStreamingServer[feedpb.Item]) error {
@@ -29,20 +23,6 @@ func (feed) Subscribe(req *feedpb.SubscribeRequest, stream grpc.ServerStreamingS
 		}
 	}
 	return nil
-}
-
-func (feed) Echo(stream grpc.BidiStreamingServer[feedpb.Item, feedpb.Item]) error {
-	for {
-		it, err := stream.Recv()
-		if err == io.EOF {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if err := stream.Send(it); err != nil {
-			return err
-		}
-	}
 }
 
 func main() {

@@ -8,13 +8,12 @@
 package main
 
 import (
-	"context"
-	"io"
 	"time"
 
 	"google.golang.org/grpc"
 
 	"github.com/pytest-goleak/go_fixtures/internal/feedpb"
+	"github.com/pytest-goleak/go_fixtures/internal/feedsvc"
 	"github.com/pytest-goleak/go_fixtures/internal/grpcserver"
 )
 
@@ -25,15 +24,11 @@ const topicLength = 1000
 func nextEvent() { time.Sleep(200 * time.Microsecond) }
 
 type feed struct {
-	feedpb.UnimplementedFeedServer
+	feedsvc.Common // Get, Upload, Echo
 }
 
 func item(topic string, seq int64, size int32) *feedpb.Item {
 	return &feedpb.Item{Topic: topic, Seq: seq, Payload: make([]byte, max(size, 0))}
-}
-
-func (feed) Get(_ context.Context, req *feedpb.GetRequest) (*feedpb.Item, error) {
-	return &feedpb.Item{Id: req.GetId(), Payload: make([]byte, 64)}, nil
 }
 
 // produce sends the topic's items, in order, then closes out.
@@ -54,32 +49,6 @@ func (feed) Subscribe(req *feedpb.SubscribeRequest, stream grpc.ServerStreamingS
 		}
 	}
 	return nil
-}
-
-func (feed) Upload(stream grpc.ClientStreamingServer[feedpb.Item, feedpb.UploadSummary]) error {
-	var n int64
-	for {
-		if _, err := stream.Recv(); err == io.EOF {
-			return stream.SendAndClose(&feedpb.UploadSummary{Count: n})
-		} else if err != nil {
-			return err
-		}
-		n++
-	}
-}
-
-func (feed) Echo(stream grpc.BidiStreamingServer[feedpb.Item, feedpb.Item]) error {
-	for {
-		it, err := stream.Recv()
-		if err == io.EOF {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if err := stream.Send(it); err != nil {
-			return err
-		}
-	}
 }
 
 func main() {
