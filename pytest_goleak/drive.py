@@ -50,11 +50,12 @@ class Driver:
         phases: list[load.PhaseResult] = []
         per_phase = max(1, scenario.load.requests // (scenario.snapshots - 1))
         deadline = time.monotonic() + scenario.timeout
+        protocol = "grpc" if scenario.load.grpc else "http"
         prime(self.instance, timeout=scenario.capture_timeout)
         variables = self._setup()
         with load.LoadDriver(loadgen, self.instance.base_url, scenario.load, variables,
                              scenario.load.seed) as driver:
-            ev.load = load.LoadSummary.of(phases, 0, driver.seed)  # the seed, even if the load fails
+            ev.load = load.LoadSummary.of(phases, 0, driver.seed, protocol)  # the seed, even if the load fails
             if scenario.load.warmup_requests:
                 phases.append(driver.run(scenario.load.warmup_requests))
                 self.progress(f"warm-up: {scenario.load.warmup_requests} requests")
@@ -87,12 +88,12 @@ class Driver:
                 if time.monotonic() > deadline:
                     raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s "
                                          f"after {i + 1} of {scenario.snapshots} snapshots")
-            ev.load = load.LoadSummary.of(phases, driver.total, driver.seed)
+            ev.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
             ev.load.check(scenario.load.entries())
             ev.extension = self._extend(snaps, step, deadline)
             self._trace(driver, per_phase)
         ev.requests = snaps[-1].requests
-        ev.load = load.LoadSummary.of(phases, driver.total, driver.seed)
+        ev.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
         return snaps
 
     def _setup(self) -> dict[str, str]:

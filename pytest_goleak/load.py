@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from . import gotool
+from . import gotool, grpcload
 from .procutil import die_with_parent
 from .scenario import Load, Request
 
@@ -100,13 +100,15 @@ class LoadSummary:
     driver_requests: int
     rps: float  # the upper median of the phases after the first
     errors: int
-    status: dict[str, int]  # responses per HTTP status over all phases
+    status: dict[str, int]  # responses per HTTP status (gRPC: per status code) over all phases
     aborted: int = 0
     entries: tuple[EntryResult, ...] = ()  # per request of the mix, over all phases
     seed: int | None = None  # what {uuid}, {rand} and the mix drew on: the same seed replays them
+    protocol: str = "http"  # or "grpc"
 
     @classmethod
-    def of(cls, phases: Sequence[PhaseResult], driver_requests: int, seed: int | None = None) -> LoadSummary:
+    def of(cls, phases: Sequence[PhaseResult], driver_requests: int, seed: int | None = None,
+           protocol: str = "http") -> LoadSummary:
         status: dict[str, int] = {}
         for p in phases:
             for code, n in p.status.items():
@@ -116,31 +118,35 @@ class LoadSummary:
             entries = [a + b for a, b in zip(entries, p.entries, strict=True)] if entries else list(p.entries)
         rps = sorted(p.rps for p in phases[1:]) or [0.0]
         return cls(tuple(phases), driver_requests, rps[len(rps) // 2], sum(p.errors for p in phases),
-                   dict(sorted(status.items())), sum(p.aborted for p in phases), tuple(entries), seed)
+                   dict(sorted(status.items())), sum(p.aborted for p in phases), tuple(entries), seed, protocol)
 
     def to_json(self) -> dict[str, Any]:
         return {"phases": [asdict(p) for p in self.phases], "driver_requests": self.driver_requests,
                 "rps": self.rps, "errors": self.errors, "status": dict(self.status), "aborted": self.aborted,
-                "entries": [asdict(e) for e in self.entries], "seed": self.seed}
+                "entries": [asdict(e) for e in self.entries], "seed": self.seed, "protocol": self.protocol}
 
     def check(self, requests: Sequence[Request]) -> None:
-        """Raise LoadError when too many responses to one request of the mix were not what it expects."""
+        """Raise LoadError when too many responses to one request of the mix were not what it expects
+        (gRPC: the calls' status codes, OK unless expect_codes says otherwise)."""
+        grpc = self.protocol == "grpc"
+        name = grpcload.code_name if grpc else str
         for entry, req in zip(self.entries, requests, strict=False):
             total = entry.errors + sum(entry.status.values())
             unexpected = entry.unexpected(req.expect_status)
             if not total or unexpected / total <= MAX_UNEXPECTED_SHARE:
                 continue
-            counts = ", ".join(f"{code}: {n}" for code, n in entry.status.items())
+            counts = ", ".join(f"{name(code)}: {n}" for code, n in entry.status.items())
             if entry.errors:
                 counts += f", transport errors: {entry.errors}"
             first = next((p.first_error for p in self.phases if p.first_error), None)
-            want = ", ".join(map(str, req.expect_status)) if req.expect_status else "2xx/3xx"
+            want = ", ".join(map(name, req.expect_status)) if req.expect_status else "2xx/3xx"
             which = f" to {req.label}" if len(requests) > 1 else ""
+            fix = ("Fix load.grpc, or declare the codes it expects with load.grpc.expect_codes." if grpc else
+                   "Fix load.path/method, or declare the statuses it expects with expect_status.")
             raise LoadError(
-                f"{unexpected} of {total} responses{which} ({unexpected / total:.0%}) were not {want} ({counts})"
-                + (f"; first error: {first}" if first else "")
-                + ": not the load the scenario describes. Fix load.path/method, or declare the statuses it "
-                  "expects with expect_status.")
+                f"{unexpected} of {total} {'calls' if grpc else 'responses'}{which} ({unexpected / total:.0%}) "
+                f"were not {want} ({counts})" + (f"; first error: {first}" if first else "")
+                + f": not the load the scenario describes. {fix}")
 
 
 def spec(base_url: str, load: Load, variables: dict[str, str], seed: int) -> dict[str, Any]:
@@ -151,6 +157,7 @@ def spec(base_url: str, load: Load, variables: dict[str, str], seed: int) -> dic
         "requests": [{"method": r.method, "path": r.path, "headers": [[k, v] for k, v in r.headers.items()],
                       "body": r.body or "", "weight": r.weight} for r in load.entries()],
         **({"abort": {"share": load.abort.share, "after_s": load.abort.after}} if load.abort else {}),
+        **({"grpc": grpcload.driver_config(load.grpc, base_url)} if load.grpc else {}),
     }
 
 
@@ -210,6 +217,10 @@ class LoadDriver:
         ready, _, _ = select.select([proc.stdout], [], [], bound)
         line = proc.stdout.readline() if ready else b""
         if not line:
+            if ready:  # end of output: the driver exited (say, on a gRPC method it could not resolve)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=5)
+                raise LoadError(f"the load driver exited: {self._stderr()}")
             raise LoadError(f"the load driver gave no result within {bound:.0f}s: {self._stderr()}")
         result = PhaseResult.from_json(json.loads(line), self._labels)
         self.total += result.requests

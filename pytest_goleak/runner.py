@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import build, gotool, load
+from . import build, gotool, grpcload, load
 from .capture import CaptureError
 from .culprit import CulpritReport
 from .drive import Driver, OOMKilled, explain_death
@@ -158,8 +158,7 @@ class Runner:
         ev.container = info
         self.progress(f"start: {instance.info.runtime} at {instance.base_url}")
         try:
-            ev.health_path = wait_healthy(instance, scenario.health_path or "/healthz", scenario.health_timeout,
-                                          fallback=None if scenario.health_path else "/debug/pprof/")
+            ev.health_path = _wait_healthy(instance, scenario, loadgen)
             self.progress(f"health: {ev.health_path} answered")
             driver = Driver(scenario, instance, services, ev, out_dir, self.settings.report_dir, self.progress)
             try:
@@ -200,6 +199,17 @@ def _assemble(scenario: Scenario, ev: Evidence, j: Judgement | None, duration: f
         pprof_command=j.pprof_command if j else None,
         pprof_diff_base_command=j.pprof_diff_base_command if j else None, vet=j.vet if j else None,
         memprofilerate=j.memprofilerate if j else None, ignore_listed=bool(scenario.ignore) and j is not None)
+
+
+def _wait_healthy(instance: Instance, scenario: Scenario, loadgen: Path) -> str:
+    """HTTP: the health path, else /debug/pprof/. gRPC: grpc.health.v1 on the service port, else
+    /debug/pprof/ on the admin port; a health.path given for a gRPC service is on the admin port."""
+    if scenario.load.grpc is None:
+        return wait_healthy(instance, scenario.health_path or "/healthz", scenario.health_timeout,
+                            fallback=None if scenario.health_path else "/debug/pprof/")
+    if scenario.health_path:
+        return wait_healthy(instance, scenario.health_path, scenario.health_timeout, base=instance.pprof_url)
+    return grpcload.wait_healthy_grpc(instance, loadgen, scenario.health_timeout)
 
 
 def godebug(memprofilerate: int | None, user: str | None) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from . import ignore as _ignore
-from . import validate
+from . import scenario_grpc, validate
 from .scenario_model import (
     EXPECTATIONS,
     SERVICES,
@@ -334,6 +334,10 @@ class _Builder:
             if given:
                 raise self.fail(f"load.{given[0]}", f"'load.{given[0]}' belongs to the one-request shorthand; "
                                                     "with 'load.mix' give it on each entry")
+        if "grpc" in data:
+            kw.update(scenario_grpc.parse(self, data, captured))
+        elif "expect_codes" in data:
+            raise self.fail("load.expect_codes", "'load.expect_codes' is for a gRPC load (load.grpc)")
         return Load(**kw)
 
     def _request(self, data: dict[str, Any], where: str, line_of: Callable[[str], int | None],

@@ -12,6 +12,10 @@ from pathlib import Path
 from . import ignore as _ignore
 
 SERVICES = ("redis", "postgres")
+#: gRPC's status codes by number (google.rpc.Code), as expect_codes and the reports name them.
+GRPC_CODES = ("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+              "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+              "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED")
 EXPECTATIONS = ("leak", "clean")
 
 
@@ -24,6 +28,17 @@ class ScenarioError(Exception):
         self.message = message
         where = f"{self.path}:{line}" if line else str(self.path)
         super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class GrpcLoad:
+    """``load.grpc``: one gRPC method called over and over by the load driver."""
+
+    call: str  # package.Service/Method
+    data: str = "{}"  # the request message as JSON (protobuf's JSON mapping)
+    proto: Path | None = None  # a .proto file; None: the server's reflection service
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    stream_messages: int = 0  # server stream: read this many, then cancel (0: to its end)
 
 
 @dataclass(frozen=True)
@@ -70,9 +85,13 @@ class Load:
     # Statuses the scenario means to get. Empty: 2xx and 3xx; more than a small share of anything
     # else (or of transport errors) is not the load the scenario describes, and an error verdict.
     expect_status: tuple[int, ...] = ()
+    grpc: GrpcLoad | None = None  # a gRPC load instead of HTTP requests
+    expect_codes: tuple[int, ...] = (0,)  # the gRPC status codes the scenario means to get
 
     def entries(self) -> tuple[Request, ...]:
         """The mix, each entry with the statuses it expects; ``load.path`` is a mix of one."""
+        if self.grpc:  # one call, "gRPC /package.Service/Method", expecting the status codes
+            return (Request(f"/{self.grpc.call}", "gRPC", {}, None, 1.0, self.expect_codes),)
         if not self.mix:
             return (Request(self.path, self.method, self.headers, self.body, 1.0, self.expect_status),)
         return tuple(r if r.expect_status else replace(r, expect_status=self.expect_status) for r in self.mix)

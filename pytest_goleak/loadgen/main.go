@@ -1,4 +1,4 @@
-// Command loadgen is pytest-goleak's HTTP load driver. It stays alive between phases so its
+// Command loadgen is pytest-goleak's load driver, for HTTP and (Spec.GRPC, grpc.go) gRPC. It stays alive between phases so its
 // keep-alive connections stay warm, and so {seq} runs on across them. The first line on stdin is
 // its configuration (Spec in spec.go); each later line is a phase, "N" requests or "Ns" seconds;
 // after each phase it prints one JSON line with what happened. EOF on stdin ends it.
@@ -8,6 +8,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -46,6 +48,14 @@ type phase struct {
 }
 
 func main() {
+	health := flag.String("grpc-health", "", "ask host:port's grpc.health.v1 service once, then exit")
+	timeout := flag.Duration("timeout", 2*time.Second, "with -grpc-health: how long to wait")
+	flag.Parse()
+	if *health != "" {
+		code, text := checkHealth(*health, *timeout)
+		fmt.Println(text)
+		os.Exit(code)
+	}
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 16<<20)
 	if !in.Scan() {
@@ -84,6 +94,9 @@ type sender interface {
 // makeSenders gives each worker a raw keep-alive connection for http:// targets, and a shared
 // net/http.Client for anything else (https, proxies).
 func makeSenders(spec *Spec, entries []entry) ([]sender, error) {
+	if spec.GRPC != nil {
+		return makeGRPCSenders(spec)
+	}
 	target, err := url.Parse(spec.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("bad base_url: %v", err)
@@ -149,7 +162,7 @@ func run(senders []sender, spec *Spec, entries []entry, n int64, seconds float64
 				if n < 0 && !time.Now().Before(end) {
 					break
 				}
-				wk.one(s, spec.Seed, entries, share, after)
+				wk.one(s, spec, entries, share, after)
 			}
 		}(&workers[w], senders[w])
 	}
@@ -158,8 +171,8 @@ func run(senders []sender, spec *Spec, entries []entry, n int64, seconds float64
 }
 
 // one sends one request and counts it.
-func (wk *worker) one(s sender, seed uint64, entries []entry, share float64, after time.Duration) {
-	ctx := NewContext(seed, NextSeq())
+func (wk *worker) one(s sender, spec *Spec, entries []entry, share float64, after time.Duration) {
+	ctx := NewContext(spec.Seed, NextSeq())
 	i := pick(entries, &ctx)
 	abort := time.Duration(0)
 	if share > 0 && (share >= 1 || ctx.Float64() < share) {
@@ -172,6 +185,13 @@ func (wk *worker) one(s sender, seed uint64, entries []entry, share float64, aft
 	st.Requests++
 	t0 := time.Now()
 	code, aborted, err := s.send(i, &ctx, abort)
+	var gs *grpcStatus
+	if errors.As(err, &gs) { // a gRPC call that ended with a status: counted like an HTTP status
+		if wk.firstErr == "" {
+			wk.firstErr = err.Error()
+		}
+		err = nil
+	}
 	switch {
 	case aborted:
 		st.Aborted++
@@ -183,7 +203,7 @@ func (wk *worker) one(s sender, seed uint64, entries []entry, share float64, aft
 	default:
 		wk.latencies = append(wk.latencies, time.Since(t0))
 		st.Status[strconv.Itoa(code)]++
-		if code < 500 {
+		if spec.ok(code) {
 			st.OK++
 		}
 	}

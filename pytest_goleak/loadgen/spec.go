@@ -27,6 +27,15 @@ type Spec struct {
 	Vars        map[string]string `json:"vars"`     // captured by setup steps
 	Requests    []RequestSpec     `json:"requests"` // the mix; load.path is a mix of one
 	Abort       *AbortSpec        `json:"abort,omitempty"`
+	GRPC        *grpcConfig       `json:"grpc,omitempty"` // a gRPC load (grpc.go): Requests is its one entry
+}
+
+// ok says whether an answer's code is a success: an HTTP status under 500; gRPC's OK.
+func (s *Spec) ok(code int) bool {
+	if s.GRPC != nil {
+		return code == 0
+	}
+	return code < 500
 }
 
 // RequestSpec is one entry of the mix; Path (with its query), header values and Body are templates.

@@ -196,7 +196,7 @@ def _load_of(d: Mapping[str, Any]) -> LoadSummary:
                        int(d.get("driver_requests") or 0), float(d.get("rps") or 0.0), int(d.get("errors") or 0),
                        {str(k): int(v) for k, v in (d.get("status") or {}).items()}, int(d.get("aborted") or 0),
                        tuple(EntryResult.from_json(e) for e in d.get("entries") or ()),
-                       None if d.get("seed") is None else int(d["seed"]))
+                       None if d.get("seed") is None else int(d["seed"]), str(d.get("protocol") or "http"))
 
 
 def _extension_of(d: Mapping[str, Any]) -> ExtensionInfo:
