@@ -1,8 +1,8 @@
 """Redis and PostgreSQL for scenarios that declare ``services:``.
 
 One module per concern: ``providers`` (which way provides a service), ``local`` (private
-servers from local binaries), ``docker`` (containers), ``redis_wire`` and ``pg_wire`` (the two
-wire probes), ``service`` (the Service object and shared settings, PG_MAX_CONNECTIONS among them).
+servers from local binaries), ``docker`` (containers), ``service`` (the Service object, the
+authenticated probes through redis-py and pg8000, and shared settings, PG_MAX_CONNECTIONS among them).
 
 A service is provided by the first of these that works, in this order:
 
@@ -10,8 +10,10 @@ A service is provided by the first of these that works, in this order:
    ``DATABASE_URL`` are deliberately *not* read: in a developer's shell they usually point at a
    real database, and a leaky fixture opens hundreds of connections and writes keys.
 2. **A private instance from local binaries** (``redis-server``; PostgreSQL's ``initdb`` and
-   ``postgres``) on an ephemeral port of 127.0.0.1, in a temporary directory that is removed on
-   close. PostgreSQL refuses to run as root, so as root the server runs as the ``postgres`` user
+   ``postgres``) on an ephemeral port of 127.0.0.1 (and of the Docker bridge's gateway, so bridge
+   containers reach it), in a temporary directory that is removed on close. The service logs in
+   as an unprivileged user with a random password: a PostgreSQL role that owns its database
+   (SCRAM; the superuser cannot log in), a Redis ACL user without @admin and @dangerous. PostgreSQL refuses to run as root, so as root the server runs as the ``postgres`` user
    (else ``nobody``). Both servers get a parent-death signal, so they end with the Python process
    even when it is killed without running its cleanup.
 3. **A Docker image already present** (``redis:*`` / ``postgres:*``), published on 127.0.0.1, on
@@ -20,7 +22,8 @@ A service is provided by the first of these that works, in this order:
    run's sweep removes those of a run that was SIGKILLed.
 4. Otherwise :class:`ServiceUnavailable`, whose message says how to provide the service.
 
-The URL is always reachable at 127.0.0.1, from the host and from a container on the host network.
+``Service.url`` is reachable at 127.0.0.1 (the host, a container on the host network);
+``Service.bridge_url`` from a container on the default bridge, when it can be.
 ``Service.connections()`` is the server's own count of client connections (Redis
 ``connected_clients``; PostgreSQL ``pg_stat_activity`` rows for the service's database), minus
 the probe's own connection. Every network call has a timeout.
