@@ -1,23 +1,36 @@
-"""Run a fixture binary as a local subprocess in its own process group (no Docker needed)."""
+"""Run a service's binary as a local subprocess in its own session and process group (no Docker).
+
+The service is found as a user's service is: it is told a free port through its port variable,
+and its port is read off the sockets the process itself listens on (``listening_ports``), never
+off its log. It gets a minimal environment, a private HOME and TMPDIR, and its log is only ever
+read as a bounded tail.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
+import resource
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..procutil import die_with_parent
+from ..httpget import FetchError, get
+from ..procutil import die_with_parent, free_port
 from .base import InstanceInfo, RuntimeFailure, Status
 
-_LISTEN_RE = re.compile(r"listening on (?:\[::\]|[0-9.]+|\S+?):(\d+)")
-START_TIMEOUT_S = 30.0
-_APP_URL_ENV = ("REDIS_URL", "DATABASE_URL")
+START_TIMEOUT_S = 30.0  # when the caller names none: the scenario's health timeout, normally
+LOG_TAIL_BYTES = 8 * 1024 * 1024  # the most of a service's log ever read into memory
+SETTLE_S = 0.3  # how long the set of ports must stay the same before unnamed ports are guessed at
+_POLL_S = 0.02
+_PR_SET_NO_NEW_PRIVS = 38
 
 
 class LocalInstance:
@@ -28,6 +41,7 @@ class LocalInstance:
         self.base_url = base_url
         self.pprof_url = pprof_url
         self.info = info
+        self.started = time.monotonic()
 
     def host_pid(self) -> int | None:
         return self.proc.pid
@@ -40,10 +54,11 @@ class LocalInstance:
         return Status(running=code is None, exit_code=code, oom_killed=False)
 
     def logs(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
+        return read_tail(self.log_path, LOG_TAIL_BYTES)
+
+    def startup_facts(self) -> str:
+        """What a start-up failure must say: how long the process was up and what it listens on."""
+        return f"up {time.monotonic() - self.started:.1f}s, listening on {describe(listening_ports(self.proc.pid))}"
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -53,48 +68,187 @@ class LocalInstance:
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # anything the fixture itself spawned
+            os.killpg(self.proc.pid, signal.SIGKILL)  # anything the service itself spawned
         except (ProcessLookupError, PermissionError):
             pass
         if self.proc.poll() is None:
             self.proc.wait(timeout=5)
-        shutil.rmtree(self.log_path.parent, ignore_errors=True)  # the log and the placed files:
+        shutil.rmtree(self.log_path.parent, ignore_errors=True)  # the log, HOME, TMPDIR and the placed files
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where the harness looks for the service: the port it was told, the fixed one a scenario
+    names (``port:``, 8080 by default: a hard-coded ``:8080`` is found), and the admin port."""
+
+    given: int
+    fixed: int
+    pprof: int | None = None
 
 
 class LocalRuntime:
     name = "local"
 
     def start(self, binary: Path, *, port_env: str, env: Mapping[str, str], args: Sequence[str] = (),
-              files: Mapping[str, Path] | None = None, port: int | None = None,
-              pprof_port: int | None = None) -> LocalInstance:
+              files: Mapping[str, Path] | None = None, port: int = 8080,
+              pprof_port: int | None = None, timeout: float = START_TIMEOUT_S) -> LocalInstance:
         logdir = Path(tempfile.mkdtemp(prefix="goleak-local-"))
         log_path = logdir / "fixture.log"
         root = logdir / "root"  # stands in for the container's "/": the working directory, and files: go here
-        tmp = root / "tmp"  # the container's private /tmp, removed with the process
+        tmp, home = root / "tmp", logdir / "home"  # the container's private /tmp; a HOME of its own
         tmp.mkdir(parents=True)
+        home.mkdir()
         moved = place_files(files or {}, root)
-        # A developer's own REDIS_URL / DATABASE_URL must not reach a fixture: only services we provide.
-        inherited = {k: v for k, v in os.environ.items() if k not in _APP_URL_ENV}
-        full_env = {**inherited, "TMPDIR": str(tmp), **{k: rewrite(v, moved, tmp) for k, v in env.items()},
-                    "GOLEAK_LISTEN": "127.0.0.1:0", port_env: "0"}
+        ports = Ports(given=free_port(), fixed=port, pprof=pprof_port)
+        full_env = minimal_env(home, tmp, {k: rewrite(v, moved, tmp) for k, v in env.items()})
+        # Our fixtures bind loopback only through GOLEAK_LISTEN; a user's service reads its port variable.
+        full_env |= {"GOLEAK_LISTEN": f"127.0.0.1:{ports.given}", port_env: str(ports.given)}
         argv = [str(binary), *(rewrite(a, moved, tmp) for a in args)]
         with log_path.open("wb") as log:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=root,
-                                    env=full_env, start_new_session=True, preexec_fn=die_with_parent(signal.SIGKILL))
+                                    env=full_env, start_new_session=True, preexec_fn=_harden())
         info = InstanceInfo("local", {"binary": str(binary), "pid": proc.pid, "process_group": proc.pid,
-                                      "args": argv[1:], "files": {t: str(p) for t, p in moved.items()}})
+                                      "args": argv[1:], "files": {t: str(p) for t, p in moved.items()},
+                                      "env": sorted(full_env), "told_port": f"{port_env}={ports.given}"})
         instance = LocalInstance(proc, log_path, "", "", info)
         try:
-            port = _wait_for_port(instance, port)
-            if pprof_port and pprof_port != port:
-                _wait_for_listener(instance, pprof_port)
+            service, admin = find_ports(instance, ports, port_env, timeout)
         except BaseException:
             instance.close()
             raise
-        instance.base_url = instance.pprof_url = f"http://127.0.0.1:{port}"
-        if pprof_port and pprof_port != port:
-            instance.pprof_url = f"http://127.0.0.1:{pprof_port}"
+        instance.base_url, instance.pprof_url = f"http://127.0.0.1:{service}", f"http://127.0.0.1:{admin}"
+        info.details["reached_at"], info.details["pprof_at"] = instance.base_url, instance.pprof_url
         return instance
+
+
+def minimal_env(home: Path, tmp: Path, scenario_env: Mapping[str, str]) -> dict[str, str]:
+    """PATH, a private HOME and TMPDIR, then the scenario's env (services' URLs included), which
+    wins: nothing else of pytest's environment (tokens, a developer's REDIS_URL) reaches a service."""
+    return {"PATH": os.environ.get("PATH") or os.defpath, "HOME": str(home), "TMPDIR": str(tmp), **scenario_env}
+
+
+def _harden() -> Callable[[], None]:
+    """The child's ``preexec_fn``: it dies with pytest, may never gain privileges (setuid binaries,
+    file capabilities), and dumps no core."""
+    die = die_with_parent(signal.SIGKILL)
+
+    def preexec() -> None:
+        die()
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return preexec
+
+
+def find_ports(instance: LocalInstance, ports: Ports, port_env: str, timeout: float) -> tuple[int, int]:
+    """(service port, pprof port), read off the sockets the process listens on; a RuntimeFailure
+    saying what it did listen on, what it logged last and how long it was up when there are none
+    by ``timeout`` or it exits first."""
+    pid = instance.proc.pid
+    seen: set[int] = set()
+    changed = time.monotonic()
+    while True:
+        now = time.monotonic()
+        current = listening_ports(pid)
+        if current != seen:
+            seen, changed = current, now
+        found = choose_ports(seen, ports, settled=now - changed >= SETTLE_S, answers_pprof=_answers_pprof)
+        if found is not None:
+            return found
+        st = instance.status()
+        if not st.running:
+            raise _start_failure(instance, f"exited (code {st.exit_code}) at start", ports, port_env, st.exit_code)
+        if now - instance.started > timeout:
+            raise _start_failure(instance, f"did not {_awaited(seen, ports)} within its health timeout "
+                                 f"({timeout:.0f}s)", ports, port_env)
+        time.sleep(_POLL_S)
+
+
+def choose_ports(listening: set[int], ports: Ports, *, settled: bool,
+                 answers_pprof: Callable[[int], bool]) -> tuple[int, int] | None:
+    """The (service, pprof) ports among those the process listens on, or None to look again.
+
+    The port it was told, else the fixed one, is the service port; a named ``pprof_port`` must be
+    listened on too. Otherwise, once the set has settled: a single port serves both; of several,
+    the one answering ``/debug/pprof/`` is the admin port and another the service port.
+    """
+    service = next((p for p in (ports.given, ports.fixed) if p in listening), None)
+    if ports.pprof is not None:
+        if ports.pprof not in listening:
+            return None
+        others = sorted(listening - {ports.pprof})
+        if service is None and settled and len(others) == 1:
+            service = others[0]
+        return None if service is None else (service, ports.pprof)
+    if service is not None and listening == {service}:
+        return service, service
+    if not settled or not listening:
+        return None
+    if len(listening) == 1:
+        (only,) = listening
+        return only, only
+    admin = [p for p in sorted(listening) if p != service and answers_pprof(p)]
+    if service is None:
+        plain = [p for p in sorted(listening) if p not in admin]
+        service = (plain or admin)[0]
+    if answers_pprof(service) or not admin:
+        return service, service
+    return service, admin[0]
+
+
+def _answers_pprof(port: int) -> bool:
+    try:
+        get(f"http://127.0.0.1:{port}/debug/pprof/", timeout=2.0, max_bytes=1024 * 1024)
+        return True
+    except FetchError:
+        return False
+
+
+def _awaited(listening: set[int], ports: Ports) -> str:
+    if ports.pprof is not None and listening and ports.pprof not in listening:
+        return f"listen on its pprof_port {ports.pprof}"
+    return "listen on any TCP port"
+
+
+def _start_failure(instance: LocalInstance, what: str, ports: Ports, port_env: str,
+                   code: int | None = None) -> RuntimeFailure:
+    logs = instance.logs()
+    told = f"it was told {port_env}={ports.given}; port {ports.fixed} would have counted too"
+    taken = (f"; port {ports.fixed} is held by another process: a service that hard-codes its port cannot "
+             "run twice at once on one host (run those scenarios one at a time, or under Docker)"
+             if code is not None and port_taken(ports.fixed) else "")
+    silent = "" if logs.strip() else "; it logged nothing"
+    return RuntimeFailure(f"the service {what}: {instance.startup_facts()} ({told}){taken}{silent}", code, logs)
+
+
+def port_taken(port: int) -> bool:
+    """True when no socket can bind ``port`` on all interfaces (someone else listens on it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("0.0.0.0", port))  # noqa: S104 - bound and closed at once, never listened on
+        except OSError:
+            return True
+    return False
+
+
+def describe(listening: set[int]) -> str:
+    return ", ".join(f"port {p}" for p in sorted(listening)) or "nothing"
+
+
+def read_tail(path: Path, limit: int = LOG_TAIL_BYTES) -> str:
+    """At most the last ``limit`` bytes of ``path``, from a line start; what was cut says so."""
+    try:
+        with path.open("rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - limit))
+            data = fh.read(limit)
+    except OSError:
+        return ""
+    if size <= limit:
+        return data.decode(errors="replace")
+    data = data[data.find(b"\n") + 1:] if b"\n" in data else data
+    return (f"[goleak: the first {size - len(data):,} bytes of this log were cut; only the last "
+            f"{limit:,} bytes are read]\n" + data.decode(errors="replace"))
 
 
 def place_files(files: Mapping[str, Path], root: Path) -> dict[str, Path]:
@@ -126,38 +280,6 @@ def rewrite(value: str, moved: Mapping[str, Path], tmp: Path | None = None) -> s
     # One pass, so that a replacement (itself a path under the host's /tmp) is never rewritten again.
     pattern = re.compile(rf"(?<![^=:,\s])(?:{'|'.join(alternatives)})")
     return pattern.sub(lambda m: local[m.group(0)], value)
-
-
-def _wait_for_port(instance: LocalInstance, port: int | None = None) -> int:
-    """The port the app listens on: the one our fixtures log ("listening on ADDR", an ephemeral
-    port), or else ``port`` once the process itself listens on it (a service whose config fixes
-    its port, like Caddy's Caddyfile)."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        m = _LISTEN_RE.search(instance.logs())
-        if m:
-            return int(m.group(1))
-        if port is not None and port in listening_ports(instance.proc.pid):
-            return port
-        st = instance.status()
-        if not st.running:
-            raise RuntimeFailure(f"the fixture exited (code {st.exit_code}) at start", st.exit_code, instance.logs())
-        time.sleep(0.02)
-    also = f" nor listen on port {port}" if port is not None else ""
-    raise RuntimeFailure(f"the fixture did not log 'listening on ADDR'{also} within {START_TIMEOUT_S:.0f}s",
-                         None, instance.logs())
-
-
-def _wait_for_listener(instance: LocalInstance, port: int, timeout: float = START_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while port not in listening_ports(instance.proc.pid):
-        if time.monotonic() > deadline:
-            raise RuntimeFailure(f"the fixture did not listen on pprof_port {port} within {timeout:.0f}s",
-                                 None, instance.logs())
-        if not instance.status().running:
-            st = instance.status()
-            raise RuntimeFailure(f"the fixture exited (code {st.exit_code}) at start", st.exit_code, instance.logs())
-        time.sleep(0.02)
 
 
 def listening_ports(pid: int) -> set[int]:
