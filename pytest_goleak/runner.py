@@ -121,7 +121,7 @@ class Runner:
             assert art.binary is not None
             return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env, args=scenario.args,
                                         files=scenario.files, port=scenario.port, pprof_port=scenario.pprof_port,
-                                        timeout=scenario.health_timeout)
+                                        timeout=scenario.health_timeout, port_wait=scenario.timeout)
         from .runtime.docker import DockerRuntime
 
         art = build.build_for_docker(scenario, self.docker, cache)

@@ -8,6 +8,7 @@ read as a bounded tail.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import re
@@ -29,7 +30,10 @@ from .base import InstanceInfo, RuntimeFailure, Status
 START_TIMEOUT_S = 30.0  # when the caller names none: the scenario's health timeout, normally
 LOG_TAIL_BYTES = 8 * 1024 * 1024  # the most of a service's log ever read into memory
 SETTLE_S = 0.3  # how long the set of ports must stay the same before unnamed ports are guessed at
+PORT_WAIT_S = 300.0  # the longest a service waits for a fixed port another of ours holds
 _POLL_S = 0.02
+_INSTANCE_PREFIX = "goleak-local-"
+_TABLES = ("tcp", "tcp6")
 _PR_SET_NO_NEW_PRIVS = 38
 
 
@@ -86,39 +90,70 @@ class Ports:
     pprof: int | None = None
 
 
+class PortHeld(RuntimeFailure):
+    """The service could not bind its fixed port: another process listens on it."""
+
+    def __init__(self, message: str, exit_code: int | None, logs: str, holder: int | None, wait: bool) -> None:
+        super().__init__(message, exit_code, logs)
+        self.holder, self.wait = holder, wait  # wait: the holder is ours, and the service said "address in use"
+
+
 class LocalRuntime:
     name = "local"
 
     def start(self, binary: Path, *, port_env: str, env: Mapping[str, str], args: Sequence[str] = (),
-              files: Mapping[str, Path] | None = None, port: int = 8080,
-              pprof_port: int | None = None, timeout: float = START_TIMEOUT_S) -> LocalInstance:
-        logdir = Path(tempfile.mkdtemp(prefix="goleak-local-"))
-        log_path = logdir / "fixture.log"
-        root = logdir / "root"  # stands in for the container's "/": the working directory, and files: go here
-        tmp, home = root / "tmp", logdir / "home"  # the container's private /tmp; a HOME of its own
-        tmp.mkdir(parents=True)
-        home.mkdir()
-        moved = place_files(files or {}, root)
-        ports = Ports(given=free_port(), fixed=port, pprof=pprof_port)
-        full_env = minimal_env(home, tmp, {k: rewrite(v, moved, tmp) for k, v in env.items()})
-        # Our fixtures bind loopback only through GOLEAK_LISTEN; a user's service reads its port variable.
-        full_env |= {"GOLEAK_LISTEN": f"127.0.0.1:{ports.given}", port_env: str(ports.given)}
-        argv = [str(binary), *(rewrite(a, moved, tmp) for a in args)]
-        with log_path.open("wb") as log:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=root,
-                                    env=full_env, start_new_session=True, preexec_fn=_harden())
-        info = InstanceInfo("local", {"binary": str(binary), "pid": proc.pid, "process_group": proc.pid,
-                                      "args": argv[1:], "files": {t: str(p) for t, p in moved.items()},
-                                      "env": sorted(full_env), "told_port": f"{port_env}={ports.given}"})
-        instance = LocalInstance(proc, log_path, "", "", info)
-        try:
-            service, admin = find_ports(instance, ports, port_env, timeout)
-        except BaseException:
-            instance.close()
-            raise
+              files: Mapping[str, Path] | None = None, port: int = 8080, pprof_port: int | None = None,
+              timeout: float = START_TIMEOUT_S, port_wait: float = PORT_WAIT_S) -> LocalInstance:
+        """Start the service and find its ports. A service that hard-codes a port another service
+        of ours holds (a parallel xdist worker, another session) waits up to ``port_wait`` for it
+        and starts again; a port held by anything else fails at once, naming the holder."""
+        deadline = time.monotonic() + port_wait
+        while True:
+            ports = Ports(given=free_port(), fixed=port, pprof=pprof_port)
+            instance = _spawn(binary, ports, port_env, env, args, files or {})
+            try:
+                service, admin = find_ports(instance, ports, port_env, timeout)
+                break
+            except PortHeld as exc:
+                instance.close()
+                if not exc.wait or not _released(port, deadline):
+                    raise
+            except BaseException:
+                instance.close()
+                raise
         instance.base_url, instance.pprof_url = f"http://127.0.0.1:{service}", f"http://127.0.0.1:{admin}"
-        info.details["reached_at"], info.details["pprof_at"] = instance.base_url, instance.pprof_url
+        instance.info.details["reached_at"], instance.info.details["pprof_at"] = instance.base_url, instance.pprof_url
         return instance
+
+
+def _spawn(binary: Path, ports: Ports, port_env: str, env: Mapping[str, str], args: Sequence[str],
+           files: Mapping[str, Path]) -> LocalInstance:
+    logdir = Path(tempfile.mkdtemp(prefix=_INSTANCE_PREFIX))
+    log_path = logdir / "fixture.log"
+    root = logdir / "root"  # stands in for the container's "/": the working directory, and files: go here
+    tmp, home = root / "tmp", logdir / "home"  # the container's private /tmp; a HOME of its own
+    tmp.mkdir(parents=True)
+    home.mkdir()
+    moved = place_files(files, root)
+    full_env = minimal_env(home, tmp, {k: rewrite(v, moved, tmp) for k, v in env.items()})
+    # Our fixtures bind loopback only through GOLEAK_LISTEN; a user's service reads its port variable.
+    full_env |= {"GOLEAK_LISTEN": f"127.0.0.1:{ports.given}", port_env: str(ports.given)}
+    argv = [str(binary), *(rewrite(a, moved, tmp) for a in args)]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=root,
+                                env=full_env, start_new_session=True, preexec_fn=_harden())
+    info = InstanceInfo("local", {"binary": str(binary), "pid": proc.pid, "process_group": proc.pid,
+                                  "args": argv[1:], "files": {t: str(p) for t, p in moved.items()},
+                                  "env": sorted(full_env), "told_port": f"{port_env}={ports.given}"})
+    return LocalInstance(proc, log_path, "", "", info)
+
+
+def _released(port: int, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        if not port_taken(port):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def minimal_env(home: Path, tmp: Path, scenario_env: Mapping[str, str]) -> dict[str, str]:
@@ -214,11 +249,19 @@ def _start_failure(instance: LocalInstance, what: str, ports: Ports, port_env: s
                    code: int | None = None) -> RuntimeFailure:
     logs = instance.logs()
     told = f"it was told {port_env}={ports.given}; port {ports.fixed} would have counted too"
-    taken = (f"; port {ports.fixed} is held by another process: a service that hard-codes its port cannot "
-             "run twice at once on one host (run those scenarios one at a time, or under Docker)"
-             if code is not None and port_taken(ports.fixed) else "")
     silent = "" if logs.strip() else "; it logged nothing"
-    return RuntimeFailure(f"the service {what}: {instance.startup_facts()} ({told}){taken}{silent}", code, logs)
+    message = f"the service {what}: {instance.startup_facts()} ({told}){silent}"
+    if code is None or not port_taken(ports.fixed):
+        return RuntimeFailure(message, code, logs)
+    holder = port_holder(ports.fixed)
+    ours = holder is not None and is_ours(holder)
+    who = (f"pid {holder}, another service this harness runs" if ours else
+           f"pid {holder} ({_command(holder)}), not one of ours" if holder else "a process not visible here")
+    # Wait for it only when the service said why it stopped: another reason would fail again.
+    wait = ours and "address already in use" in logs
+    return PortHeld(f"{message}; port {ports.fixed} is held by {who}: a service that hard-codes its port cannot "
+                    "run twice at once on one host (run those scenarios one at a time, or under Docker)",
+                    code, logs, holder, wait)
 
 
 def port_taken(port: int) -> bool:
@@ -229,6 +272,43 @@ def port_taken(port: int) -> bool:
         except OSError:
             return True
     return False
+
+
+def port_holder(port: int) -> int | None:
+    """The pid of a process of this host that listens on ``port``, when /proc lets us see it."""
+    inodes = {inode for table in _TABLES for p, inode in _listeners(Path(f"/proc/net/{table}")) if p == port}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1] in inodes:
+                        return int(pid)
+    return None
+
+
+def _listeners(table: Path) -> list[tuple[int, str]]:
+    """(port, socket inode) of each listening socket in a /proc net table (tcp or tcp6)."""
+    try:
+        lines = table.read_text().splitlines()[1:]
+    except OSError:
+        return []
+    return [(int(f[1].rsplit(":", 1)[1], 16), f[9]) for f in map(str.split, lines)
+            if len(f) > 9 and f[3] == "0A"]  # 0A: TCP_LISTEN
+
+
+def is_ours(pid: int) -> bool:
+    """True for a service the local runtime started (its working directory is an instance's root)."""
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd")).parent.name.startswith(_INSTANCE_PREFIX)
+    except OSError:
+        return False
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()[:200].replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return "?"
 
 
 def describe(listening: set[int]) -> str:
@@ -296,14 +376,5 @@ def listening_ports(pid: int) -> set[int]:
             continue
         if link.startswith("socket:["):
             inodes.add(link[8:-1])
-    ports: set[int] = set()
-    for table in ("tcp", "tcp6"):
-        try:
-            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) > 9 and fields[3] == "0A" and fields[9] in inodes:  # 0A: TCP_LISTEN
-                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return ports
+    return {port for table in _TABLES for port, inode in _listeners(Path(f"/proc/{pid}/net/{table}"))
+            if inode in inodes}

@@ -1,11 +1,12 @@
-// A service as most are written: it listens on $PORT and prints nothing at all, so the harness
-// can only find it by its sockets. /work answers 200 while its environment is what the local
+// A service as most are written: it listens on $PORT and prints nothing while it serves, so the
+// harness can only find it by its sockets. /work answers 200 while its environment is what the local
 // runtime promises (GREETING from the scenario, a HOME and a TMPDIR, no GOLEAK_TEST_MARKER from
 // pytest's own environment), else 418 naming what is wrong. tests/integration/test_local_runtime.py
 // runs it; with ADMIN_PORT set, pprof moves to a second listener there.
 package main
 
 import (
+	"log"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -53,7 +54,5 @@ func main() {
 	} else {
 		profiles(api)
 	}
-	if err := http.ListenAndServe(":"+os.Getenv("PORT"), api); err != nil {
-		os.Exit(1)
-	}
+	log.Fatal(http.ListenAndServe(":"+os.Getenv("PORT"), api)) // its only line: why it could not serve
 }
