@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_goleak.build import BuildError, build_for_local
 from pytest_goleak.runtime.local import Ports, choose_ports, minimal_env, read_tail
+from pytest_goleak.scenario import load_scenario
 
 P = Ports(given=41000, fixed=8080)
 
@@ -61,3 +63,16 @@ def test_the_environment_is_minimal_and_the_scenario_wins(monkeypatch, tmp_path:
     assert set(env) == {"PATH", "HOME", "TMPDIR", "REDIS_URL"}
     assert env["REDIS_URL"] == "redis://127.0.0.1:1/0" and env["HOME"] == "/x"
     assert env["TMPDIR"] == str(tmp_path / "tmp")
+
+
+@pytest.mark.parametrize("key", ["dockerfile", "image"])
+def test_the_local_runtime_refuses_an_image_naming_the_file_line_and_the_runtime_it_needs(tmp_path: Path, key):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    value = "Dockerfile" if key == "dockerfile" else "example/app:1"
+    path = tmp_path / "s.goleak.yaml"
+    path.write_text(f"name: s\n{key}: {value}\n")
+    with pytest.raises(BuildError) as failed:
+        build_for_local(load_scenario(path), tmp_path / "cache")
+    message = str(failed.value)
+    assert message.startswith(f"{path}:2: the local runtime cannot run a '{key}:' service"), message
+    assert "--goleak-runtime=docker" in message
