@@ -16,6 +16,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -28,7 +29,7 @@ from pytest_goleak import gotool
 from pytest_goleak.httpget import get
 from pytest_goleak.procutil import free_port
 from pytest_goleak.runtime.base import RuntimeFailure
-from pytest_goleak.runtime.local import LocalInstance, LocalRuntime, PortHeld
+from pytest_goleak.runtime.local import LOG_TAIL_BYTES, LocalInstance, LocalRuntime, PortHeld
 from pytest_goleak.scenario import load_scenario
 from pytest_goleak.verdict import culprit_matches
 from tests.conftest import REPO
@@ -233,3 +234,24 @@ def test_a_process_listening_on_nothing_fails_at_the_timeout_saying_so(tmp_path)
     assert "did not listen on any TCP port within its health timeout (2s)" in message, message
     assert re.search(r"up 1\.\ds, listening on nothing", message), message
     assert "--- last log lines ---\nstarting up" in message
+
+
+def test_a_flooding_service_is_read_only_as_a_bounded_tail(tmp_path):
+    """9 MiB of output before it listens: logs() (the failure message, container.log, gctrace)
+    holds only the last LOG_TAIL_BYTES, says what was cut, and ends with the newest line."""
+    flood = ("import os, sys, http.server\n"
+             "for i in range(9 * 1024):\n"
+             "    sys.stdout.write(f'{i:08d} ' + 'x' * 1014 + '\\n')\n"
+             "print('newest line', flush=True)\n"
+             "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), http.server.BaseHTTPRequestHandler)"
+             ".serve_forever()\n")
+    instance = LocalRuntime().start(Path(sys.executable), port_env="PORT", env={}, args=["-c", flood], timeout=30)
+    try:
+        assert instance.log_path.stat().st_size > LOG_TAIL_BYTES
+        logs = instance.logs()
+        assert len(logs) <= LOG_TAIL_BYTES + 200
+        first, second = logs.splitlines()[:2]
+        assert "of this log were cut" in first and re.fullmatch(r"\d{8} x{1014}", second), (first, second[:40])
+        assert logs.rstrip().endswith("newest line")
+    finally:
+        instance.close()
