@@ -91,11 +91,11 @@ class Ports:
 
 
 class PortHeld(RuntimeFailure):
-    """The service could not bind its fixed port: another process listens on it."""
+    """The service could not bind a port it hard-codes (``port:`` or ``pprof_port:``): another process has it."""
 
-    def __init__(self, message: str, exit_code: int | None, logs: str, holder: int | None, wait: bool) -> None:
+    def __init__(self, message: str, exit_code: int | None, logs: str, port: int, wait: bool) -> None:
         super().__init__(message, exit_code, logs)
-        self.holder, self.wait = holder, wait  # wait: the holder is ours, and the service said "address in use"
+        self.port, self.wait = port, wait  # wait: the holder is ours, and the service said "address in use"
 
 
 class LocalRuntime:
@@ -116,7 +116,7 @@ class LocalRuntime:
                 break
             except PortHeld as exc:
                 instance.close()
-                if not exc.wait or not _released(port, deadline):
+                if not exc.wait or not _released(exc.port, deadline):
                     raise
             except BaseException:
                 instance.close()
@@ -251,17 +251,18 @@ def _start_failure(instance: LocalInstance, what: str, ports: Ports, port_env: s
     told = f"it was told {port_env}={ports.given}; port {ports.fixed} would have counted too"
     silent = "" if logs.strip() else "; it logged nothing"
     message = f"the service {what}: {instance.startup_facts()} ({told}){silent}"
-    if code is None or not port_taken(ports.fixed):
+    held = next((p for p in (ports.fixed, ports.pprof) if p and code is not None and port_taken(p)), None)
+    if held is None:
         return RuntimeFailure(message, code, logs)
-    holder = port_holder(ports.fixed)
+    holder = port_holder(held)
     ours = holder is not None and is_ours(holder)
     who = (f"pid {holder}, another service this harness runs" if ours else
            f"pid {holder} ({_command(holder)}), not one of ours" if holder else "a process not visible here")
     # Wait for it only when the service said why it stopped: another reason would fail again.
     wait = ours and "address already in use" in logs
-    return PortHeld(f"{message}; port {ports.fixed} is held by {who}: a service that hard-codes its port cannot "
+    return PortHeld(f"{message}; port {held} is held by {who}: a service that hard-codes its port cannot "
                     "run twice at once on one host (run those scenarios one at a time, or under Docker)",
-                    code, logs, holder, wait)
+                    code, logs, held, wait)
 
 
 def port_taken(port: int) -> bool:

@@ -43,7 +43,9 @@ TRUTH = yaml.safe_load((USERSTYLE / "truth.yaml").read_text())
 ORDERS = REPO / "examples" / "orders_service"
 SHIPPED = sorted(REPO.glob("scenarios/*.yaml"))
 USER_STYLE = sorted(USERSTYLE.glob("*/*.goleak.yaml"))
-CORPUS = [*SHIPPED, *USER_STYLE, ORDERS / "orders.goleak.yaml", SILENT / "silent_port.goleak.yaml"]
+EXAMPLES = [ORDERS / "orders.goleak.yaml", REPO / "examples" / "notes_api" / "notes.goleak.yaml",
+            REPO / "examples" / "grpc_service" / "inventory.goleak.yaml"]
+CORPUS = [*SHIPPED, *USER_STYLE, *EXAMPLES, SILENT / "silent_port.goleak.yaml"]
 NAMES = [load_scenario(p).name for p in CORPUS]
 MARKER = "GOLEAK_TEST_MARKER"  # in pytest's environment; the silent service answers 418 if it sees it
 
@@ -90,6 +92,14 @@ def test_userstyle_service_agrees_with_docker(local_run, path):
     assert (got["verdict"], got["passed"]) == (scenario.expect, True), got["message"] + str(got.get("error"))
     if scenario.expect == "leak":
         assert culprit_matches(_top(got), TRUTH[path.parent.name]), (_top(got), got["message"])
+
+
+@pytest.mark.parametrize("path", EXAMPLES[1:], ids=lambda p: p.parent.name)
+def test_example_is_clean_as_under_docker(local_run, path):
+    """notes_api (login in setup, a mix) and grpc_service (gRPC API, admin port): clean and passed,
+    as test_examples.py and test_grpc.py hold their Docker runs."""
+    got = local_run["by_name"][load_scenario(path).name]
+    assert (got["verdict"], got["passed"], got["error"]) == ("clean", True, None), got["message"]
 
 
 def test_orders_example_and_the_silent_service_pass_with_only_their_env(local_run):
