@@ -92,8 +92,12 @@ def build_for_docker(scenario: Scenario, client: Any, cache_dir: Path) -> Artifa
 
 def build_for_local(scenario: Scenario, cache_dir: Path) -> Artifact:
     if scenario.fixture is None:
-        raise BuildError(f"{scenario.path}: the local runtime needs 'fixture' (a Go package), "
-                         "not a Dockerfile or image")
+        key = "dockerfile" if scenario.dockerfile is not None else "image"
+        line = scenario.line_of(key)
+        where = f"{scenario.path}:{line}" if line else str(scenario.path)
+        raise BuildError(f"{where}: the local runtime cannot run a '{key}:' service (an image needs a Docker "
+                         "engine to build and run it); it runs only a 'fixture:' Go package as a host process. "
+                         "Run this scenario with --goleak-runtime=docker")
     return build_binary(scenario.fixture, cache_dir)
 
 

@@ -133,7 +133,8 @@ class Runner:
             self._said_build(art)
             assert art.binary is not None
             return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env, args=scenario.args,
-                                        files=scenario.files, port=scenario.port, pprof_port=scenario.pprof_port)
+                                        files=scenario.files, port=scenario.port, pprof_port=scenario.pprof_port,
+                                        timeout=scenario.health_timeout, port_wait=scenario.timeout)
         from .runtime.docker import DockerRuntime
 
         art = build.build_for_docker(scenario, self.docker, cache)

@@ -75,5 +75,7 @@ def wait_healthy(instance: Instance, path: str, timeout: float, fallback: str | 
                 continue
         time.sleep(delay)
         delay = min(delay * 1.5, 0.5)
-    raise RuntimeFailure(f"the fixture did not become healthy within {timeout:.0f}s ({last})",
+    facts = getattr(instance, "startup_facts", None)  # the local runtime: up how long, listening where
+    said = f"; {facts()}" if callable(facts) else ""
+    raise RuntimeFailure(f"the fixture did not become healthy within {timeout:.0f}s ({last}){said}",
                          None, instance.logs())

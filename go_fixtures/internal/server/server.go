@@ -52,7 +52,7 @@ func Run(name string, register func(mux *http.ServeMux)) {
 	if err != nil {
 		log.Fatalf("%s: listen: %v", name, err)
 	}
-	// The harness reads this line to learn an ephemeral port (GOLEAK_LISTEN=127.0.0.1:0).
+	// For people and tests/data/profiles/regen.py: the harness finds the port by the process's sockets.
 	log.Printf("%s: listening on %s", name, ln.Addr())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 

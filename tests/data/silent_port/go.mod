@@ -1,0 +1,3 @@
+module example.com/silent_port
+
+go 1.26
