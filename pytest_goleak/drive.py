@@ -46,32 +46,32 @@ class Driver:
 
     def run(self, loadgen: Path) -> list[Snapshot]:
         scenario, ev = self.scenario, self.evidence
-        snaps: list[Snapshot] = []
+        snaps = ev.snapshots  # the good snapshots, kept in the evidence: judged from if the run is cut short
         phases: list[load.PhaseResult] = []
         per_phase = max(1, scenario.load.requests // (scenario.snapshots - 1))
         deadline = time.monotonic() + scenario.timeout
-        prime(self.instance, timeout=scenario.capture_timeout)
+        with ev.timed("warm-up"):
+            prime(self.instance, timeout=scenario.capture_timeout)
         with load.LoadDriver(loadgen, self.instance.base_url, scenario.load) as driver:
             if scenario.load.warmup_requests:
-                phases.append(driver.run(scenario.load.warmup_requests))
+                with ev.timed("warm-up"):
+                    phases.append(driver.run(scenario.load.warmup_requests))
                 self.progress(f"warm-up: {scenario.load.warmup_requests} requests")
             t_start = time.monotonic()
 
             def step(phase: str) -> None:
+                main = phase == "main"
                 if snaps:
-                    phases.append(driver.run(per_phase))
+                    with ev.timed("load" if main else "extension"):
+                        phases.append(driver.run(per_phase))
                 answered = sum(p.ok for p in phases)  # so far: the evidence if the fixture dies next
                 ev.requests = answered
                 check_alive(self.instance, scenario, answered)
-                settled = settle(self.instance, timeout=scenario.capture_timeout)
-                snap = take_snapshot(self.instance, len(snaps), round(time.monotonic() - t_start, 3), driver.total,
-                                     self.out_dir, self.report_dir, timeout=scenario.capture_timeout, phase=phase,
-                                     settle_s=settled, ignore=scenario.ignore)
-                counts = [svc.connections() for svc in self.services]
-                for svc, count in zip(self.services, counts, strict=True):
-                    ev.server_connections[svc.name].append((snap.requests, count))
-                if counts and all(c is not None for c in counts):
-                    snap = dataclasses.replace(snap, server_connections=float(sum(c for c in counts if c is not None)))
+                with ev.timed("settle" if main else "extension"):
+                    settled = settle(self.instance, timeout=scenario.capture_timeout)
+                with ev.timed("capture" if main else "extension"):
+                    snap = self._snapshot(len(snaps), round(time.monotonic() - t_start, 3), driver.total, phase,
+                                          settled)
                 snaps.append(snap)
 
             for i in range(scenario.snapshots):
@@ -83,10 +83,23 @@ class Driver:
             ev.load = load.LoadSummary.of(phases, driver.total)
             ev.load.check(scenario.load.expect_status)
             ev.extension = self._extend(snaps, step, deadline)
-            self._trace(driver, per_phase)
+            with ev.timed("trace"):
+                self._trace(driver, per_phase)
         ev.requests = snaps[-1].requests
         ev.load = load.LoadSummary.of(phases, driver.total)
-        return snaps
+        return list(snaps)
+
+    def _snapshot(self, index: int, t: float, requests: int, phase: str, settled: float) -> Snapshot:
+        """One snapshot, with the services' connection counts beside it."""
+        snap = take_snapshot(self.instance, index, t, requests, self.out_dir, self.report_dir,
+                             timeout=self.scenario.capture_timeout, phase=phase, settle_s=settled,
+                             ignore=self.scenario.ignore)
+        counts = [svc.connections() for svc in self.services]
+        for svc, count in zip(self.services, counts, strict=True):
+            self.evidence.server_connections[svc.name].append((snap.requests, count))
+        if counts and all(c is not None for c in counts):
+            snap = dataclasses.replace(snap, server_connections=float(sum(c for c in counts if c is not None)))
+        return snap
 
     def _extend(self, snaps: list[Snapshot], step: Callable[[str], None], deadline: float) -> ExtensionInfo | None:
         """Keep the load going while a per-1k budget is over, up to the bound: see extension.py."""

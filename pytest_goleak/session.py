@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -86,7 +87,10 @@ class GoleakSession:
             self.services = self.services or Services(docker_client=self.docker)
             self._runner = Runner(self.settings, self.run_id, self.docker, self.services, progress=self.progress)
         result: ScenarioResult = self._runner.run(scenario)
-        return dataclasses.replace(result, detectors=tuple(self._detector_answers(result, scenario)))
+        t0 = time.monotonic()
+        answers = tuple(self._detector_answers(result, scenario))
+        stages = {**result.stages_s, "detectors": round(time.monotonic() - t0, 3)}
+        return dataclasses.replace(result, detectors=answers, stages_s=stages)
 
     def _detector_answers(self, result: ScenarioResult, scenario: Scenario) -> list[Any]:
         """Every detector's answer on this scenario, for the detector x corpus matrix."""
@@ -119,6 +123,7 @@ class GoleakSession:
             s = self.settings
             self.comparison, self.baseline_failures = baseline.apply(
                 self.results, save=s.save, compare=s.compare, fail_exprs=s.compare_fail, rootdir=s.rootdir)
+        t0 = time.monotonic()
         created = results_mod.now()
         runs = results_mod.ordered(self.results)
         self.validation = results_mod.validation(runs)
@@ -127,15 +132,15 @@ class GoleakSession:
         from .detectors.harness import matrix_json, session_matrix
 
         self.detector_matrix = results["detectors"] = matrix_json(session_matrix(runs))
-        self.last_results = results
-        path = results_mod.write(self.settings.report_dir, results)
         from . import __version__
         from .report.html import RunReport, write_html  # jinja2 is a hard dependency
 
         write_html(self.settings.report_dir, RunReport(runs, self.validation, self.comparison,
                                                        f"pytest-goleak {__version__}", created, self.setup_error,
                                                        self.detector_matrix))
-        return path
+        results["timing"] = {"report_s": round(time.monotonic() - t0, 3)}  # results.json itself: milliseconds
+        self.last_results = results
+        return results_mod.write(self.settings.report_dir, results)
 
     def summary(self, write_line: Callable[[str], None]) -> None:
         from .report.terminal import write_summary
