@@ -41,6 +41,7 @@ class GoleakSession:
         self.hook_detectors: list[object] = []  # from pytest_goleak_detectors (see plugin.py)
         self._detectors: list[object] | None = None
         self._old_sigterm: Any = None
+        self.settings_doc: dict[str, Any] | None = None  # results.json's settings when not this run's (merge)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -112,6 +113,8 @@ class GoleakSession:
     # -- reporting (controller only) ------------------------------------------------------------
 
     def settings_json(self) -> dict[str, Any]:
+        if self.settings_doc is not None:
+            return dict(self.settings_doc)
         s = self.settings
         return {"runtime": s.runtime, "budgets": s.budgets, "memprofilerate": s.memprofilerate,
                 "snapshots": s.snapshots, "requests": s.requests, "report_dir": str(s.report_dir)}
