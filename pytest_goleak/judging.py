@@ -88,7 +88,7 @@ def judge_run(scenario: Scenario, snaps: Sequence[Snapshot], ext: ExtensionInfo 
     vet = None
     if scenario.fixture is not None and settings.vet:
         with timed("vet"):
-            vet = relate(run_vet(scenario.fixture), found.culprits)
+            vet = relate(run_vet(scenario.fixture, settings.cache_dir), found.culprits)
     top = found.top if verdict.verdict == "leak" else None
     passed, why = outcome(verdict.verdict, scenario.expect, scenario.culprit, top)
     message = _message(verdict, found.culprits if verdict.verdict == "leak" else (), why, notes, rate)
