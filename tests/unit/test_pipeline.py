@@ -91,6 +91,7 @@ def test_goroutine_leak_through_the_whole_pipeline(tmp_path, cache_dir):
     assert ext is not None and (ext.stopped, ext.outcome) == ("bound", "leak"), ext
     assert result.snapshots[-1].requests - WARMUP >= 4 * 500
     assert result.load is not None and result.load.errors == 0
+    assert "trace" in result.artifacts and "trace" in result.stages_s  # a leak's run ends with a trace
     g = result.signals["goroutines"]
     assert g.decision == "growing" and g.slope_per_1k == pytest.approx(1000, rel=0.02)
     assert result.signals["heap_inuse_bytes"].decision == "flat"
@@ -191,8 +192,10 @@ def test_every_stage_of_a_run_is_timed(tmp_path, cache_dir):
                                    "clean")
     wall = time.monotonic() - t0
     stages = result.stages_s
-    # build is the load driver's (cached) here; the fake has no start; vet is off; in pipeline order
-    assert list(stages) == ["build", "health", "warm-up", "load", "settle", "capture", "trace", "stop", "analyse"]
+    # build is the load driver's (cached) here; the fake has no start; vet is off; a clean run has
+    # no trace to take; in pipeline order
+    assert list(stages) == ["build", "health", "warm-up", "load", "settle", "capture", "stop", "analyse"]
+    assert "trace" not in result.artifacts
     assert all(v >= 0 for v in stages.values())
     assert sum(stages.values()) <= result.duration_s + 0.05 <= wall + 0.05
     assert written["scenarios"][0]["stages_s"] == dict(stages)
