@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import analysis, extension, load
+from . import analysis, extension, load, setup_steps
 from .capture import Snapshot, prime, settle, take_snapshot
 from .extension import ExtensionInfo
 from .httpget import FetchError, get
@@ -50,20 +50,25 @@ class Driver:
         phases: list[load.PhaseResult] = []
         per_phase = max(1, scenario.load.requests // (scenario.snapshots - 1))
         deadline = time.monotonic() + scenario.timeout
+        protocol = "grpc" if scenario.load.grpc else "http"
         with ev.timed("warm-up"):
             prime(self.instance, timeout=scenario.capture_timeout)
-        with load.LoadDriver(loadgen, self.instance.base_url, scenario.load) as driver:
+            variables = self._setup()
+        with load.LoadDriver(loadgen, self.instance.base_url, scenario.load, variables,
+                             scenario.load.seed) as driver:
+            ev.load = load.LoadSummary.of(phases, 0, driver.seed, protocol)  # the seed, even if the load fails
             if scenario.load.warmup_requests:
                 with ev.timed("warm-up"):
                     phases.append(driver.run(scenario.load.warmup_requests))
                 self.progress(f"warm-up: {scenario.load.warmup_requests} requests")
             t_start = time.monotonic()
+            seconds = (scenario.load.duration or 0.0) / (scenario.snapshots - 1)
 
             def step(phase: str) -> None:
                 main = phase == "main"
                 if snaps:
                     with ev.timed("load" if main else "extension"):
-                        phases.append(driver.run(per_phase))
+                        phases.append(driver.run_for(seconds) if seconds else driver.run(per_phase))
                 answered = sum(p.ok for p in phases)  # so far: the evidence if the fixture dies next
                 ev.requests = answered
                 check_alive(self.instance, scenario, answered)
@@ -80,15 +85,15 @@ class Driver:
                 if time.monotonic() > deadline:
                     raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s "
                                          f"after {i + 1} of {scenario.snapshots} snapshots")
-            ev.load = load.LoadSummary.of(phases, driver.total)
-            ev.load.check(scenario.load.expect_status)
+            ev.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
+            ev.load.check(scenario.load.entries())
             ev.extension = self._extend(snaps, step, deadline)
             # The trace is for diagnosing a leak: a scenario within every budget skips its second.
             if ev.extension is not None or judge(scenario.budgets, analysis.trends(snaps), snaps).exceeded:
                 with ev.timed("trace"):
                     self._trace(driver, per_phase)
         ev.requests = snaps[-1].requests
-        ev.load = load.LoadSummary.of(phases, driver.total)
+        ev.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
         return list(snaps)
 
     def _snapshot(self, index: int, t: float, requests: int, phase: str, settled: float) -> Snapshot:
@@ -103,6 +108,18 @@ class Driver:
             snap = dataclasses.replace(snap, server_connections=float(sum(c for c in counts if c is not None)))
         return snap
 
+    def _setup(self) -> dict[str, str]:
+        """The scenario's setup steps; the variables they captured, for the load."""
+        steps = self.scenario.setup
+        if not steps:
+            return {}
+        env = {k: v for svc in self.services for k, v in svc.env.items()}
+        variables = setup_steps.run_steps(steps, self.instance.base_url, env, self.scenario.path.parent,
+                                          self.scenario.load.timeout)
+        self.progress(f"setup: {len(steps)} step{'s' if len(steps) > 1 else ''} done"
+                      + (f", captured {', '.join(sorted(variables))}" if variables else ""))
+        return variables
+
     def _extend(self, snaps: list[Snapshot], step: Callable[[str], None], deadline: float) -> ExtensionInfo | None:
         """Keep the load going while a per-1k budget is over, up to the bound: see extension.py."""
         scenario = self.scenario
@@ -110,7 +127,9 @@ class Driver:
         factor = scenario.extension.factor or 1.0
         if not over or factor <= 1:
             return None
-        bound = int(factor * scenario.load.requests)
+        # A soak by time has no request count of its own: its main run's measured requests stand in.
+        measured = snaps[-1].requests - snaps[0].requests if scenario.load.duration else scenario.load.requests
+        bound = int(factor * measured)
         t0 = time.monotonic()
         # The extension stops, without failing, before the scenario's own timeout.
         stop_at = min(t0 + (scenario.extension.timeout or 0.0), deadline - 5.0)
