@@ -1,57 +1,60 @@
 #!/usr/bin/env python3
-"""Wall time of the whole shipped suite and of each scenario, and verdict flips across repeats.
+"""Wall time of the whole shipped suite, of each scenario and of each stage, and verdict flips.
 
     .venv/bin/python benchmarks/bench_suite.py [--repeat 5] [--scenarios scenarios/] [-n 2]
+    .venv/bin/python benchmarks/bench_suite.py --repeat 3 --base /path/to/other/worktree
 
 One untimed run first warms the build cache (images and binaries are cached by source hash), so
-the timed runs measure what CI measures on a warm cache. Targets: the suite in at most 3 minutes
-on 2 cores, each scenario in at most 20 s, and zero verdict flips.
+the timed runs measure what CI measures on a warm cache. With ``--base``, each repeat runs the
+other checkout's code first and then this one's, alternately, so that the machine's load falls on
+both alike; the figures are printed side by side with their ratio. Each stage's seconds (results.json
+``stages_s``, summed over the scenarios of a run) are printed as medians over the runs. Targets:
+the suite in at most 60 s on 2 cores, and zero verdict flips.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._fixture import REPO, median  # noqa: E402
 
+STAGES = ("build", "start", "health", "warm-up", "load", "settle", "capture", "extension", "trace", "stop",
+          "analyse", "vet", "detectors")
 
-def run_suite(scenarios: str, report: Path, xdist: str | None) -> tuple[float, int, list[dict]]:
+
+def run_suite(tree: Path, scenarios: str, report: Path, xdist: str | None) -> dict[str, Any]:
+    """One timed ``pytest --goleak`` of ``tree``'s code (PYTHONPATH first, whatever is installed)."""
     cmd = [sys.executable, "-m", "pytest", "--goleak", scenarios, "--goleak-report", str(report), "-q",
            "-p", "no:cacheprovider"] + (["-n", xdist] if xdist else [])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))}
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
-                          check=False)
+    proc = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
+                          check=False, env=env)
     wall = time.monotonic() - t0
-    data = json.loads((report / "results.json").read_text())
-    return wall, proc.returncode, data["scenarios"]
+    doc = json.loads((report / "results.json").read_text())
+    stages: dict[str, float] = {}
+    for s in doc["scenarios"]:
+        for k, v in (s.get("stages_s") or {}).items():
+            stages[k] = stages.get(k, 0.0) + v
+    if "timing" in doc:
+        stages["report"] = doc["timing"]["report_s"]
+    return {"wall_s": wall, "exit": proc.returncode, "stages": stages, "scenarios": {s["name"]: {
+        "verdict": s["verdict"], "passed": s["passed"], "duration_s": s["duration_s"],
+        "culprit": s["culprits"][0]["function"] if s.get("culprits") else None} for s in doc["scenarios"]}}
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--scenarios", default="scenarios/")
-    ap.add_argument("-n", dest="xdist", default=None, help="pytest-xdist workers")
-    ap.add_argument("--json", type=Path, help="also write the raw figures here")
-    args = ap.parse_args()
-    runs = []
-    with tempfile.TemporaryDirectory(prefix="goleak-bench-suite-") as tmp:
-        run_suite(args.scenarios, Path(tmp) / "warm", args.xdist)
-        for i in range(args.repeat):
-            wall, rc, scenarios = run_suite(args.scenarios, Path(tmp) / f"run{i}", args.xdist)
-            runs.append({"wall_s": wall, "exit": rc, "scenarios": {s["name"]: {
-                "verdict": s["verdict"], "passed": s["passed"], "duration_s": s["duration_s"],
-                "culprit": s["culprits"][0]["function"] if s.get("culprits") else None} for s in scenarios}})
-            print(f"run {i + 1}: {wall:6.1f} s, exit {rc}, "
-                  f"{sum(s['passed'] for s in scenarios)}/{len(scenarios)} passed", flush=True)
-    names = sorted(runs[0]["scenarios"])
-    print(f"\n{'scenario':<24} {'median s':>8} {'max s':>6}  verdicts over {len(runs)} runs   culprits")
+def flips_table(runs: list[dict[str, Any]], label: str) -> int:
+    names = sorted({n for r in runs for n in r["scenarios"]})
+    print(f"\n[{label}] {'scenario':<24} {'median s':>8} {'max s':>6}  verdicts over {len(runs)} runs   culprits")
     flips = 0
     for name in names:
         per = [r["scenarios"].get(name) for r in runs]
@@ -63,10 +66,54 @@ def main() -> int:
         print(f"{name:<24} {median(durations):>8.1f} {max(durations):>6.1f}  {' '.join(verdicts):<30} "
               f"{', '.join(sorted(c for c in culprits if c)) or '-'}{'   FLIP' if flipped else ''}")
     walls = [r["wall_s"] for r in runs]
-    print(f"\nsuite wall time: median {median(walls):.1f} s (min {min(walls):.1f}, max {max(walls):.1f}) over "
-          f"{len(runs)} runs; scenarios with a flip or a failure: {flips}")
+    print(f"[{label}] suite wall time: median {median(walls):.1f} s (min {min(walls):.1f}, max {max(walls):.1f}) "
+          f"over {len(runs)} runs; scenarios with a flip or a failure: {flips}")
+    return flips
+
+
+def stage_table(by_tree: dict[str, list[dict[str, Any]]]) -> None:
+    labels = list(by_tree)
+    print(f"\n{'stage (s, summed over scenarios)':<34}" + "".join(f"{lab:>12}" for lab in labels)
+          + ("       ratio" if len(labels) == 2 else ""))
+    for stage in (*STAGES, "report", "wall"):
+        cells = []
+        for lab in labels:
+            vals = [r["wall_s"] if stage == "wall" else r["stages"].get(stage) for r in by_tree[lab]]
+            known = [v for v in vals if v is not None]
+            cells.append(median(known) if known else None)
+        if all(c is None for c in cells):
+            continue
+        text = "".join(f"{c:>12.1f}" if c is not None else f"{'-':>12}" for c in cells)
+        if len(cells) == 2 and cells[0] and cells[1] is not None:
+            text += f"{cells[1] / cells[0]:>12.2f}"
+        print(f"{stage:<34}{text}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--scenarios", default="scenarios/")
+    ap.add_argument("-n", dest="xdist", default=None, help="pytest-xdist workers")
+    ap.add_argument("--base", type=Path, help="another checkout (e.g. a worktree of main), run alternately")
+    ap.add_argument("--no-warm", action="store_true", help="skip the untimed warm-up run")
+    ap.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = ap.parse_args()
+    trees = {"base": args.base.resolve(), "this": REPO} if args.base else {"this": REPO}
+    by_tree: dict[str, list[dict[str, Any]]] = {k: [] for k in trees}
+    with tempfile.TemporaryDirectory(prefix="goleak-bench-suite-") as tmp:
+        if not args.no_warm:
+            for label, tree in trees.items():
+                run_suite(tree, args.scenarios, Path(tmp) / f"warm-{label}", args.xdist)
+        for i in range(args.repeat):
+            for label, tree in trees.items():
+                r = run_suite(tree, args.scenarios, Path(tmp) / f"{label}{i}", args.xdist)
+                by_tree[label].append(r)
+                print(f"run {i + 1} [{label}]: {r['wall_s']:6.1f} s, exit {r['exit']}, "
+                      f"{sum(s['passed'] for s in r['scenarios'].values())}/{len(r['scenarios'])} passed", flush=True)
+    flips = sum(flips_table(runs, label) for label, runs in by_tree.items())
+    stage_table(by_tree)
     if args.json:
-        args.json.write_text(json.dumps(runs, indent=2))
+        args.json.write_text(json.dumps(by_tree, indent=2))
     return 1 if flips else 0
 
 

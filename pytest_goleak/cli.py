@@ -156,9 +156,52 @@ def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:
     return list(failures)
 
 
+def _merge_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("shards", nargs="+", metavar="DIR",
+                   help="a shard's report directory (or its results.json); one per CI runner")
+    p.add_argument("--report", metavar="DIR", default="goleak-report",
+                   help="where to write the merged results.json, HTML report and profiles (default goleak-report)")
+    p.add_argument("--save", metavar="NAME|PATH", help="save the merged growth figures as a baseline")
+    p.add_argument("--compare", metavar="FILE|NAME", help="compare the merged growth figures against a baseline")
+    p.add_argument("--compare-fail", metavar="EXPR", action="append", default=[],
+                   help="a regression that fails the merge, e.g. heap:+20%% or goroutines:+0 (repeatable)")
+
+
+def _merge(ns: argparse.Namespace) -> int:
+    """Shards' results.json files -> one report, one validation and detector matrix, one baseline
+    comparison. Exit status: 0 every scenario passed, 1 not (or a shard's run failed), 2 bad input."""
+    from pathlib import Path
+
+    import pytest
+
+    from . import baseline
+    from .options import Settings
+    from .report.merge import MergeError, gather
+    from .session import GoleakSession
+
+    out = Path(ns.report).resolve()
+    try:
+        baseline.check_options(save=ns.save, compare=ns.compare, fail_exprs=ns.compare_fail, rootdir=Path.cwd())
+        merged = gather([Path(d) for d in ns.shards], out)
+    except (MergeError, pytest.UsageError, ValueError) as err:
+        print(f"goleak merge: {err}", file=sys.stderr)
+        return 2
+    gs = GoleakSession(Settings(enabled=True, report_dir=out, save=ns.save, compare=ns.compare,
+                                compare_fail=tuple(ns.compare_fail), rootdir=Path.cwd(), invocation_dir=Path.cwd()),
+                       is_worker=False)
+    gs.settings_doc = dict(merged.settings)
+    gs.results = list(merged.scenarios)
+    gs.setup_error = "; ".join(merged.errors) or None
+    failures = _report(gs, ns)
+    passed = all(r.passed for r in merged.scenarios) and not merged.errors and not failures
+    return 0 if passed else 1
+
+
 _COMMANDS: dict[str, tuple[str, Command]] = {
     "top": ("print the go tool pprof -top table for a profile", (_top_args, _top)),
     "run": ("run one scenario outside pytest (same results.json, HTML report and table)", (_run_args, _run)),
+    "merge": ("merge shards' report directories into one report (results.json, HTML, matrices, baseline)",
+              (_merge_args, _merge)),
 }
 
 

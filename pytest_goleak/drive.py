@@ -46,40 +46,39 @@ class Driver:
 
     def run(self, loadgen: Path) -> list[Snapshot]:
         scenario, ev = self.scenario, self.evidence
-        snaps: list[Snapshot] = []
+        snaps = ev.snapshots  # the good snapshots, kept in the evidence: judged from if the run is cut short
         phases: list[load.PhaseResult] = []
         per_phase = max(1, scenario.load.requests // (scenario.snapshots - 1))
         deadline = time.monotonic() + scenario.timeout
         protocol = "grpc" if scenario.load.grpc else "http"
-        prime(self.instance, timeout=scenario.capture_timeout)
-        variables = self._setup()
+        with ev.timed("warm-up"):
+            prime(self.instance, timeout=scenario.capture_timeout)
+            variables = self._setup()
         with load.LoadDriver(loadgen, self.instance.base_url, scenario.load, variables,
                              scenario.load.seed) as driver:
             ev.load = load.LoadSummary.of(phases, 0, driver.seed, protocol)  # the seed, even if the load fails
             if scenario.load.warmup_requests:
-                phases.append(driver.run(scenario.load.warmup_requests))
+                with ev.timed("warm-up"):
+                    phases.append(driver.run(scenario.load.warmup_requests))
                 self.progress(f"warm-up: {scenario.load.warmup_requests} requests")
             t_start = time.monotonic()
             seconds = (scenario.load.duration or 0.0) / (scenario.snapshots - 1)
 
             def step(phase: str) -> None:
+                main = phase == "main"
                 if snaps:
-                    phases.append(driver.run_for(seconds) if seconds else driver.run(per_phase))
+                    with ev.timed("load" if main else "extension"):
+                        phases.append(driver.run_for(seconds) if seconds else driver.run(per_phase))
                 answered = sum(p.ok for p in phases)  # so far: the evidence if the fixture dies next
                 ev.requests = answered
                 check_alive(self.instance, scenario, answered)
                 # Every fetch of the capture ends by the scenario's deadline, not only the snapshot.
-                timeout = _within(deadline, scenario, f"before snapshot {len(snaps) + 1}")
-                settled = settle(self.instance, timeout=timeout)
-                snap = take_snapshot(self.instance, len(snaps), round(time.monotonic() - t_start, 3), driver.total,
-                                     self.out_dir, self.report_dir,
-                                     timeout=_within(deadline, scenario, f"in snapshot {len(snaps) + 1}"), phase=phase,
-                                     settle_s=settled, ignore=scenario.ignore)
-                counts = [svc.connections() for svc in self.services]
-                for svc, count in zip(self.services, counts, strict=True):
-                    ev.server_connections[svc.name].append((snap.requests, count))
-                if counts and all(c is not None for c in counts):
-                    snap = dataclasses.replace(snap, server_connections=float(sum(c for c in counts if c is not None)))
+                with ev.timed("settle" if main else "extension"):
+                    settled = settle(self.instance, timeout=_within(deadline, scenario,
+                                                                    f"before snapshot {len(snaps) + 1}"))
+                with ev.timed("capture" if main else "extension"):
+                    snap = self._snapshot(len(snaps), round(time.monotonic() - t_start, 3), driver.total, phase,
+                                          settled, _within(deadline, scenario, f"in snapshot {len(snaps) + 1}"))
                 snaps.append(snap)
 
             for i in range(scenario.snapshots):
@@ -91,10 +90,26 @@ class Driver:
             ev.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
             ev.load.check(scenario.load.entries())
             ev.extension = self._extend(snaps, step, deadline)
-            self._trace(driver, per_phase)
+            # The trace is for diagnosing a leak: a scenario within every budget skips its second.
+            if ev.extension is not None or judge(scenario.budgets, analysis.trends(snaps), snaps).exceeded:
+                with ev.timed("trace"):
+                    self._trace(driver, per_phase)
         ev.requests = snaps[-1].requests
         ev.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
-        return snaps
+        return list(snaps)
+
+    def _snapshot(self, index: int, t: float, requests: int, phase: str, settled: float,
+                  timeout: float) -> Snapshot:
+        """One snapshot, with the services' connection counts beside it; every fetch ends by ``timeout``."""
+        snap = take_snapshot(self.instance, index, t, requests, self.out_dir, self.report_dir,
+                             timeout=timeout, phase=phase, settle_s=settled,
+                             ignore=self.scenario.ignore)
+        counts = [svc.connections() for svc in self.services]
+        for svc, count in zip(self.services, counts, strict=True):
+            self.evidence.server_connections[svc.name].append((snap.requests, count))
+        if counts and all(c is not None for c in counts):
+            snap = dataclasses.replace(snap, server_connections=float(sum(c for c in counts if c is not None)))
+        return snap
 
     def _setup(self) -> dict[str, str]:
         """The scenario's setup steps; the variables they captured, for the load."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from . import analysis, culprit, extension, gotool
@@ -20,7 +21,7 @@ from .report.reproduce import pprof_commands
 from .result import Extended, MemProfileRate, SignalResult
 from .scenario import Scenario
 from .verdict import BudgetCheck, Verdict, judge, outcome
-from .vet import VetFinding
+from .vet import VetFinding, relate, run_vet
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +38,15 @@ class Judgement:
     vet: tuple[VetFinding, ...] | None
     pprof_command: str | None
     pprof_diff_base_command: str | None
+    oom: str | None = None  # the OOM-kill that ended the run, judged from the snapshots before it
+    cut_short: str | None = None  # what ended the run early (see runner.judgeable)
+
+
+Timer = Callable[[str], AbstractContextManager[None]]
+
+
+def _untimed(stage: str) -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
 
 
 def with_gc_live_heap(logs: str, snaps: Sequence[Snapshot]) -> list[Snapshot]:
@@ -50,38 +60,42 @@ def with_gc_live_heap(logs: str, snaps: Sequence[Snapshot]) -> list[Snapshot]:
     return out
 
 
-def judge_run(scenario: Scenario, snaps: Sequence[Snapshot], ext: ExtensionInfo | None,
-              settings: Settings) -> Judgement:
-    main = [s for s in snaps if s.phase == "main"]
-    trends = analysis.trends(main)  # the measured window: what the budgets speak of
-    verdict = judge(scenario.budgets, trends, snaps)
-    notes: tuple[str, ...] = ()
-    if ext:
-        decision = extension.decide(verdict, snaps, scenario.snapshots)
-        verdict, notes = decision.verdict, decision.notes
-        ext = dataclasses.replace(ext, outcome="leak" if verdict.verdict == "leak" else "plateau",
-                                  plateaus=decision.plateaus, notes=notes)
-    signals = _signals(trends, analysis.trends(snaps) if ext else None, ext)
-    rate = MemProfileRate(scenario.memprofilerate, snaps[-1].memprofilerate)
-    goroutines_first = trends.get("goroutines") is not None and trends["goroutines"].decision == "growing"
-    module = gotool.module_path(scenario.fixture) if scenario.fixture else None
-    over = {c.name for c in verdict.exceeded}
-    heap_by = ("inuse_objects" if "heap_objects_per_1k_requests" in over
-               and "heap_inuse_bytes_per_1k_requests" not in over else "inuse_space")
-    found = culprit.find(settings.report_dir, snaps[0], snaps[-1], goroutines_first, module,
-                         heap_by=heap_by, ignore=scenario.ignore, source_roots=source_roots(scenario))
-    commands = pprof_commands(settings.report_dir, snaps[0].profiles.get("heap"), snaps[-1].profiles.get("heap"),
-                              settings.invocation_dir)
+def judge_run(scenario: Scenario, snaps: Sequence[Snapshot], ext: ExtensionInfo | None, settings: Settings, *,
+              timed: Timer = _untimed, oom: str | None = None, cut_short: str | None = None) -> Judgement:
+    """The verdict, culprit and vet findings of a series. ``oom`` / ``cut_short``: the run ended
+    early (an OOM-kill is a leak whatever the budgets say); the series is what was gathered."""
+    with timed("analyse"):
+        main = [s for s in snaps if s.phase == "main"]
+        trends = analysis.trends(main)  # the measured window: what the budgets speak of
+        verdict = judge(scenario.budgets, trends, snaps, oom=oom)
+        notes: tuple[str, ...] = ()
+        if ext:
+            decision = extension.decide(verdict, snaps, scenario.snapshots)
+            verdict, notes = decision.verdict, decision.notes
+            ext = dataclasses.replace(ext, outcome="leak" if verdict.verdict == "leak" else "plateau",
+                                      plateaus=decision.plateaus, notes=notes)
+        signals = _signals(trends, analysis.trends(snaps) if ext else None, ext)
+        rate = MemProfileRate(scenario.memprofilerate, snaps[-1].memprofilerate)
+        goroutines_first = trends.get("goroutines") is not None and trends["goroutines"].decision == "growing"
+        module = gotool.module_path(scenario.fixture) if scenario.fixture else None
+        over = {c.name for c in verdict.exceeded}
+        heap_by = ("inuse_objects" if "heap_objects_per_1k_requests" in over
+                   and "heap_inuse_bytes_per_1k_requests" not in over else "inuse_space")
+        found = culprit.find(settings.report_dir, snaps[0], snaps[-1], goroutines_first, module,
+                             heap_by=heap_by, ignore=scenario.ignore, source_roots=source_roots(scenario))
+        commands = pprof_commands(settings.report_dir, snaps[0].profiles.get("heap"),
+                                  snaps[-1].profiles.get("heap"), settings.invocation_dir)
     vet = None
     if scenario.fixture is not None and settings.vet:
-        from .vet import relate, run_vet
-
-        vet = relate(run_vet(scenario.fixture), found.culprits)
+        with timed("vet"):
+            vet = relate(run_vet(scenario.fixture, settings.cache_dir), found.culprits)
     top = found.top if verdict.verdict == "leak" else None
     passed, why = outcome(verdict.verdict, scenario.expect, scenario.culprit, top)
     message = _message(verdict, found.culprits if verdict.verdict == "leak" else (), why, notes, rate)
+    if cut_short:
+        message += f"\n  judged from the {len(snaps)} good snapshots before the run was cut short: {cut_short}"
     return Judgement(verdict.verdict, passed, message, tuple(snaps), signals, verdict.checks, found, rate, ext, vet,
-                     commands["pprof_command"], commands["pprof_diff_base_command"])
+                     commands["pprof_command"], commands["pprof_diff_base_command"], oom, cut_short)
 
 
 def source_roots(scenario: Scenario) -> tuple[Path, ...]:

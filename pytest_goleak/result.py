@@ -12,7 +12,9 @@ only in ``report/results.py``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,14 @@ from .load import LoadSummary
 from .runtime.base import Status
 from .verdict import BudgetCheck
 from .vet import VetFinding
+
+#: Where a scenario's time goes, in pipeline order: ``stages_s`` in results.json has these keys
+#: (those a run reached). The drive loop's load, settle and capture past the measured window
+#: count as ``extension``; ``trace`` is the execution trace after the last snapshot, ``stop``
+#: the log fetch and removal, ``analyse`` the trends, verdict and culprit, ``detectors`` the
+#: detector matrix's answers. The run's report writing is ``timing.report_s`` of the document.
+STAGES = ("build", "start", "health", "warm-up", "load", "settle", "capture", "extension", "trace", "stop",
+          "analyse", "vet", "detectors")
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,10 @@ class ScenarioResult:
     health_path: str | None = None
     ignore_listed: bool = False  # the scenario has an ignore list: ignored goroutines are reported
     detectors: tuple[DetectorResult, ...] = ()  # every detector's answer (detectors/harness.py)
+    stages_s: Mapping[str, float] = field(default_factory=dict)  # seconds per stage (STAGES), in that order
+    #: The run ended early (an OOM-kill, a failed capture) after enough good snapshots to judge
+    #: from: what ended it. The verdict and culprit are from the snapshots before it.
+    cut_short: str | None = None
 
     @property
     def culprit(self) -> str | None:
@@ -150,3 +164,18 @@ class Evidence:
     artifacts: dict[str, str] = field(default_factory=dict)
     gctrace_excerpt: tuple[str, ...] = ()
     server_connections: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
+    snapshots: list[Snapshot] = field(default_factory=list)  # the good ones so far: judged from if the run is cut short
+    stages_s: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the block's wall time to ``stage`` (one of STAGES), however the block ends."""
+        t0 = time.monotonic()
+        try:
+            yield
+        finally:
+            self.stages_s[stage] = self.stages_s.get(stage, 0.0) + time.monotonic() - t0
+
+    def stage_seconds(self) -> dict[str, float]:
+        """The stages reached, in pipeline order, rounded for results.json."""
+        return {k: round(self.stages_s[k], 3) for k in STAGES if k in self.stages_s}

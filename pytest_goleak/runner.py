@@ -128,52 +128,64 @@ class Runner:
         if self.settings.runtime == "local":
             from .runtime.local import LocalRuntime
 
-            art = build.build_for_local(scenario, cache)
+            with ev.timed("build"):
+                art = build.build_for_local(scenario, cache)
             ev.build = art
             self._said_build(art)
             assert art.binary is not None
-            return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env, args=scenario.args,
-                                        files=scenario.files, port=scenario.port, pprof_port=scenario.pprof_port,
-                                        timeout=scenario.health_timeout, port_wait=scenario.timeout)
+            with ev.timed("start"):
+                return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env, args=scenario.args,
+                                            files=scenario.files, port=scenario.port, pprof_port=scenario.pprof_port,
+                                            timeout=scenario.health_timeout, port_wait=scenario.timeout)
         from .runtime.docker import DockerRuntime
 
-        art = build.build_for_docker(scenario, self.docker, cache)
+        with ev.timed("build"):
+            art = build.build_for_docker(scenario, self.docker, cache)
         ev.build = art
         self._said_build(art)
         assert art.image is not None
         network = self._network(scenario, services)
-        return DockerRuntime(self.docker, self.run_id).start(
-            art.image, scenario_name=scenario.name, port=scenario.port, port_env=scenario.port_env,
-            pprof_port=scenario.pprof_port, env=env, network=network, memory=scenario.limits.memory,
-            pids=scenario.limits.pids, nonroot=not scenario.hardening.root, args=scenario.args,
-            files=scenario.files, writable_root=scenario.hardening.writable_root)
+        with ev.timed("start"):
+            return DockerRuntime(self.docker, self.run_id).start(
+                art.image, scenario_name=scenario.name, port=scenario.port, port_env=scenario.port_env,
+                pprof_port=scenario.pprof_port, env=env, network=network, memory=scenario.limits.memory,
+                pids=scenario.limits.pids, nonroot=not scenario.hardening.root, args=scenario.args,
+                files=scenario.files, writable_root=scenario.hardening.writable_root)
 
     def _said_build(self, art: build.Artifact) -> None:
         self.progress(f"build {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
 
     def _run(self, scenario: Scenario, ev: Evidence, out_dir: Path) -> Judgement:
         env, services = self._env(scenario, ev)
-        loadgen = load.loadgen_binary(self.settings.cache_dir)
+        with ev.timed("build"):
+            loadgen = load.loadgen_binary(self.settings.cache_dir)
         instance = self._start(scenario, env, ev, services)
         info = ContainerInfo(instance.info.runtime, dict(instance.info.details))
         ev.container = info
         self.progress(f"start: {instance.info.runtime} at {instance.base_url}")
+        cut: Exception | None = None
         try:
-            ev.health_path = _wait_healthy(instance, scenario, loadgen)
+            with ev.timed("health"):
+                ev.health_path = _wait_healthy(instance, scenario, loadgen)
             self.progress(f"health: {ev.health_path} answered")
             driver = Driver(scenario, instance, services, ev, out_dir, self.settings.report_dir, self.progress)
             try:
                 snaps = driver.run(loadgen)
             except (CaptureError, FetchError, load.LoadError, RuntimeFailure, SetupError) as exc:
-                if not isinstance(exc, OOMKilled):
-                    explain_death(instance, scenario, ev.requests, exc)
-                raise
+                cut = what_ended(instance, scenario, ev.requests, exc)
+                if not judgeable(cut, len(ev.snapshots)):
+                    if cut is exc:
+                        raise
+                    raise cut from exc
+                snaps = list(ev.snapshots)
+                self.progress(f"cut short after {len(snaps)} good snapshots: {_first_line(cut)}")
         finally:
-            try:
-                logs = instance.logs()
-                status = instance.status()
-            finally:
-                instance.close()  # even when a second Ctrl-C cuts the log fetch short
+            with ev.timed("stop"):
+                try:
+                    logs = instance.logs()
+                    status = instance.status()
+                finally:
+                    instance.close()  # even when a second Ctrl-C cuts the log fetch short
             (out_dir / "container.log").write_text(logs)
             ev.artifacts["log"] = f"{scenario.name}/container.log"
             ev.container = dataclasses.replace(info, status=status)
@@ -181,7 +193,32 @@ class Runner:
         (out_dir / "gctrace.txt").write_text("\n".join(gc_lines) + "\n")
         ev.artifacts["gctrace"] = f"{scenario.name}/gctrace.txt"
         ev.gctrace_excerpt = tuple(clip(line) for line in gc_lines[-12:])
-        return judge_run(scenario, with_gc_live_heap(logs, snaps), ev.extension, self.settings)
+        return judge_run(scenario, with_gc_live_heap(logs, snaps), ev.extension, self.settings, timed=ev.timed,
+                         oom=_first_line(cut) if isinstance(cut, OOMKilled) else None,
+                         cut_short=_first_line(cut) if cut is not None else None)
+
+
+#: Snapshots enough to judge from (the fewest a scenario may ask for).
+MIN_GOOD_SNAPSHOTS = 4
+
+
+def what_ended(instance: Instance, scenario: Scenario, requests: int, exc: Exception) -> Exception:
+    """What really stopped the drive loop: an OOM-kill or the fixture's exit where the symptom was
+    a failed capture or a dead load driver (see drive.explain_death), else the failure itself."""
+    if isinstance(exc, OOMKilled):
+        return exc
+    try:
+        explain_death(instance, scenario, requests, exc)
+    except RuntimeFailure as real:
+        return real
+    return exc
+
+
+def judgeable(cut: Exception, good: int) -> bool:
+    """Judge from the good snapshots after an OOM-kill or a failed capture, when there are enough
+    of them: a big leak is the one most likely to end its own run, and it keeps its culprit. A
+    fixture that exited, a load driver that failed or a timeout stays an error."""
+    return good >= MIN_GOOD_SNAPSHOTS and isinstance(cut, (OOMKilled, CaptureError, FetchError))
 
 
 def _assemble(scenario: Scenario, ev: Evidence, j: Judgement | None, duration: float, *, verdict: str,
@@ -194,12 +231,14 @@ def _assemble(scenario: Scenario, ev: Evidence, j: Judgement | None, duration: f
         build=ev.build, health_path=ev.health_path, load=ev.load,
         server_connections={k: tuple(v) for k, v in ev.server_connections.items()},
         verdict=j.verdict if j else verdict, passed=j.passed if j else passed, message=j.message if j else message,
-        error=error, oom=oom, extension=j.extension if j else ev.extension,
+        error=error, oom=j.oom if j else oom, cut_short=j.cut_short if j else None,
+        extension=j.extension if j else ev.extension,
         budgets=j.budgets if j else (), signals=j.signals if j else {},
         culprits=j.culprits if j else CulpritReport(), snapshots=j.snapshots if j else (),
         pprof_command=j.pprof_command if j else None,
         pprof_diff_base_command=j.pprof_diff_base_command if j else None, vet=j.vet if j else None,
-        memprofilerate=j.memprofilerate if j else None, ignore_listed=bool(scenario.ignore) and j is not None)
+        memprofilerate=j.memprofilerate if j else None, ignore_listed=bool(scenario.ignore) and j is not None,
+        stages_s=ev.stage_seconds())
 
 
 def _wait_healthy(instance: Instance, scenario: Scenario, loadgen: Path) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,7 @@ class GoleakSession:
         self.hook_detectors: list[object] = []  # from pytest_goleak_detectors (see plugin.py)
         self._detectors: list[object] | None = None
         self._old_sigterm: Any = None
+        self.settings_doc: dict[str, Any] | None = None  # results.json's settings when not this run's (merge)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -87,7 +89,10 @@ class GoleakSession:
             self.services = self.services or Services(docker_client=self.docker)
             self._runner = Runner(self.settings, self.run_id, self.docker, self.services, progress=self.progress)
         result: ScenarioResult = self._runner.run(scenario)
-        return dataclasses.replace(result, detectors=tuple(self._detector_answers(result, scenario)))
+        t0 = time.monotonic()
+        answers = tuple(self._detector_answers(result, scenario))
+        stages = {**result.stages_s, "detectors": round(time.monotonic() - t0, 3)}
+        return dataclasses.replace(result, detectors=answers, stages_s=stages)
 
     def _detector_answers(self, result: ScenarioResult, scenario: Scenario) -> list[Any]:
         """Every detector's answer on this scenario, for the detector x corpus matrix."""
@@ -109,6 +114,8 @@ class GoleakSession:
     # -- reporting (controller only) ------------------------------------------------------------
 
     def settings_json(self) -> dict[str, Any]:
+        if self.settings_doc is not None:
+            return dict(self.settings_doc)
         s = self.settings
         return {"runtime": s.runtime, "budgets": s.budgets, "memprofilerate": s.memprofilerate,
                 "snapshots": s.snapshots, "requests": s.requests, "report_dir": str(s.report_dir)}
@@ -125,6 +132,7 @@ class GoleakSession:
                 self.results, save=None if unsaved else s.save, compare=s.compare, fail_exprs=s.compare_fail,
                 rootdir=s.rootdir)
         self.unsaved = unsaved
+        t0 = time.monotonic()
         created = results_mod.now()
         runs = results_mod.ordered(self.results)
         self.validation = results_mod.validation(runs)
@@ -133,15 +141,15 @@ class GoleakSession:
         from .detectors.harness import matrix_json, session_matrix
 
         self.detector_matrix = results["detectors"] = matrix_json(session_matrix(runs))
-        self.last_results = results
-        path = results_mod.write(self.settings.report_dir, results)
         from . import __version__
         from .report.html import RunReport, write_html  # jinja2 is a hard dependency
 
         write_html(self.settings.report_dir, RunReport(runs, self.validation, self.comparison,
                                                        f"pytest-goleak {__version__}", created, self.setup_error,
                                                        self.detector_matrix))
-        return path
+        results["timing"] = {"report_s": round(time.monotonic() - t0, 3)}  # results.json itself: milliseconds
+        self.last_results = results
+        return results_mod.write(self.settings.report_dir, results)
 
     def summary(self, write_line: Callable[[str], None]) -> None:
         from .report.terminal import write_summary

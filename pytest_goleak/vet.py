@@ -6,7 +6,9 @@ ch. 2.3). They see some leaks and not others; the validation matrix records whic
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +25,16 @@ VET_TIMEOUT_S = 120.0
 LEAK_ANALYZERS = frozenset({"lostcancel", "httpresponse"})
 
 
-def run_vet(package_dir: Path) -> list[dict[str, Any]]:
-    """Findings of ``go vet -json .`` as ``{analyzer, file, line, message}``; [] when vet is clean."""
+def run_vet(package_dir: Path, cache_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Findings of ``go vet -json .`` as ``{analyzer, file, line, message}``; [] when vet is clean.
+
+    With ``cache_dir``, the findings are kept under it by a hash of the module's sources and the
+    toolchain (as builds are): unchanged code is not vetted twice. A vet that did not run is not kept.
+    """
+    cached = _cache_file(package_dir, cache_dir) if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            return list(json.loads(cached.read_text()))
     try:
         proc = run_bounded([gotool.go_binary(), "vet", "-json", "."], package_dir, VET_TIMEOUT_S)
     except (gotool.GoError, OSError) as exc:
@@ -32,7 +42,25 @@ def run_vet(package_dir: Path) -> list[dict[str, Any]]:
     if proc.returncode is None:
         return [{"analyzer": "vet", "file": "", "line": 0, "error": True,
                  "message": f"go vet did not run: killed at its {VET_TIMEOUT_S:.0f}s timeout"}]
-    return parse_vet_json(proc.output)
+    findings = parse_vet_json(proc.output)
+    if cached is not None and (proc.returncode == 0 or findings):  # vet answered: clean, or findings
+        with contextlib.suppress(OSError):
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_name(f"{cached.name}.tmp{os.getpid()}")
+            tmp.write_text(json.dumps(findings))
+            os.replace(tmp, cached)
+    return findings
+
+
+def _cache_file(package_dir: Path, cache_dir: Path) -> Path | None:
+    """Where vet's findings for these sources are kept; None when there is no module to hash."""
+    try:
+        root = gotool.module_root(package_dir)
+        digest = gotool.source_hash(root, extra=(gotool.go_version(), str(root.resolve()),
+                                                 str(package_dir.resolve().relative_to(root.resolve())), "vet"))
+    except (gotool.GoError, OSError, ValueError):
+        return None
+    return cache_dir / "vet" / f"{digest[:24]}.json"
 
 
 def parse_vet_json(text: str) -> list[dict[str, Any]]:

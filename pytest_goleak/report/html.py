@@ -29,7 +29,16 @@ from .format import (
     scenario_dir_name,
     short_path,
 )
-from .views import budget_signal, budget_title, comparison_view, scenario_summary, scenario_view, validation_rows
+from .views import (
+    budget_signal,
+    budget_title,
+    comparison_view,
+    run_stages,
+    scenario_summary,
+    scenario_view,
+    stage_rows,
+    validation_rows,
+)
 
 __all__ = ["RunReport", "budget_signal", "budget_title", "fmt_bytes", "fmt_count", "fmt_delta", "fmt_seconds",
            "fmt_slope", "fmt_value", "num", "safe_href", "scenario_summary", "short_path", "write_html"]
@@ -99,7 +108,7 @@ def write_html(report_dir: Path, report: RunReport) -> list[Path]:
         _write(report_dir / view["dir"] / "index.html", page, report_dir, written)
     index = env.get_template("index.html").render(
         scenarios=views, counts=_counts(views), validation=validation_rows(report.validation),
-        comparison=comparison_view(report.comparison), **common
+        comparison=comparison_view(report.comparison), stages=stage_rows(run_stages(report.scenarios)), **common
     )
     _write(report_dir / "index.html", index, report_dir, written)
     from .detectors_page import BUCKETS, rows

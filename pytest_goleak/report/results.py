@@ -109,9 +109,12 @@ def to_json(r: ScenarioResult) -> dict[str, Any]:
         "memprofilerate": asdict(r.memprofilerate) if r.memprofilerate else None,
         "health_path": r.health_path,
         "detectors": [a.to_json() for a in r.detectors],
+        "stages_s": dict(r.stages_s),
     }
     if r.oom is not None:
         d["oom"] = r.oom
+    if r.cut_short is not None:
+        d["cut_short"] = r.cut_short
     if found.errors:
         d["analysis_errors"] = list(found.errors)
     if r.ignore_listed:
@@ -249,7 +252,8 @@ def from_json(d: Mapping[str, Any]) -> ScenarioResult:
         extension=_extension_of(d["extension"]) if d.get("extension") else None,
         memprofilerate=MemProfileRate(rate.get("requested"), rate.get("in_force")) if rate else None,
         health_path=d.get("health_path"), ignore_listed="ignored_goroutines" in d,
-        detectors=tuple(DetectorResult.from_json(a) for a in d.get("detectors") or ()))
+        detectors=tuple(DetectorResult.from_json(a) for a in d.get("detectors") or ()),
+        stages_s={str(k): float(v) for k, v in (d.get("stages_s") or {}).items()}, cut_short=d.get("cut_short"))
 
 
 def schema_errors(doc: Mapping[str, Any], part: str | None = None) -> list[str]:

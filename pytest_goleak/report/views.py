@@ -15,7 +15,7 @@ from urllib.parse import quote
 from .. import grpcload
 from .. import signals as signals_mod
 from ..culprit import Culprit, Frame, GrowthSite
-from ..result import ScenarioResult, SignalResult
+from ..result import STAGES, ScenarioResult, SignalResult
 from . import flame, svg
 from .format import (
     fmt_bytes,
@@ -264,6 +264,7 @@ def scenario_view(s: ScenarioResult, dirname: str, chart_base: int = 0) -> dict[
         "verdict_class": verdict if verdict in ("leak", "clean", "error", "skipped") else "unknown",
         "passed": s.passed, "order": _order(s), "message": s.message, "error": s.error or "",
         "duration": fmt_seconds(s.duration_s), "requests": fmt_count(s.requests), "budgets": budgets,
+        "stages": stage_rows(s.stages_s),
         "key_growth": _key_growth(s, budgets), "culprit": culprits[0] if culprits else None,
         "other_culprits": culprits[1:], "charts": _charts(s, budgets, chart_base),
         # Error and skipped runs have little data: their pages hide empty sections instead of
@@ -291,6 +292,22 @@ def scenario_view(s: ScenarioResult, dirname: str, chart_base: int = 0) -> dict[
         "warnings": list(found.errors)[:20], "culprit_expected": s.culprit_expected or "",
         "vet": [{"analyzer": v.analyzer, "position": "", "message": v.message} for v in s.vet or ()],
     }
+
+
+def stage_rows(seconds: Mapping[str, float]) -> list[dict[str, str]]:
+    """Where the time went: one row per stage, in pipeline order, with its share of the total."""
+    total = sum(seconds.values())
+    return [{"stage": k, "seconds": f"{v:.2f} s", "share": f"{100 * v / total:.0f}%" if total else "—"}
+            for k, v in seconds.items()]
+
+
+def run_stages(scenarios: Iterable[ScenarioResult]) -> dict[str, float]:
+    """Each stage's seconds summed over the run's scenarios, in pipeline order."""
+    total: dict[str, float] = {k: 0.0 for k in STAGES}
+    for s in scenarios:
+        for k, v in s.stages_s.items():
+            total[k] = total.get(k, 0.0) + v
+    return {k: v for k, v in total.items() if v > 0}
 
 
 def validation_rows(validation: Mapping[str, Any]) -> list[dict[str, Any]]:

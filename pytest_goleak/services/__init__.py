@@ -2,7 +2,8 @@
 
 One module per concern: ``providers`` (which way provides a service), ``local`` (private
 servers from local binaries), ``docker`` (containers), ``service`` (the Service object, the
-authenticated probes through redis-py and pg8000, and shared settings, PG_MAX_CONNECTIONS among them).
+authenticated probes through redis-py and pg8000, and shared settings, PG_MAX_CONNECTIONS among
+them).
 
 A service is provided by the first of these that works, in this order:
 
@@ -13,7 +14,8 @@ A service is provided by the first of these that works, in this order:
    ``postgres``) on an ephemeral port of 127.0.0.1 (and of the Docker bridge's gateway, so bridge
    containers reach it), in a temporary directory that is removed on close. The service logs in
    as an unprivileged user with a random password: a PostgreSQL role that owns its database
-   (SCRAM; the superuser cannot log in), a Redis ACL user without @admin and @dangerous. PostgreSQL refuses to run as root, so as root the server runs as the ``postgres`` user
+   (SCRAM; the superuser cannot log in), a Redis ACL user without @admin and @dangerous.
+   PostgreSQL refuses to run as root, so as root the server runs as the ``postgres`` user
    (else ``nobody``). Both servers get a parent-death signal, so they end with the Python process
    even when it is killed without running its cleanup.
 3. **A Docker image already present** (``redis:*`` / ``postgres:*``), published on 127.0.0.1, on

@@ -21,6 +21,7 @@ WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml")) + sorted(
 )
 CI = REPO / ".github" / "workflows" / "ci.yml"
 EXAMPLE = REPO / "examples" / "github" / "goleak.yml"
+SHARDED = REPO / "examples" / "github" / "goleak-shards.yml"
 
 
 @pytest.fixture(scope="session")
@@ -135,3 +136,20 @@ def test_example_caches_go_and_the_harness_builds():
     assert by_use["actions/cache"]["with"]["path"] == "~/.cache/pytest-goleak"  # README: the build cache
     readme = (REPO / "README.md").read_text()
     assert "~/.cache/pytest-goleak" in readme
+
+
+def test_sharded_example_splits_the_scenarios_and_merges_the_reports():
+    doc = yaml.safe_load(SHARDED.read_text())
+    shard, merge = doc["jobs"]["shard"], doc["jobs"]["merge"]
+    groups = shard["strategy"]["matrix"]["group"]
+    assert groups == list(range(1, len(groups) + 1)) and doc["env"]["SHARDS"] == len(groups)
+    runs = "\n".join(s.get("run", "") for s in shard["steps"])
+    assert '--splits "$SHARDS" --group "${{ matrix.group }}"' in runs and "--goleak-report" in runs
+    assert merge["needs"] == "shard" and "cancelled()" in merge["if"]  # merges even when a shard failed
+    merged = "\n".join(s.get("run", "") for s in merge["steps"])
+    assert "goleak merge shards/goleak-shard-* --report goleak-report" in merged
+    downloads = [s for s in merge["steps"] if s.get("uses", "").startswith("actions/download-artifact")]
+    assert downloads and downloads[0]["with"]["pattern"] == "goleak-shard-*"
+    for ref in (s["uses"] for job in (shard, merge) for s in job["steps"] if "uses" in s):
+        name, _, version = ref.partition("@")
+        assert CURRENT_MAJORS.get(name, version) == version, ref

@@ -51,8 +51,10 @@ class Pair:
 class FakeInstance:
     """Implements runtime.base.Instance; ``close()`` stops the server."""
 
-    def __init__(self, pair: Pair, series: Series, switch_at: int) -> None:
+    def __init__(self, pair: Pair, series: Series, switch_at: int, *, heap_breaks_at: int | None = None) -> None:
         self.pair, self.series, self.switch_at = pair, series, switch_at
+        self.heap_breaks_at = heap_breaks_at  # from this many requests on, the heap profile is garbage
+        self.paths: list[str] = []  # every /debug/ request, path and query
         self.hits = 0
         self.num_gc = 0
         self._lock = threading.Lock()
@@ -116,6 +118,13 @@ class FakeInstance:
         blocks = self._base_blocks + [self._leak_block] * extra
         return "\n\n".join(_HEADER.sub(f"goroutine {i + 1} ", b, count=1) for i, b in enumerate(blocks)) + "\n"
 
+    def goroutines(self) -> int:
+        return len(self._base_blocks) + round(self.series.goroutines_per_1k * self.hits / 1000)
+
+    def index(self) -> str:
+        """The /debug/pprof/ index row the harness reads runtime.NumGoroutine() from."""
+        return f"<tr><td>{self.goroutines()}</td><td><a href='goroutine?debug=1'>goroutine</a></td></tr>\n"
+
     def goroutine_debug1(self) -> str:
         total = len(self._base_blocks) + round(self.series.goroutines_per_1k * self.hits / 1000)
         return (f"goroutine profile: total {total}\n{total} @ 0x43a1b6 0x4061c5\n"
@@ -149,6 +158,10 @@ def _handler(fake: FakeInstance) -> type[http.server.BaseHTTPRequestHandler]:
             text, gz = "text/plain; charset=utf-8", "application/octet-stream"
             if path == "/healthz":
                 return b"ok\n", text
+            if path.startswith("/debug/"):
+                fake.paths.append(self.path)
+            if path == "/debug/pprof/":
+                return fake.index().encode(), "text/html"
             if path == "/debug/vars":
                 served = {"requests_served": fake.hits}
                 return json.dumps({"memstats": fake.memstats(), **served}).encode(), "application/json"
@@ -159,6 +172,8 @@ def _handler(fake: FakeInstance) -> type[http.server.BaseHTTPRequestHandler]:
                     return fake.heap_debug1().encode(), text
                 if q.get("gc") == "1":
                     fake.gc()
+                if fake.heap_breaks_at is not None and fake.hits >= fake.heap_breaks_at:
+                    return b"not a profile", text
                 return fake.profile("heap"), gz
             if path == "/debug/pprof/allocs":
                 return fake.profile("heap"), gz  # the allocs profile is the heap profile's samples

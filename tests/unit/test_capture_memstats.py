@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_goleak import capture
+from pytest_goleak import capture, pprof
 from pytest_goleak.load import EntryResult, LoadSummary, PhaseResult
 from pytest_goleak.runner import godebug
 from pytest_goleak.runtime.base import InstanceInfo, Status
 from pytest_goleak.scenario import Load, Request, Scenario
+from tests.unit.fake_instance import FakeInstance as ServingInstance
+from tests.unit.fake_instance import Pair, Series
 
 # The tail of a real Go 1.26 /debug/pprof/heap?gc=1&debug=1 answer, records cut.
 HEAP_TEXT = b"""heap profile: 12: 34816 [340: 912384] @ heap/8192
@@ -164,3 +166,20 @@ def test_index_page_goroutine_count():
     page = (b"<tr><td>7</td><td><a href='allocs?debug=1'>allocs</a></td></tr>\n"
             b"<tr><td>1042</td><td><a href='goroutine?debug=1'>goroutine</a></td></tr>\n")
     assert capture._INDEX_GOROUTINES.search(page).group(1) == b"1042"
+
+
+def test_above_the_cap_the_goroutine_text_dump_is_skipped(tmp_path, monkeypatch):
+    """Tens of thousands of goroutines: the count and the stacks come from the proto profile."""
+    fake = ServingInstance(Pair("goroutine_chan_leaky", leak_frame="main.lookup"), Series(), switch_at=0)
+    try:
+        below = capture.take_snapshot(fake, 0, 0.0, 0, tmp_path, tmp_path)
+        assert "goroutine_text" in below.profiles
+        monkeypatch.setattr(capture, "GOROUTINE_TEXT_CAP", fake.goroutines() - 1)
+        fake.paths.clear()
+        above = capture.take_snapshot(fake, 1, 0.0, 0, tmp_path, tmp_path)
+    finally:
+        fake.close()
+    assert not any("debug=2" in p for p in fake.paths), fake.paths
+    assert "goroutine_text" not in above.profiles and "goroutine" in above.profiles
+    proto = pprof.load(tmp_path / above.profiles["goroutine"])
+    assert above.goroutines == proto.total(0) > 0

@@ -49,12 +49,12 @@ class FakeRunner(Runner):
 
 
 def run_pipeline(tmp_path: Path, cache: Path, pair: Pair, series: Series, expect: str,
-                 culprit: str | None = None) -> tuple[ScenarioResult, dict[str, Any]]:
+                 culprit: str | None = None, **fake_options: Any) -> tuple[ScenarioResult, dict[str, Any]]:
     settings = Settings(enabled=True, report_dir=tmp_path / "report", runtime="local", cache_dir=cache, vet=False)
     scenario = Scenario(path=tmp_path / f"{pair.name}.yaml", name=f"fake_{pair.name}", image="none",
                         expect=expect, culprit=culprit, snapshots=6,
                         load=Load(path="/work", requests=500, warmup_requests=WARMUP, concurrency=4, timeout=2.0))
-    fake = FakeInstance(pair, series, switch_at=WARMUP)
+    fake = FakeInstance(pair, series, switch_at=WARMUP, **fake_options)
     result = FakeRunner(settings, fake).run(scenario)
     results = results_mod.build([result], {"runtime": settings.runtime})
     results_mod.write(settings.report_dir, results)
@@ -91,6 +91,7 @@ def test_goroutine_leak_through_the_whole_pipeline(tmp_path, cache_dir):
     assert ext is not None and (ext.stopped, ext.outcome) == ("bound", "leak"), ext
     assert result.snapshots[-1].requests - WARMUP >= 4 * 500
     assert result.load is not None and result.load.errors == 0
+    assert "trace" in result.artifacts and "trace" in result.stages_s  # a leak's run ends with a trace
     g = result.signals["goroutines"]
     assert g.decision == "growing" and g.slope_per_1k == pytest.approx(1000, rel=0.02)
     assert result.signals["heap_inuse_bytes"].decision == "flat"
@@ -158,3 +159,45 @@ def test_a_leak_just_over_its_budget_is_a_leak_and_just_under_is_clean(tmp_path,
     assert under.signals["goroutines"].decision == "growing"  # it grows, within budget
     assert not _budget(under, "goroutines_per_1k_requests").exceeded
     assert (under.verdict, under.passed) == ("clean", True), under.message
+
+
+def test_a_capture_that_fails_after_enough_snapshots_is_judged_from_them(tmp_path, cache_dir):
+    """Past the measured window (6 snapshots at 60..560 requests) the heap profile turns to garbage
+    in the extension: the verdict and the culprit come from the good snapshots before it."""
+    pair = Pair("global_map_leaky", leak_frame="main.")
+    series = Series(heap_bytes_per_1k=512 * 1024, heap_objects_per_1k=2000)
+    result, written = run_pipeline(tmp_path, cache_dir, pair, series, "leak", "main.remember",
+                                   heap_breaks_at=WARMUP + 700)
+    assert (result.verdict, result.passed) == ("leak", True), result.message
+    assert result.culprits.culprits[0].function == "main.remember"
+    assert result.cut_short is not None and "did not return a gzipped pprof profile" in result.cut_short
+    assert len(result.snapshots) >= 6 and result.error is None
+    assert "judged from the" in result.message and "good snapshots" in result.message
+    assert written["scenarios"][0]["cut_short"] == result.cut_short and not _schema_errors(written)
+
+
+def test_a_capture_that_fails_before_four_snapshots_is_an_error(tmp_path, cache_dir):
+    pair = Pair("global_map_leaky", leak_frame="main.")
+    series = Series(heap_bytes_per_1k=512 * 1024, heap_objects_per_1k=2000)
+    result, written = run_pipeline(tmp_path, cache_dir, pair, series, "leak", "main.remember",
+                                   heap_breaks_at=WARMUP + 150)
+    assert result.verdict == "error" and result.cut_short is None
+    assert "did not return a gzipped pprof profile" in result.message
+    assert not _schema_errors(written)
+
+
+def test_every_stage_of_a_run_is_timed(tmp_path, cache_dir):
+    t0 = time.monotonic()
+    result, written = run_pipeline(tmp_path, cache_dir, Pair("global_map_leaky", leak_frame="main."), Series(),
+                                   "clean")
+    wall = time.monotonic() - t0
+    stages = result.stages_s
+    # build is the load driver's (cached) here; the fake has no start; vet is off; a clean run has
+    # no trace to take; in pipeline order
+    assert list(stages) == ["build", "health", "warm-up", "load", "settle", "capture", "stop", "analyse"]
+    assert "trace" not in result.artifacts
+    assert all(v >= 0 for v in stages.values())
+    assert sum(stages.values()) <= result.duration_s + 0.05 <= wall + 0.05
+    assert written["scenarios"][0]["stages_s"] == dict(stages)
+    html = (tmp_path / "report" / result.name / "index.html").read_text()
+    assert 'id="stages"' in html and "warm-up" in html

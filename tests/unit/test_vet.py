@@ -1,3 +1,8 @@
+import subprocess
+
+import pytest
+
+from pytest_goleak import gotool, vet
 from pytest_goleak.culprit import Culprit, Frame
 from pytest_goleak.vet import parse_vet_json, relate
 
@@ -31,3 +36,29 @@ def test_relate_marks_leak_analyzers_on_the_culprit_stack():
     related = relate(parse_vet_json(VET_OUTPUT), culprits)
     assert [f.points_at_leak for f in related] == [True, False]
     assert [f.points_at_leak for f in relate(parse_vet_json(VET_OUTPUT), [])] == [False, False]
+
+
+def test_vet_findings_are_cached_by_source_hash(tmp_path, monkeypatch):
+    """Unchanged sources are not vetted twice; a changed file is."""
+    try:
+        gotool.go_binary()
+    except gotool.GoError:
+        pytest.skip("no Go toolchain")
+    mod = tmp_path / "mod"
+    mod.mkdir()
+    (mod / "go.mod").write_text("module example.com/m\n\ngo 1.22\n")
+    (mod / "main.go").write_text('package main\n\nimport "fmt"\n\nfunc main() { fmt.Printf("%d\\n", "x") }\n')
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def counting_run(cmd, *args, **kwargs):
+        if "vet" in cmd:
+            calls.append(list(cmd))
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(vet.subprocess, "run", counting_run)
+    first = vet.run_vet(mod, tmp_path / "cache")
+    assert [f["analyzer"] for f in first] == ["printf"] and len(calls) == 1
+    assert vet.run_vet(mod, tmp_path / "cache") == first and len(calls) == 1  # from the cache
+    (mod / "main.go").write_text('package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("x") }\n')
+    assert vet.run_vet(mod, tmp_path / "cache") == [] and len(calls) == 2  # changed: vetted again
