@@ -1,4 +1,3 @@
-import subprocess
 
 import pytest
 
@@ -49,14 +48,14 @@ def test_vet_findings_are_cached_by_source_hash(tmp_path, monkeypatch):
     (mod / "go.mod").write_text("module example.com/m\n\ngo 1.22\n")
     (mod / "main.go").write_text('package main\n\nimport "fmt"\n\nfunc main() { fmt.Printf("%d\\n", "x") }\n')
     calls: list[list[str]] = []
-    real_run = subprocess.run
+    real_run = vet.run_bounded
 
     def counting_run(cmd, *args, **kwargs):
         if "vet" in cmd:
             calls.append(list(cmd))
         return real_run(cmd, *args, **kwargs)
 
-    monkeypatch.setattr(vet.subprocess, "run", counting_run)
+    monkeypatch.setattr(vet, "run_bounded", counting_run)
     first = vet.run_vet(mod, tmp_path / "cache")
     assert [f["analyzer"] for f in first] == ["printf"] and len(calls) == 1
     assert vet.run_vet(mod, tmp_path / "cache") == first and len(calls) == 1  # from the cache
