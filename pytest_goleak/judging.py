@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from . import analysis, culprit, extension, gotool
-from .capture import Snapshot
+from .capture import IdleWindow, Snapshot
 from .culprit import Culprit, CulpritReport
 from .extension import ExtensionInfo
 from .options import Settings
@@ -50,10 +50,10 @@ def with_gc_live_heap(logs: str, snaps: Sequence[Snapshot]) -> list[Snapshot]:
 
 
 def judge_run(scenario: Scenario, snaps: Sequence[Snapshot], ext: ExtensionInfo | None,
-              settings: Settings) -> Judgement:
+              settings: Settings, idle: IdleWindow | None = None) -> Judgement:
     main = [s for s in snaps if s.phase == "main"]
     trends = analysis.trends(main)  # the measured window: what the budgets speak of
-    verdict = judge(scenario.budgets, trends, snaps)
+    verdict = judge(scenario.budgets, trends, snaps, rate=settings.rate_per_second, idle=idle)
     notes: tuple[str, ...] = ()
     if ext:
         decision = extension.decide(verdict, snaps, scenario.snapshots)

@@ -170,7 +170,7 @@ class Runner:
         (out_dir / "gctrace.txt").write_text("\n".join(gc_lines) + "\n")
         ev.artifacts["gctrace"] = f"{scenario.name}/gctrace.txt"
         ev.gctrace_excerpt = tuple(gc_lines[-12:])
-        return judge_run(scenario, with_gc_live_heap(logs, snaps), ev.extension, self.settings)
+        return judge_run(scenario, with_gc_live_heap(logs, snaps), ev.extension, self.settings, ev.idle)
 
 
 def _assemble(scenario: Scenario, ev: Evidence, j: Judgement | None, duration: float, *, verdict: str,

@@ -143,7 +143,8 @@ def _trend_of(d: Mapping[str, Any]) -> Trend:
     series = tuple((float(a), float(b)) for a, b in d.get("series") or [])
     return Trend(str(d.get("unit") or "count"), float(d.get("slope_per_1k", 0.0)), (float(ci[0]), float(ci[1])),
                  float(d.get("p_value", 1.0)), str(d.get("decision") or "flat"),
-                 float(d.get("late_slope_per_1k", d.get("slope_per_1k", 0.0))), series)
+                 float(d.get("late_slope_per_1k", d.get("slope_per_1k", 0.0))), series,
+                 _opt_float(d.get("slope_per_minute")))
 
 
 def _signal_of(d: Mapping[str, Any]) -> SignalResult:
