@@ -73,7 +73,10 @@ def main() -> int:
               f"{objs or 0:>10.0f}  {ext_text:<16} {', '.join(over) or '-':<18} {culprit}")
     n = args.repeats
     for kind in ("object", "bulk"):
-        detected = [size for k, size, _ in kinds if k == kind and size and caught.get((kind, size)) == n]
+        tried = [size for k, size, _ in kinds if k == kind and size]
+        if not tried:
+            continue
+        detected = [size for size in tried if caught.get((kind, size)) == n]
         print(f"\nsmallest {kind} leak detected with defaults in every one of {n} repeat(s): "
               f"{format_bytes(min(detected)) if detected else 'none'}", end="")
     alarms = sum(c for (kind, size), c in caught.items() if kind == "fill" or size == 0)
