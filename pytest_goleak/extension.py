@@ -127,14 +127,16 @@ def step_rate(points: Sequence[tuple[float, float]]) -> float:
 
 
 def over_slope_budgets(verdict: Verdict) -> list[BudgetCheck]:
-    """The exceeded per-1k budgets, when only such budgets are exceeded (a crossed cap or an
-    OOM-kill is a leak whatever happens next, so there is nothing to extend for)."""
+    """The per-1k budgets to extend for: exceeded, or over with a rise that already looks like a
+    plateau in the measured window (a leak in steps shows one step and a flat top there, so the
+    extension, not the measured window, decides). None when something else is exceeded (a crossed
+    cap or an OOM-kill is a leak whatever happens next, so there is nothing to extend for)."""
     exceeded = verdict.exceeded
-    if not exceeded or any(not _is_slope(c.name) for c in exceeded):
+    if any(not _is_slope(c.name) for c in exceeded):
         return []
     if len(verdict.reasons) != len(exceeded):  # an OOM-kill or another reason beside the budgets
         return []
-    return exceeded
+    return [c for c in verdict.checks if _is_slope(c.name) and (c.exceeded or c.over_in_plateau)]
 
 
 def _is_slope(name: str) -> bool:
@@ -144,12 +146,13 @@ def _is_slope(name: str) -> bool:
 
 
 def noise_of(check: BudgetCheck, points: Sequence[tuple[float, float]]) -> float:
-    """The run's own noise floor for a signal: its fixed floor (``Signal.noise``), or the largest
-    fall between two consecutive snapshots when that is more. A leak does not give memory back, so
-    what a series drops by is what noise can add (a pool's buffers, the GC's timing)."""
+    """The run's own noise floor for a signal: its fixed floor (``Signal.noise``), or twice the
+    largest fall between two consecutive snapshots when that is more. A leak does not give memory
+    back, so what a series drops by is what noise can add (a pool's buffers, the GC's timing), up
+    and down: a spike and its return."""
     s = signals.get(check.signal)
     falls = [a - b for (_, a), (_, b) in zip(points, points[1:], strict=False) if b < a]
-    return max(s.noise if s else 0.0, max(falls, default=0.0))
+    return max(s.noise if s else 0.0, 2 * max(falls, default=0.0))
 
 
 def axis_points(snapshots: Sequence[Snapshot], check: BudgetCheck) -> list[tuple[float, float]]:
@@ -277,14 +280,14 @@ def decide(verdict: Verdict, snapshots: Sequence[Snapshot], window: int) -> Deci
     checks = list(verdict.checks)
     plateaus, notes = [], []
     for i, c in enumerate(checks):
-        if not c.exceeded or not _is_slope(c.name):
+        if not (c.exceeded or c.over_in_plateau) or not _is_slope(c.name):
             continue
         points = axis_points(snapshots, c)
         late = _late(points, window)
         late_text = _late_text(c, late)
         if still_over(c, late, noise_of(c, points)):
             notes.append(f"{c.name}: kept its pace to {points[-1][0]:,.0f} requests ({late_text})")
-            checks[i] = replace(c, detail=f"{c.detail}; extended: {late_text}",
+            checks[i] = replace(c, exceeded=True, detail=f"{c.detail}; extended: {late_text}",
                                 late_slope_per_1k=late.slope_per_1k if late else None)
             continue
         at = filled_at(points, window)

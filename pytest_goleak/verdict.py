@@ -23,6 +23,7 @@ class BudgetCheck:
     detail: str = ""
     late_slope_per_1k: float | None = None  # over the trailing window, when the run was extended
     plateau_at_requests: float | None = None  # where the growth stopped, when judged a plateau
+    over_in_plateau: bool = False  # over the budget with a significant rise that reads as a plateau
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,7 +74,8 @@ def _slope_check(b: signals.Budget, limit: float, t: Trend | None, rate: float) 
     if b.is_bytes and measured > 0:
         detail += f"; {leak_size(measured, rate)}"
     exceeded = t.decision == "growing" and measured > limit
-    return BudgetCheck(b.name, b.signal, limit, measured, exceeded, b.unit, detail)
+    return BudgetCheck(b.name, b.signal, limit, measured, exceeded, b.unit, detail,
+                       over_in_plateau=t.decision == "plateau" and measured > limit)
 
 
 def _time_check(b: signals.Budget, limit: float, idle: IdleWindow | None) -> BudgetCheck:
