@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import analysis, extension, load, signals
+from . import analysis, extension, load, setup_steps, signals
 from .capture import Snapshot, idle_window, prime, settle, take_snapshot
 from .extension import ExtensionInfo
 from .httpget import FetchError, get
@@ -53,16 +53,21 @@ class Driver:
         phases: list[load.PhaseResult] = []
         per_phase = max(1, scenario.load.requests // (scenario.snapshots - 1))
         deadline = time.monotonic() + scenario.timeout
+        protocol = "grpc" if scenario.load.grpc else "http"
         prime(self.instance, timeout=scenario.capture_timeout)
-        with load.LoadDriver(loadgen, self.instance.base_url, scenario.load) as driver:
+        variables = self._setup()
+        with load.LoadDriver(loadgen, self.instance.base_url, scenario.load, variables,
+                             scenario.load.seed) as driver:
+            ev.load = load.LoadSummary.of(phases, 0, driver.seed, protocol)  # the seed, even if the load fails
             if scenario.load.warmup_requests:
                 phases.append(driver.run(scenario.load.warmup_requests))
                 self.progress(f"warm-up: {scenario.load.warmup_requests} requests")
             t_start = time.monotonic()
+            seconds = (scenario.load.duration or 0.0) / (scenario.snapshots - 1)
 
             def step(phase: str) -> None:
                 if snaps:
-                    phases.append(driver.run(per_phase))
+                    phases.append(driver.run_for(seconds) if seconds else driver.run(per_phase))
                 answered = sum(p.ok for p in phases)  # so far: the evidence if the fixture dies next
                 ev.requests = answered
                 check_alive(self.instance, scenario, answered)
@@ -83,15 +88,27 @@ class Driver:
                 if time.monotonic() > deadline:
                     raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s "
                                          f"after {i + 1} of {scenario.snapshots} snapshots")
-            ev.load = load.LoadSummary.of(phases, driver.total)
-            ev.load.check(scenario.load.expect_status)
+            ev.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
+            ev.load.check(scenario.load.entries())
             if any(signals.budgets()[n].axis == "time" for n in scenario.budgets if n in signals.budgets()):
                 ev.idle = idle_window(self.instance, IDLE_SECONDS, scenario.capture_timeout)
             ev.extension = self._extend(snaps, step, deadline)
             self._trace(driver, per_phase)
         ev.requests = snaps[-1].requests
-        ev.load = load.LoadSummary.of(phases, driver.total)
+        ev.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
         return snaps
+
+    def _setup(self) -> dict[str, str]:
+        """The scenario's setup steps; the variables they captured, for the load."""
+        steps = self.scenario.setup
+        if not steps:
+            return {}
+        env = {k: v for svc in self.services for k, v in svc.env.items()}
+        variables = setup_steps.run_steps(steps, self.instance.base_url, env, self.scenario.path.parent,
+                                          self.scenario.load.timeout)
+        self.progress(f"setup: {len(steps)} step{'s' if len(steps) > 1 else ''} done"
+                      + (f", captured {', '.join(sorted(variables))}" if variables else ""))
+        return variables
 
     def _extend(self, snaps: list[Snapshot], step: Callable[[str], None], deadline: float) -> ExtensionInfo | None:
         """Keep the load going while a per-1k budget is over, up to the bound: see extension.py."""
@@ -102,7 +119,9 @@ class Driver:
         factor = scenario.extension.factor or 1.0
         if not over or factor <= 1:
             return None
-        bound = int(factor * scenario.load.requests)
+        # A soak by time has no request count of its own: its main run's measured requests stand in.
+        measured = snaps[-1].requests - snaps[0].requests if scenario.load.duration else scenario.load.requests
+        bound = int(factor * measured)
         t0 = time.monotonic()
         # The extension stops, without failing, before the scenario's own timeout.
         stop_at = min(t0 + (scenario.extension.timeout or 0.0), deadline - 5.0)

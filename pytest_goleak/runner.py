@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import build, gotool, load
+from . import build, gotool, grpcload, load
 from .capture import CaptureError
 from .culprit import CulpritReport
 from .drive import Driver, OOMKilled, explain_death
@@ -25,6 +25,7 @@ from .options import Settings
 from .result import ContainerInfo, Evidence, ScenarioResult
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
 from .scenario import Extension, Scenario
+from .setup_steps import SetupError
 from .verdict import outcome
 
 
@@ -73,7 +74,8 @@ class Runner:
             oom = str(exc).splitlines()[0]
             passed, why = outcome("leak", scenario.expect, None, None)
             verdict, message = "leak", f"{why}\n  {oom}"
-        except (build.BuildError, RuntimeFailure, CaptureError, FetchError, load.LoadError, gotool.GoError) as exc:
+        except (build.BuildError, RuntimeFailure, CaptureError, FetchError, load.LoadError, gotool.GoError,
+                SetupError) as exc:
             error, message = str(exc), f"{type(exc).__name__}: {_first_line(exc)}"
         except Exception as exc:
             if not _is_engine_error(exc):
@@ -147,13 +149,12 @@ class Runner:
         ev.container = info
         self.progress(f"start: {instance.info.runtime} at {instance.base_url}")
         try:
-            ev.health_path = wait_healthy(instance, scenario.health_path or "/healthz", scenario.health_timeout,
-                                          fallback=None if scenario.health_path else "/debug/pprof/")
+            ev.health_path = _wait_healthy(instance, scenario, loadgen)
             self.progress(f"health: {ev.health_path} answered")
             driver = Driver(scenario, instance, services, ev, out_dir, self.settings.report_dir, self.progress)
             try:
                 snaps = driver.run(loadgen)
-            except (CaptureError, FetchError, load.LoadError, RuntimeFailure) as exc:
+            except (CaptureError, FetchError, load.LoadError, RuntimeFailure, SetupError) as exc:
                 if not isinstance(exc, OOMKilled):
                     explain_death(instance, scenario, ev.requests, exc)
                 raise
@@ -189,6 +190,17 @@ def _assemble(scenario: Scenario, ev: Evidence, j: Judgement | None, duration: f
         pprof_command=j.pprof_command if j else None,
         pprof_diff_base_command=j.pprof_diff_base_command if j else None, vet=j.vet if j else None,
         memprofilerate=j.memprofilerate if j else None, ignore_listed=bool(scenario.ignore) and j is not None)
+
+
+def _wait_healthy(instance: Instance, scenario: Scenario, loadgen: Path) -> str:
+    """HTTP: the health path, else /debug/pprof/. gRPC: grpc.health.v1 on the service port, else
+    /debug/pprof/ on the admin port; a health.path given for a gRPC service is on the admin port."""
+    if scenario.load.grpc is None:
+        return wait_healthy(instance, scenario.health_path or "/healthz", scenario.health_timeout,
+                            fallback=None if scenario.health_path else "/debug/pprof/")
+    if scenario.health_path:
+        return wait_healthy(instance, scenario.health_path, scenario.health_timeout, base=instance.pprof_url)
+    return grpcload.wait_healthy_grpc(instance, loadgen, scenario.health_timeout)
 
 
 def godebug(memprofilerate: int | None, user: str | None) -> str:

@@ -16,11 +16,23 @@ from typing import Any
 import yaml
 
 from . import ignore as _ignore
-from . import validate
-from .scenario_model import EXPECTATIONS, SERVICES, Extension, Limits, Load, Scenario, ScenarioError
+from . import scenario_grpc, validate
+from .scenario_model import (
+    EXPECTATIONS,
+    SERVICES,
+    Abort,
+    Extension,
+    Limits,
+    Load,
+    Request,
+    Scenario,
+    ScenarioError,
+    SetupStep,
+)
 from .units import parse_duration
 
-__all__ = ["EXPECTATIONS", "SERVICES", "Extension", "Limits", "Load", "Scenario", "ScenarioError", "load_scenario"]
+__all__ = ["EXPECTATIONS", "SERVICES", "Abort", "Extension", "Limits", "Load", "Request", "Scenario", "ScenarioError",
+           "SetupStep", "load_scenario"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -53,13 +65,25 @@ def load_scenario(path: Path | str, text: str | None = None) -> Scenario:
 _TOP_KEYS = {
     "name", "description", "fixture", "dockerfile", "image", "expect", "culprit", "services",
     "env", "args", "files", "port", "port_env", "pprof_port", "health", "network", "load", "snapshots",
-    "budgets", "limits", "memprofilerate", "timeout", "capture_timeout", "extension", "ignore",
+    "budgets", "limits", "memprofilerate", "timeout", "capture_timeout", "extension", "ignore", "setup",
 }
 _LOAD_KEYS = {f.name for f in dataclasses.fields(Load)}
+_MIX_KEYS = {"path", "method", "headers", "body", "weight", "expect_status"}
+_SETUP_REQUEST_KEYS = {"path", "method", "headers", "body", "expect_status", "capture"}
+_SETUP_COMMAND_KEYS = {"command", "timeout"}
+_ABORT_KEYS = {"share", "after"}
+_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP method or header name
+_CAPTURE_RE = re.compile(r"^(json:[^.]+(\.[^.]+)*|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+)$")
 _LIMIT_KEYS = {"memory", "pids"}
 _HEALTH_KEYS = {"path", "timeout"}
 _EXTENSION_KEYS = {"factor", "timeout"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _line_in(keys: dict[str, int], line: int) -> Callable[[str], int | None]:
+    """The line of a key of a list item, else the item's own line."""
+    return lambda key: keys.get(key, line)
 
 
 def _key_lines(node: yaml.MappingNode, prefix: str = "") -> dict[str, int]:
@@ -84,6 +108,18 @@ class _Builder:
             if key_node.value == key and isinstance(value_node, yaml.SequenceNode) and index < len(value_node.value):
                 return int(value_node.value[index].start_mark.line) + 1
         return self.lines.get(key)
+
+    def items(self, *keys: str) -> list[tuple[int, dict[str, int]]]:
+        """Each item of the list at ``keys``: its line and the lines of its own keys."""
+        node: yaml.Node | None = self.node
+        for k in keys:
+            if not isinstance(node, yaml.MappingNode):
+                return []
+            node = next((v for kn, v in node.value if kn.value == k), None)
+        if not isinstance(node, yaml.SequenceNode):
+            return []
+        return [(item.start_mark.line + 1, _key_lines(item) if isinstance(item, yaml.MappingNode) else {})
+                for item in node.value]
 
     def fail(self, key: str, message: str) -> ScenarioError:
         return ScenarioError(self.path, self.lines.get(key, 1), message)
@@ -169,7 +205,9 @@ class _Builder:
         if network not in ("auto", "bridge", "host"):
             raise self.fail("network", f"'network' must be auto, bridge or host; got {network!r}")
         kw["network"] = network
-        kw["load"] = self._load(data.get("load"))
+        kw["setup"] = self._setup(data.get("setup"))
+        captured = [name for step in kw["setup"] for name in step.capture]
+        kw["load"] = self._load(data.get("load"), captured)
         # validate.MIN_SNAPSHOTS says why at least 4; the default of 6 leaves room for a blip.
         if data.get("snapshots") is not None:
             kw["snapshots"] = self.checked("snapshots", validate.snapshot_count, data["snapshots"])
@@ -186,6 +224,8 @@ class _Builder:
         kw["memprofilerate"] = mpr
         if "timeout" in data:
             kw["timeout"] = self.convert(data["timeout"], "timeout", parse_duration)
+        elif kw["load"].duration:  # a soak by time gets room for its own length
+            kw["timeout"] = max(Scenario.timeout, 1.5 * kw["load"].duration + 120)
         if "capture_timeout" in data:
             kw["capture_timeout"] = self.convert(data["capture_timeout"], "capture_timeout", parse_duration)
             if kw["capture_timeout"] <= 0:
@@ -252,18 +292,13 @@ class _Builder:
             out[str(Path(target))] = resolved
         return out
 
-    def _load(self, raw: Any) -> Load:
+    def _load(self, raw: Any, captured: list[str]) -> Load:
         data = self.mapping(raw, "load", _LOAD_KEYS)
         kw: dict[str, Any] = {}
-        for key in ("path", "method", "body"):
-            value = self.typed(data, key, str, f"load.{key}")
-            if value is not None:
-                kw[key] = value
-        if "path" in kw and not kw["path"].startswith("/"):
-            raise self.fail("load.path", f"'load.path' must start with '/', got {kw['path']!r}")
-        if "headers" in data:
-            headers = self.typed(data, "headers", dict, "load.headers")
-            kw["headers"] = {str(k): str(v) for k, v in headers.items()}
+        shorthand = self._request(data, "load", lambda k: self.lines.get(f"load.{k}"), captured)
+        for key in ("path", "method", "body", "headers"):
+            if key in data:
+                kw[key] = getattr(shorthand, key)
         for key, minimum in (("requests", 1), ("warmup_requests", 0), ("concurrency", 1)):
             value = self.positive_int(data, key, f"load.{key}", minimum)
             if value is not None:
@@ -276,13 +311,171 @@ class _Builder:
         if "timeout" in data:
             kw["timeout"] = self.convert(data["timeout"], "load.timeout", parse_duration)
         if "expect_status" in data:
+            kw["expect_status"] = shorthand.expect_status
+        if data.get("duration") is not None:
+            if "requests" in data:
+                raise self.fail("load.duration", "'load.duration' and 'load.requests' both say how long the "
+                                                 "measured load runs: give one of them")
+            kw["duration"] = self.checked("load.duration", validate.duration, data["duration"])
+        if data.get("seed") is not None:
+            kw["seed"] = int(self.checked("load.seed", lambda v, k: validate.whole(v, k, 0), data["seed"]))
+            if kw["seed"] >= 2**63:
+                raise self.fail("load.seed", f"'load.seed' must be below 2**63, got {kw['seed']}")
+        kw["abort"] = self._abort(data.get("abort"))
+        if data.get("mix") is not None:
+            kw["mix"] = self._mix(data["mix"], captured)
+            given = [k for k in ("path", "method", "body", "headers") if k in data]
+            if given:
+                raise self.fail(f"load.{given[0]}", f"'load.{given[0]}' belongs to the one-request shorthand; "
+                                                    "with 'load.mix' give it on each entry")
+        if "grpc" in data:
+            kw.update(scenario_grpc.parse(self, data, captured))
+        elif "expect_codes" in data:
+            raise self.fail("load.expect_codes", "'load.expect_codes' is for a gRPC load (load.grpc)")
+        return Load(**kw)
+
+    def _request(self, data: dict[str, Any], where: str, line_of: Callable[[str], int | None],
+                 captured: list[str]) -> Request:
+        """The request keys of ``data`` (load shorthand, a mix entry, a setup step), checked."""
+        def fail(key: str, message: str) -> ScenarioError:
+            return ScenarioError(self.path, line_of(key) or line_of("") or 1, message)
+
+        kw: dict[str, Any] = {}
+        for key in ("path", "method", "body"):
+            value = data.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, str)):
+                raise fail(key, f"'{where}.{key}' must be str, got {value!r}")
+            if value is not None:
+                kw[key] = value
+        if "path" in kw and not kw["path"].startswith("/"):
+            raise fail("path", f"'{where}.path' must start with '/', got {kw['path']!r}")
+        if "method" in kw and not _TOKEN_RE.match(kw["method"]):
+            raise fail("method", f"'{where}.method' must be an HTTP method such as GET or POST, got {kw['method']!r}")
+        if data.get("headers") is not None:
+            headers = data["headers"]
+            if not isinstance(headers, dict) or any(not _TOKEN_RE.match(str(k)) for k in headers):
+                raise fail("headers", f"'{where}.headers' must map header names to values, got {headers!r}")
+            kw["headers"] = {str(k): str(v) for k, v in headers.items()}
+        if "expect_status" in data:
             codes = data["expect_status"]
             if not isinstance(codes, list) or not codes or any(
                     isinstance(c, bool) or not isinstance(c, int) or not 100 <= c <= 599 for c in codes):
-                raise self.fail("load.expect_status",
-                                f"'load.expect_status' must be a list of HTTP status codes, got {codes!r}")
+                raise fail("expect_status", f"'{where}.expect_status' must be a list of HTTP status codes, "
+                                            f"got {codes!r}")
             kw["expect_status"] = tuple(codes)
-        return Load(**kw)
+        for key, text in [("path", kw.get("path")), ("body", kw.get("body")),
+                          *[("headers", v) for v in kw.get("headers", {}).values()]]:
+            if text is not None:
+                try:
+                    validate.template(text, captured, f"'{where}.{key}'")
+                    if key == "body":
+                        validate.json_braces(text, f"'{where}.body'")
+                except validate.InvalidSetting as exc:
+                    raise fail(key, str(exc)) from exc
+        return Request(**kw)
+
+    def _mix(self, raw: Any, captured: list[str]) -> tuple[Request, ...]:
+        lines = self.items("load", "mix")
+        if not isinstance(raw, list) or not raw:
+            raise self.fail("load.mix", "'load.mix' must be a list of requests, e.g. "
+                                        "- {path: /export, method: POST, body: '{\"id\": \"{uuid}\"}', weight: 1}")
+        out = []
+        for i, item in enumerate(raw):
+            line, keys = lines[i] if i < len(lines) else (self.lines.get("load.mix", 1), {})
+            where = f"load.mix[{i}]"
+            if not isinstance(item, dict):
+                raise ScenarioError(self.path, line, f"'{where}' must be a mapping with at least a path")
+            unknown = sorted(set(map(str, item)) - _MIX_KEYS)
+            if unknown:
+                raise ScenarioError(self.path, keys.get(unknown[0], line),
+                                    f"unknown key '{where}.{unknown[0]}' (allowed: {', '.join(sorted(_MIX_KEYS))})")
+            if "path" not in item:
+                raise ScenarioError(self.path, line, f"'{where}' needs a path")
+            request = self._request(item, where, _line_in(keys, line), captured)
+            weight = item.get("weight", 1)
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight < float("inf"):
+                raise ScenarioError(self.path, keys.get("weight", line),
+                                    f"'{where}.weight' must be a number above 0, got {weight!r}")
+            out.append(dataclasses.replace(request, weight=float(weight)))
+        return tuple(out)
+
+    def _abort(self, raw: Any) -> Abort | None:
+        if raw is None:
+            return None
+        data = self.mapping(raw, "load.abort", _ABORT_KEYS)
+        share = data.get("share")
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+            raise self.fail("load.abort.share" if "share" in data else "load.abort",
+                            f"'load.abort.share' must be a share of requests above 0 and at most 1, got {share!r}")
+        if "after" not in data:
+            raise self.fail("load.abort", "'load.abort' needs 'after', e.g. {share: 0.3, after: 5ms}")
+        after = self.convert(data["after"], "load.abort.after", parse_duration)
+        return Abort(share=float(share), after=after)
+
+    def _setup(self, raw: Any) -> tuple[SetupStep, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            raise self.fail("setup", "'setup' must be a list of steps: HTTP requests "
+                                     "({method, path, headers, body, expect_status, capture}) or {command, timeout}")
+        lines = self.items("setup")
+        steps: list[SetupStep] = []
+        captured: list[str] = []
+        for i, item in enumerate(raw):
+            line, keys = lines[i] if i < len(lines) else (self.lines.get("setup", 1), {})
+            where = f"setup[{i}]"
+            if not isinstance(item, dict):
+                raise ScenarioError(self.path, line, f"'{where}' must be a mapping: a request or a command")
+            allowed = _SETUP_COMMAND_KEYS if "command" in item else _SETUP_REQUEST_KEYS
+            unknown = sorted(set(map(str, item)) - allowed)
+            if unknown:
+                raise ScenarioError(self.path, keys.get(unknown[0], line),
+                                    f"unknown key '{where}.{unknown[0]}' (allowed: {', '.join(sorted(allowed))})")
+            step = (self._command_step(item, i, line, keys) if "command" in item
+                    else self._request_step(item, i, line, keys, captured))
+            captured += list(step.capture)
+            steps.append(step)
+        return tuple(steps)
+
+    def _command_step(self, item: dict[str, Any], i: int, line: int, keys: dict[str, int]) -> SetupStep:
+        command = item["command"]
+        if not isinstance(command, list) or not command or any(
+                isinstance(a, bool) or not isinstance(a, (str, int, float)) or "\0" in str(a) for a in command):
+            raise ScenarioError(self.path, keys.get("command", line),
+                                f"'setup[{i}].command' must be a list of strings such as [./migrate, up], "
+                                f"got {command!r}")
+        timeout = 60.0
+        if "timeout" in item:
+            try:
+                timeout = validate.duration(item["timeout"], f"'setup[{i}].timeout'")
+            except validate.InvalidSetting as exc:
+                raise ScenarioError(self.path, keys.get("timeout", line), str(exc)) from exc
+        return SetupStep(index=i, line=line, command=tuple(str(a) for a in command), timeout=timeout)
+
+    def _request_step(self, item: dict[str, Any], i: int, line: int, keys: dict[str, int],
+                      captured: list[str]) -> SetupStep:
+        where = f"setup[{i}]"
+        if "path" not in item:
+            raise ScenarioError(self.path, line, f"'{where}' needs a path (a request) or a command")
+        request = self._request(item, where, _line_in(keys, line), captured)
+        for key, text in [("path", request.path), ("body", request.body or ""), *request.headers.items()]:
+            if validate.template_variables(text) & set(validate.BUILTIN_VARIABLES):
+                raise ScenarioError(self.path, keys.get(key, keys.get("headers", line)),
+                                    f"'{where}': {{seq}}, {{uuid}} and {{rand}} belong to the load; a setup step "
+                                    "may use the variables earlier steps captured")
+        capture = item.get("capture") or {}
+        if not isinstance(capture, dict):
+            raise ScenarioError(self.path, keys.get("capture", line),
+                                f"'{where}.capture' must map variable names to json:PATH or header:NAME")
+        for name, spec in capture.items():
+            at = keys.get(f"capture.{name}", keys.get("capture", line))
+            if not isinstance(name, str) or not _IDENT_RE.match(name) or name in validate.BUILTIN_VARIABLES:
+                raise ScenarioError(self.path, at, f"'{where}.capture': {name!r} cannot be a variable name "
+                                                   "(letters, digits and _, not seq, uuid or rand)")
+            if not isinstance(spec, str) or not _CAPTURE_RE.match(spec):
+                raise ScenarioError(self.path, at, f"'{where}.capture.{name}': {spec!r} is not a capture; "
+                                                   "write json:a.b.0.c (a field of a JSON answer) or header:Name")
+        return SetupStep(index=i, line=line, request=request, capture=dict(capture))
 
     def _budgets(self, raw: Any) -> dict[str, float]:
         if raw is None:

@@ -6,12 +6,16 @@ scenario.py reads them from YAML files; everything downstream takes these values
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import ignore as _ignore
 
 SERVICES = ("redis", "postgres")
+#: gRPC's status codes by number (google.rpc.Code), as expect_codes and the reports name them.
+GRPC_CODES = ("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+              "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+              "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED")
 EXPECTATIONS = ("leak", "clean")
 
 
@@ -27,11 +31,52 @@ class ScenarioError(Exception):
 
 
 @dataclass(frozen=True)
+class GrpcLoad:
+    """``load.grpc``: one gRPC method called over and over by the load driver."""
+
+    call: str  # package.Service/Method
+    data: str = "{}"  # the request message as JSON (protobuf's JSON mapping)
+    proto: Path | None = None  # a .proto file; None: the server's reflection service
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    stream_messages: int = 0  # server stream: read this many, then cancel (0: to its end)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request the load sends: ``load.path`` and its neighbours, an entry of ``load.mix``, or
+    a ``setup:`` step. Path (with its query), header values and body are templates (see load.py)."""
+
+    path: str = "/"
+    method: str = "GET"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str | None = None
+    weight: float = 1.0
+    # Empty: 2xx and 3xx (in a mix, the load's own expect_status when it has one).
+    expect_status: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Abort:
+    """``load.abort``: that share of requests is given up ``after`` seconds after sending."""
+
+    share: float
+    after: float
+
+
+@dataclass(frozen=True)
 class Load:
     path: str = "/"
     method: str = "GET"
     body: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    mix: tuple[Request, ...] = ()  # a weighted list of requests; empty: the one request above
+    abort: Abort | None = None
+    seed: int | None = None  # None: a random seed per run, recorded in results.json
+    duration: float | None = None  # seconds of measured load (a soak by time) instead of requests
     requests: int = 2000
     warmup_requests: int = 200
     concurrency: int = 8
@@ -40,6 +85,33 @@ class Load:
     # Statuses the scenario means to get. Empty: 2xx and 3xx; more than a small share of anything
     # else (or of transport errors) is not the load the scenario describes, and an error verdict.
     expect_status: tuple[int, ...] = ()
+    grpc: GrpcLoad | None = None  # a gRPC load instead of HTTP requests
+    expect_codes: tuple[int, ...] = (0,)  # the gRPC status codes the scenario means to get
+
+    def entries(self) -> tuple[Request, ...]:
+        """The mix, each entry with the statuses it expects; ``load.path`` is a mix of one."""
+        if self.grpc:  # one call, "gRPC /package.Service/Method", expecting the status codes
+            return (Request(f"/{self.grpc.call}", "gRPC", {}, None, 1.0, self.expect_codes),)
+        if not self.mix:
+            return (Request(self.path, self.method, self.headers, self.body, 1.0, self.expect_status),)
+        return tuple(r if r.expect_status else replace(r, expect_status=self.expect_status) for r in self.mix)
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One ``setup:`` step: an HTTP request (capturing values for the load), or a host command."""
+
+    index: int
+    line: int = field(compare=False)
+    request: Request | None = None
+    capture: Mapping[str, str] = field(default_factory=dict)  # variable -> "json:a.b.0" / "header:Name"
+    command: tuple[str, ...] = ()
+    timeout: float = 60.0
+
+    @property
+    def label(self) -> str:
+        what = self.request.label if self.request else " ".join(self.command)
+        return f"setup step {self.index + 1} ({what})"
 
 
 @dataclass(frozen=True)
@@ -82,6 +154,7 @@ class Scenario:
     health_timeout: float = 30.0
     network: str = "auto"  # "bridge", "host", or "auto" (host when services are needed)
     load: Load = field(default_factory=Load)
+    setup: tuple[SetupStep, ...] = ()  # run once after the health check, before the warm-up
     snapshots: int = 6
     budgets: Mapping[str, float] = field(default_factory=dict)
     extension: Extension = field(default_factory=Extension)

@@ -11,7 +11,9 @@ lets it through.
 from __future__ import annotations
 
 import difflib
+import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -185,6 +187,65 @@ def settings(*, runtime: object, snapshots: object, requests: object, memprofile
         extension_timeout=None if extension_timeout is None else duration(extension_timeout,
                                                                           name("extension_timeout")),
     )
+
+
+#: The request template grammar of loadgen/template.go: "{{" and "}}" are literal braces, and only
+#: "{" + identifier (+ ":args") + "}" is a variable; any other brace is literal.
+_TEMPLATE_TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)(?::([^{}]*))?\}")
+_RAND_RANGE = re.compile(r"^(\d+)-(\d+)$")
+BUILTIN_VARIABLES = ("seq", "uuid", "rand")
+
+
+def template(text: str, known: Iterable[str], key: str) -> str:
+    """A request template whose variables are all known: the built-ins or ``known`` (captured)."""
+    names = set(known)
+    for m in _TEMPLATE_TOKEN.finditer(text):
+        name, args = m.group(1), m.group(2)
+        if name is None:
+            continue
+        if name == "rand":
+            r = _RAND_RANGE.match(args or "")
+            if not r or int(r.group(1)) > int(r.group(2)) or int(r.group(2)) >= 2**63:
+                raise InvalidSetting(key, f"{key}: {m.group(0)}: want {{rand:LO-HI}} with whole numbers "
+                                          "0 <= LO <= HI")
+        elif args is not None:
+            raise InvalidSetting(key, f"{key}: {m.group(0)}: only {{rand:LO-HI}} takes arguments")
+        elif name not in names and name not in BUILTIN_VARIABLES:
+            capt = f"captured by setup: {', '.join(sorted(names))}" if names else "no setup step captures any"
+            raise InvalidSetting(key, f"{key}: unknown variable {{{name}}} (built in: {{seq}}, {{uuid}}, "
+                                      f"{{rand:LO-HI}}; {capt}; write {{{{ and }}}} for literal braces)")
+    return text
+
+
+def json_braces(body: str, key: str) -> str:
+    """A body that is JSON as written but not once "}}" became "}" (a nested object's end): the
+    user meant the braces; say how to write them instead of letting every request be a 400."""
+    try:
+        json.loads(body)
+    except ValueError:
+        return body
+    sent = _TEMPLATE_TOKEN.sub(lambda m: m.group(0)[0] if m.group(1) is None else "0", body)
+    try:
+        json.loads(sent)
+    except ValueError:
+        raise InvalidSetting(key, f"{key}: in a request template '{{{{' and '}}}}' are literal single braces, so "
+                                  "this JSON body would be sent with braces missing; write '}}}}' for '}}' "
+                                  "(and '{{{{' for '{{')") from None
+    return body
+
+
+def template_variables(text: str) -> set[str]:
+    """The names of the variables a template uses."""
+    return {m.group(1) for m in _TEMPLATE_TOKEN.finditer(text) if m.group(1)}
+
+
+def expand_captured(text: str, values: Mapping[str, str]) -> str:
+    """A setup step's template with the variables earlier steps captured (the load's own are
+    expanded per request by the Go driver; scenario.py keeps them out of setup steps)."""
+    def one(m: re.Match[str]) -> str:
+        return m.group(0)[0] if m.group(1) is None else values.get(m.group(1), m.group(0))
+
+    return _TEMPLATE_TOKEN.sub(one, text)
 
 
 extension_factor_ = extension_factor  # the parameter of settings() shadows the function

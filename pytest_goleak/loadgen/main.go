@@ -1,12 +1,14 @@
-// Command loadgen is pytest-goleak's HTTP load driver. It stays alive between phases so its
-// keep-alive connections stay warm: each line on stdin is a number of requests to send; after
-// each phase it prints one JSON line with what happened. EOF on stdin ends it.
+// Command loadgen is pytest-goleak's load driver, for HTTP and (Spec.GRPC, grpc.go) gRPC. It stays alive between phases so its
+// keep-alive connections stay warm, and so {seq} runs on across them. The first line on stdin is
+// its configuration (Spec in spec.go); each later line is a phase, "N" requests or "Ns" seconds;
+// after each phase it prints one JSON line with what happened. EOF on stdin ends it.
 package main
 
 import (
 	"bufio"
-	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,170 +24,229 @@ import (
 	"time"
 )
 
-type headers []string
-
-func (h *headers) String() string     { return strings.Join(*h, ", ") }
-func (h *headers) Set(v string) error { *h = append(*h, v); return nil }
-
-type config struct {
-	url         string
-	method      string
-	body        []byte
-	headers     http.Header
-	concurrency int
-	rate        float64
-	timeout     time.Duration
+// entryStats is what happened to one entry of the mix in one phase.
+type entryStats struct {
+	Requests int64          `json:"requests"`
+	OK       int64          `json:"ok"`
+	Errors   int64          `json:"errors"`
+	Aborted  int64          `json:"aborted"`
+	Status   map[string]int `json:"status"`
 }
 
 type phase struct {
 	Requests   int64          `json:"requests"`
 	OK         int64          `json:"ok"`
 	Errors     int64          `json:"errors"`
+	Aborted    int64          `json:"aborted"` // given up on purpose (load.abort): not errors
 	Status     map[string]int `json:"status"`
 	Seconds    float64        `json:"seconds"`
 	RPS        float64        `json:"rps"`
 	P50Ms      float64        `json:"p50_ms"`
 	P99Ms      float64        `json:"p99_ms"`
 	FirstError string         `json:"first_error,omitempty"`
+	Entries    []entryStats   `json:"entries"`
 }
 
 func main() {
-	var cfg config
-	var hs headers
-	var body string
-	flag.StringVar(&cfg.url, "url", "", "target URL")
-	flag.StringVar(&cfg.method, "method", "GET", "HTTP method")
-	flag.StringVar(&body, "body", "", "request body")
-	flag.Var(&hs, "H", "header 'Name: value' (repeatable)")
-	flag.IntVar(&cfg.concurrency, "c", 8, "concurrent connections")
-	flag.Float64Var(&cfg.rate, "rate", 0, "total requests per second (0: unlimited)")
-	flag.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "per-request timeout")
+	health := flag.String("grpc-health", "", "ask host:port's grpc.health.v1 service once, then exit")
+	timeout := flag.Duration("timeout", 2*time.Second, "with -grpc-health: how long to wait")
 	flag.Parse()
-	if cfg.url == "" || cfg.concurrency < 1 {
-		fmt.Fprintln(os.Stderr, "loadgen: -url and -c >= 1 are required")
-		os.Exit(2)
-	}
-	cfg.body = []byte(body)
-	cfg.headers = http.Header{}
-	for _, h := range hs {
-		name, value, ok := strings.Cut(h, ":")
-		if !ok {
-			fmt.Fprintf(os.Stderr, "loadgen: bad header %q\n", h)
-			os.Exit(2)
-		}
-		cfg.headers.Add(strings.TrimSpace(name), strings.TrimSpace(value))
-	}
-	client := &http.Client{
-		Timeout: cfg.timeout,
-		Transport: &http.Transport{
-			DialContext:         (&net.Dialer{Timeout: cfg.timeout, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        cfg.concurrency * 2,
-			MaxIdleConnsPerHost: cfg.concurrency * 2,
-			MaxConnsPerHost:     cfg.concurrency,
-			DisableCompression:  true,
-		},
-	}
-	senders, err := makeSenders(client, &cfg)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "loadgen: %v\n", err)
-		os.Exit(2)
+	if *health != "" {
+		code, text := checkHealth(*health, *timeout)
+		fmt.Println(text)
+		os.Exit(code)
 	}
 	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 1<<20), 16<<20)
+	if !in.Scan() {
+		fail("no spec on stdin")
+	}
+	spec, entries, err := readSpec(in.Bytes())
+	if err != nil {
+		fail(err.Error())
+	}
+	senders, err := makeSenders(spec, entries)
+	if err != nil {
+		fail(err.Error())
+	}
 	out := json.NewEncoder(os.Stdout)
 	for in.Scan() {
-		n, err := strconv.ParseInt(strings.TrimSpace(in.Text()), 10, 64)
-		if err != nil || n < 0 {
-			fmt.Fprintf(os.Stderr, "loadgen: bad request count %q\n", in.Text())
-			os.Exit(2)
+		n, seconds, err := parsePhase(in.Text())
+		if err != nil {
+			fail(err.Error())
 		}
-		if err := out.Encode(run(senders, &cfg, n)); err != nil {
+		if err := out.Encode(run(senders, spec, entries, n, seconds)); err != nil {
 			os.Exit(1)
 		}
 	}
 }
 
-// A sender sends one request; each worker owns one, so a raw connection is never shared.
-type sender func() (int, error)
+func fail(msg string) {
+	fmt.Fprintf(os.Stderr, "loadgen: %s\n", msg)
+	os.Exit(2)
+}
+
+// A sender sends one request of entry i; each worker owns one, so a raw connection is never shared.
+type sender interface {
+	send(i int, ctx *Context, abortAfter time.Duration) (code int, aborted bool, err error)
+}
 
 // makeSenders gives each worker a raw keep-alive connection for http:// targets, and a shared
 // net/http.Client for anything else (https, proxies).
-func makeSenders(client *http.Client, cfg *config) ([]sender, error) {
-	target, err := url.Parse(cfg.url)
-	if err != nil {
-		return nil, fmt.Errorf("bad -url: %v", err)
+func makeSenders(spec *Spec, entries []entry) ([]sender, error) {
+	if spec.GRPC != nil {
+		return makeGRPCSenders(spec)
 	}
-	senders := make([]sender, cfg.concurrency)
+	target, err := url.Parse(spec.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("bad base_url: %v", err)
+	}
+	timeout := spec.timeout()
+	client := &http.Client{
+		Timeout: timeout,
+		Transport: &http.Transport{
+			DialContext:         (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        spec.Concurrency * 2,
+			MaxIdleConnsPerHost: spec.Concurrency * 2,
+			MaxConnsPerHost:     spec.Concurrency,
+			DisableCompression:  true,
+		},
+	}
+	senders := make([]sender, spec.Concurrency)
 	for w := range senders {
-		if raw, err := newRaw(target, cfg); err == nil {
-			senders[w] = raw.do
+		if raw, err := newRawSender(target, timeout, entries); err == nil {
+			senders[w] = raw
 		} else {
-			senders[w] = func() (int, error) { return once(client, cfg) }
+			senders[w] = &httpSender{client: client, base: strings.TrimSuffix(spec.BaseURL, "/"), entries: entries}
 		}
 	}
 	return senders, nil
 }
 
-// run sends n requests from cfg.concurrency workers. With a rate, request i is not sent
-// before start + i/rate, which paces the total without a ticker per worker.
-func run(senders []sender, cfg *config, n int64) phase {
-	var next, ok, failed atomic.Int64
-	var mu sync.Mutex
-	status := map[string]int{}
-	var firstErr string
-	latencies := make([][]time.Duration, cfg.concurrency)
+// worker is one worker's tally for a phase.
+type worker struct {
+	stats     []entryStats
+	latencies []time.Duration
+	firstErr  string
+}
+
+// run sends n requests (or, when n < 0, sends for the given seconds) from spec.Concurrency
+// workers. With a rate, request i is not sent before start + i/rate, which paces the total
+// without a ticker per worker.
+func run(senders []sender, spec *Spec, entries []entry, n int64, seconds float64) phase {
+	var next atomic.Int64
+	share, after := spec.abortAfter()
+	workers := make([]worker, len(senders))
 	start := time.Now()
+	end := start.Add(time.Duration(seconds * float64(time.Second)))
 	var wg sync.WaitGroup
-	for w := 0; w < cfg.concurrency; w++ {
+	for w := range senders {
 		wg.Add(1)
-		go func(w int) {
+		go func(wk *worker, s sender) {
 			defer wg.Done()
-			local := map[string]int{}
+			wk.stats = newStats(len(entries))
 			for {
 				i := next.Add(1) - 1
-				if i >= n {
+				if n >= 0 && i >= n {
 					break
 				}
-				if cfg.rate > 0 {
-					due := start.Add(time.Duration(float64(i) / cfg.rate * float64(time.Second)))
+				if spec.Rate > 0 {
+					due := start.Add(time.Duration(float64(i) / spec.Rate * float64(time.Second)))
+					if n < 0 && due.After(end) {
+						break
+					}
 					if d := time.Until(due); d > 0 {
 						time.Sleep(d)
 					}
 				}
-				t0 := time.Now()
-				code, err := senders[w]()
-				latencies[w] = append(latencies[w], time.Since(t0))
-				if err != nil {
-					failed.Add(1)
-					mu.Lock()
-					if firstErr == "" {
-						firstErr = err.Error()
-					}
-					mu.Unlock()
-					continue
+				if n < 0 && !time.Now().Before(end) {
+					break
 				}
-				local[strconv.Itoa(code)]++
-				if code < 500 {
-					ok.Add(1)
-				}
+				wk.one(s, spec, entries, share, after)
 			}
-			mu.Lock()
-			for k, v := range local {
-				status[k] += v
-			}
-			mu.Unlock()
-		}(w)
+		}(&workers[w], senders[w])
 	}
 	wg.Wait()
-	secs := time.Since(start).Seconds()
+	return summarise(workers, len(entries), time.Since(start).Seconds())
+}
+
+// one sends one request and counts it.
+func (wk *worker) one(s sender, spec *Spec, entries []entry, share float64, after time.Duration) {
+	ctx := NewContext(spec.Seed, NextSeq())
+	i := pick(entries, &ctx)
+	abort := time.Duration(0)
+	if share > 0 && (share >= 1 || ctx.Float64() < share) {
+		abort = after
+		if abort <= 0 {
+			abort = time.Nanosecond
+		}
+	}
+	st := &wk.stats[i]
+	st.Requests++
+	t0 := time.Now()
+	code, aborted, err := s.send(i, &ctx, abort)
+	var gs *grpcStatus
+	if errors.As(err, &gs) { // a gRPC call that ended with a status: counted like an HTTP status
+		if wk.firstErr == "" {
+			wk.firstErr = err.Error()
+		}
+		err = nil
+	}
+	switch {
+	case aborted:
+		st.Aborted++
+	case err != nil:
+		st.Errors++
+		if wk.firstErr == "" {
+			wk.firstErr = err.Error()
+		}
+	default:
+		wk.latencies = append(wk.latencies, time.Since(t0))
+		st.Status[strconv.Itoa(code)]++
+		if spec.ok(code) {
+			st.OK++
+		}
+	}
+}
+
+func newStats(n int) []entryStats {
+	s := make([]entryStats, n)
+	for i := range s {
+		s[i].Status = map[string]int{}
+	}
+	return s
+}
+
+func summarise(workers []worker, entries int, secs float64) phase {
+	p := phase{Status: map[string]int{}, Seconds: secs, Entries: newStats(entries)}
 	var all []time.Duration
-	for _, l := range latencies {
-		all = append(all, l...)
+	for _, wk := range workers {
+		all = append(all, wk.latencies...)
+		if p.FirstError == "" {
+			p.FirstError = wk.firstErr
+		}
+		for i, st := range wk.stats {
+			e := &p.Entries[i]
+			e.Requests += st.Requests
+			e.OK += st.OK
+			e.Errors += st.Errors
+			e.Aborted += st.Aborted
+			for k, v := range st.Status {
+				e.Status[k] += v
+				p.Status[k] += v
+			}
+		}
+	}
+	for _, e := range p.Entries {
+		p.Requests += e.Requests
+		p.OK += e.OK
+		p.Errors += e.Errors
+		p.Aborted += e.Aborted
+	}
+	if secs > 0 {
+		p.RPS = float64(p.Requests) / secs
 	}
 	sort.Slice(all, func(a, b int) bool { return all[a] < all[b] })
-	p := phase{Requests: n, OK: ok.Load(), Errors: failed.Load(), Status: status, Seconds: secs, FirstError: firstErr}
-	if secs > 0 {
-		p.RPS = float64(n) / secs
-	}
 	if len(all) > 0 {
 		p.P50Ms = ms(all[len(all)/2])
 		p.P99Ms = ms(all[len(all)*99/100])
@@ -193,24 +254,44 @@ func run(senders []sender, cfg *config, n int64) phase {
 	return p
 }
 
-func once(client *http.Client, cfg *config) (int, error) {
+// httpSender sends through net/http (https targets, say); an abort cancels the request's context.
+type httpSender struct {
+	client  *http.Client
+	base    string
+	entries []entry
+}
+
+func (h *httpSender) send(i int, ctx *Context, abortAfter time.Duration) (int, bool, error) {
+	e := &h.entries[i]
+	path := e.path.Expand(ctx)
 	var body io.Reader
-	if len(cfg.body) > 0 {
-		body = bytes.NewReader(cfg.body)
+	if b := e.body.Expand(ctx); b != "" {
+		body = strings.NewReader(b)
 	}
-	req, err := http.NewRequest(cfg.method, cfg.url, body)
-	if err != nil {
-		return 0, err
+	rctx := context.Background()
+	if abortAfter > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(rctx, abortAfter)
+		defer cancel()
 	}
-	req.Header = cfg.headers.Clone()
-	resp, err := client.Do(req)
+	req, err := http.NewRequestWithContext(rctx, e.method, h.base+path, body)
 	if err != nil {
-		return 0, err
+		return 0, false, err
+	}
+	for _, hd := range e.headers {
+		req.Header.Add(hd.name, hd.value.Expand(ctx))
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return 0, abortAfter > 0 && rctx.Err() != nil, err
 	}
 	// Drain so the connection is reused: the driver itself must not leak or churn sockets.
-	_, _ = io.Copy(io.Discard, resp.Body)
+	_, err = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
-	return resp.StatusCode, nil
+	if err != nil && abortAfter > 0 && rctx.Err() != nil {
+		return 0, true, nil
+	}
+	return resp.StatusCode, false, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -3,48 +3,97 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
-// rawConn speaks just enough HTTP/1.1 over one keep-alive connection to send a fixed,
-// pre-serialised request and read the response off the wire. Like wrk, this avoids
-// net/http.Client's per-request allocations, which at tens of thousands of requests per second
-// would make the driver, not the service, the bottleneck.
+// rawConn speaks just enough HTTP/1.1 over one keep-alive connection to send a request
+// and read the response off the wire. Like wrk, this avoids net/http.Client's per-request
+// allocations, which at tens of thousands of requests per second would make the driver, not the
+// service, the bottleneck.
 type rawConn struct {
 	addr    string
-	request []byte
-	head    bool // a HEAD request: its responses never have a body
+	head    bool // the current request is a HEAD: its response never has a body
 	timeout time.Duration
 	conn    net.Conn
 	r       *bufio.Reader
 }
 
-func newRaw(target *url.URL, cfg *config) (*rawConn, error) {
+// rawSender serialises each request of the mix for one rawConn: a static entry once, up front;
+// an entry with variables into a reused buffer, per request.
+type rawSender struct {
+	rawConn
+	host    string // the Host header
+	prefix  string // the base URL's own path, before each entry's path
+	entries []entry
+	static  [][]byte
+	buf     []byte
+}
+
+func newRawSender(target *url.URL, timeout time.Duration, entries []entry) (*rawSender, error) {
 	if target.Scheme != "http" {
 		return nil, fmt.Errorf("raw client needs http://, got %s", target.Scheme)
 	}
-	host := target.Host
+	addr := target.Host
 	if target.Port() == "" {
-		host = net.JoinHostPort(target.Hostname(), "80")
+		addr = net.JoinHostPort(target.Hostname(), "80")
 	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: pytest-goleak-loadgen\r\n", cfg.method, target.RequestURI(), target.Host)
-	for name, values := range cfg.headers {
-		for _, v := range values {
-			fmt.Fprintf(&b, "%s: %s\r\n", name, v)
+	s := &rawSender{rawConn: rawConn{addr: addr, timeout: timeout}, host: target.Host,
+		prefix: strings.TrimSuffix(target.EscapedPath(), "/"), entries: entries, static: make([][]byte, len(entries))}
+	for i := range entries {
+		if entries[i].static {
+			s.static[i] = s.appendRequest(nil, &entries[i], nil)
 		}
 	}
-	if len(cfg.body) > 0 || cfg.method == "POST" || cfg.method == "PUT" || cfg.method == "PATCH" {
-		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(cfg.body))
+	return s, nil
+}
+
+// appendRequest serialises one request of entry e; ctx is only read for templates with variables.
+func (s *rawSender) appendRequest(b []byte, e *entry, ctx *Context) []byte {
+	b = append(b, e.method...)
+	b = append(b, ' ')
+	b = append(b, s.prefix...)
+	b = e.path.Append(b, ctx)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, s.host...)
+	b = append(b, "\r\nUser-Agent: pytest-goleak-loadgen\r\n"...)
+	for _, h := range e.headers {
+		b = append(b, h.name...)
+		b = append(b, ": "...)
+		b = h.value.Append(b, ctx)
+		b = append(b, "\r\n"...)
 	}
-	b.WriteString("\r\n")
-	b.Write(cfg.body)
-	return &rawConn{addr: host, request: b.Bytes(), head: cfg.method == "HEAD", timeout: cfg.timeout}, nil
+	bodyAt := len(b)
+	b = e.body.Append(b, ctx) // expanded once, then moved behind the headers that give its length
+	body := len(b) - bodyAt
+	if body == 0 && e.method != "POST" && e.method != "PUT" && e.method != "PATCH" {
+		return append(b, "\r\n"...)
+	}
+	var head [40]byte
+	h := append(head[:0], "Content-Length: "...)
+	h = strconv.AppendInt(h, int64(body), 10)
+	h = append(h, "\r\n\r\n"...)
+	b = append(b, h...) // grow by len(h), then shift the body right over it
+	copy(b[bodyAt+len(h):], b[bodyAt:bodyAt+body])
+	copy(b[bodyAt:], h)
+	return b
+}
+
+func (s *rawSender) send(i int, ctx *Context, abortAfter time.Duration) (int, bool, error) {
+	req := s.static[i]
+	if req == nil {
+		s.buf = s.appendRequest(s.buf[:0], &s.entries[i], ctx)
+		req = s.buf
+	}
+	s.head = s.entries[i].method == "HEAD"
+	return s.do(req, abortAfter)
 }
 
 func (c *rawConn) close() {
@@ -55,25 +104,33 @@ func (c *rawConn) close() {
 }
 
 // do sends one request and returns its status code. On any error the connection is dropped,
-// so the next request redials, as a real client would.
-func (c *rawConn) do() (int, error) {
+// so the next request redials, as a real client would. With abortAfter > 0 the request is given
+// up (the connection closed, as an HTTP/1.1 client cancels) when no answer came by then.
+func (c *rawConn) do(request []byte, abortAfter time.Duration) (code int, aborted bool, err error) {
 	if c.conn == nil {
 		conn, err := net.DialTimeout("tcp", c.addr, c.timeout)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		c.conn, c.r = conn, bufio.NewReaderSize(conn, 16<<10)
 	}
-	_ = c.conn.SetDeadline(time.Now().Add(c.timeout))
-	if _, err := c.conn.Write(c.request); err != nil {
+	now := time.Now()
+	_ = c.conn.SetDeadline(now.Add(c.timeout))
+	if _, err := c.conn.Write(request); err != nil {
 		c.close()
-		return 0, err
+		return 0, false, err
+	}
+	if abortAfter > 0 {
+		_ = c.conn.SetReadDeadline(now.Add(abortAfter))
 	}
 	code, keepAlive, err := c.readResponse()
 	if err != nil || !keepAlive {
 		c.close()
 	}
-	return code, err
+	if err != nil && abortAfter > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, true, nil
+	}
+	return code, false, err
 }
 
 // responseHead is what readResponse needs from a status line and its header fields.

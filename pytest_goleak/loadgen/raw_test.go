@@ -11,16 +11,35 @@ import (
 	"time"
 )
 
-func rawFor(t *testing.T, srv *httptest.Server, method, body string) *rawConn {
+func rawFor(t *testing.T, srv *httptest.Server, method, body string) *rawSender {
 	t.Helper()
-	u, _ := url.Parse(srv.URL + "/x?y=1")
-	cfg := &config{method: method, body: []byte(body), headers: http.Header{"X-Test": {"1"}}, timeout: 2 * time.Second}
-	c, err := newRaw(u, cfg)
+	u, _ := url.Parse(srv.URL)
+	c, err := newTestSender(u, RequestSpec{Method: method, Path: "/x?y=1", Body: body,
+		Headers: [][2]string{{"X-Test", "1"}}}, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.close)
 	return c
+}
+
+// newTestSender is a raw sender of one request, without variables.
+func newTestSender(u *url.URL, r RequestSpec, timeout time.Duration) (*rawSender, error) {
+	r.Weight = 1
+	if r.Path == "" {
+		r.Path = "/"
+	}
+	entries, err := compileEntries([]RequestSpec{r}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return newRawSender(u, timeout, entries)
+}
+
+// do0 sends the sender's one request.
+func (s *rawSender) do0() (int, error) {
+	code, _, err := s.send(0, &Context{}, 0)
+	return code, err
 }
 
 func TestRawKeepsOneConnectionAcrossResponseKinds(t *testing.T) {
@@ -53,7 +72,7 @@ func TestRawKeepsOneConnectionAcrossResponseKinds(t *testing.T) {
 	}{{"GET", 200}, {"PUT", 200}, {"DELETE", 418}} {
 		c := rawFor(t, srv, tc.method, "")
 		for i := 0; i < 50; i++ {
-			code, err := c.do()
+			code, err := c.do0()
 			if err != nil || code != tc.want {
 				t.Fatalf("%s #%d: code %d err %v, want %d", tc.method, i, code, err, tc.want)
 			}
@@ -72,7 +91,7 @@ func TestRawRedialsAfterConnectionClose(t *testing.T) {
 	defer srv.Close()
 	c := rawFor(t, srv, "POST", "payload")
 	for i := 0; i < 5; i++ {
-		if code, err := c.do(); err != nil || code != 200 {
+		if code, err := c.do0(); err != nil || code != 200 {
 			t.Fatalf("#%d: code %d err %v", i, code, err)
 		}
 		if c.conn != nil {
@@ -83,15 +102,15 @@ func TestRawRedialsAfterConnectionClose(t *testing.T) {
 
 func TestRawReportsRefusedConnection(t *testing.T) {
 	u, _ := url.Parse("http://127.0.0.1:1/")
-	c, _ := newRaw(u, &config{method: "GET", timeout: time.Second})
-	if _, err := c.do(); err == nil {
+	c, _ := newTestSender(u, RequestSpec{Method: "GET"}, time.Second)
+	if _, err := c.do0(); err == nil {
 		t.Fatal("want an error from a refused connection")
 	}
 }
 
 func TestNewRawRejectsHTTPS(t *testing.T) {
 	u, _ := url.Parse("https://example.invalid/")
-	if _, err := newRaw(u, &config{method: "GET"}); err == nil {
+	if _, err := newTestSender(u, RequestSpec{Method: "GET"}, time.Second); err == nil {
 		t.Fatal("https must fall back to net/http")
 	}
 }
@@ -153,14 +172,14 @@ func TestRawBodilessResponsesKeepTheConnection(t *testing.T) {
 				resps[i] = tc.resp
 			}
 			u, conns := rawScript(t, resps...)
-			c, err := newRaw(u, &config{method: tc.method, timeout: 2 * time.Second})
+			c, err := newTestSender(u, RequestSpec{Method: tc.method}, 2*time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.close()
 			for i := 0; i < n; i++ {
 				start := time.Now()
-				code, err := c.do()
+				code, err := c.do0()
 				if err != nil || code != tc.want {
 					t.Fatalf("#%d: code %d err %v, want %d", i, code, err, tc.want)
 				}
@@ -183,7 +202,7 @@ func TestRawHeadAgainstNetHTTP(t *testing.T) {
 	defer srv.Close()
 	c := rawFor(t, srv, "HEAD", "")
 	for i := 0; i < 20; i++ {
-		if code, err := c.do(); err != nil || code != 200 {
+		if code, err := c.do0(); err != nil || code != 200 {
 			t.Fatalf("#%d: code %d err %v", i, code, err)
 		}
 	}

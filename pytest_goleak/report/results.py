@@ -24,7 +24,7 @@ from ..capture import Snapshot
 from ..culprit import Culprit, CulpritReport, Frame, GoroutineGroup, GrowthSite, HeapDiffStack, IgnoredGroup
 from ..detectors.base import DetectorResult
 from ..extension import ExtensionInfo
-from ..load import LoadSummary, PhaseResult
+from ..load import EntryResult, LoadSummary, PhaseResult
 from ..result import ContainerInfo, Extended, MemProfileRate, ScenarioResult, SignalResult
 from ..runtime.base import Status
 from ..verdict import BudgetCheck
@@ -195,7 +195,9 @@ def _artifact_of(d: Mapping[str, Any]) -> Artifact:
 def _load_of(d: Mapping[str, Any]) -> LoadSummary:
     return LoadSummary(tuple(PhaseResult.from_json(p) for p in d.get("phases") or []),
                        int(d.get("driver_requests") or 0), float(d.get("rps") or 0.0), int(d.get("errors") or 0),
-                       {str(k): int(v) for k, v in (d.get("status") or {}).items()})
+                       {str(k): int(v) for k, v in (d.get("status") or {}).items()}, int(d.get("aborted") or 0),
+                       tuple(EntryResult.from_json(e) for e in d.get("entries") or ()),
+                       None if d.get("seed") is None else int(d["seed"]), str(d.get("protocol") or "http"))
 
 
 def _extension_of(d: Mapping[str, Any]) -> ExtensionInfo:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from .. import grpcload
 from .. import signals as signals_mod
 from ..culprit import Culprit, Frame, GrowthSite
 from ..result import ScenarioResult, SignalResult
@@ -191,12 +192,26 @@ def _load_phases(s: ScenarioResult) -> list[dict[str, Any]]:
         rows.append({
             # results.json does not mark the warm-up phase, so phases are only numbered.
             "phase": str(i + 1), "requests": fmt_count(ph.requests), "ok": fmt_count(ph.ok),
-            "errors": fmt_count(ph.errors), "rps": fmt_count(round(ph.rps)),
+            "errors": fmt_count(ph.errors), "aborted": fmt_count(ph.aborted), "rps": fmt_count(round(ph.rps)),
             "p50": f"{fmt_count(ph.p50_ms)} ms", "p99": f"{fmt_count(ph.p99_ms)} ms",
-            "status": ", ".join(f"{k}\u00d7{fmt_count(v)}" for k, v in sorted(ph.status.items())),
-            "first_error": ph.first_error or "", "bad": ph.ok < ph.requests,
+            "status": _status_text(s, ph.status),
+            "first_error": ph.first_error or "", "bad": ph.ok < ph.requests - ph.aborted,
         })
     return rows
+
+
+def _status_text(s: ScenarioResult, status: Mapping[str, int]) -> str:
+    """``200×1,000, 404×3``; gRPC codes by name (``OK×1,000``)."""
+    name = grpcload.code_name if s.load and s.load.protocol == "grpc" else str
+    return ", ".join(f"{name(k)}\u00d7{fmt_count(v)}" for k, v in sorted(status.items()))
+
+
+def _load_entries(s: ScenarioResult) -> list[dict[str, Any]]:
+    """Each request of the mix over all phases: how often it went, and what came back."""
+    return [{"label": e.label, "requests": fmt_count(e.requests), "ok": fmt_count(e.ok), "errors": fmt_count(e.errors),
+             "aborted": fmt_count(e.aborted), "bad": e.ok < e.requests - e.aborted,
+             "status": _status_text(s, e.status)}
+            for e in (s.load.entries if s.load else ())]
 
 
 def _growth_rows(entries: Sequence[GrowthSite], unit: str) -> list[dict[str, Any]]:
@@ -276,7 +291,10 @@ def scenario_view(s: ScenarioResult, dirname: str, chart_base: int = 0) -> dict[
         "container": _kv(container, ("runtime", "image", "id", "name", "memory_limit"), ("hardening",)),
         "build": _kv(s.build.to_json() if s.build else {}, ("go_version", "source", "hash", "cached", "seconds")),
         "hardening": [str(h) for h in container.get("hardening") or ()],
-        "load": _load_phases(s), "warnings": list(found.errors)[:20], "culprit_expected": s.culprit_expected or "",
+        "load": _load_phases(s), "load_entries": _load_entries(s),
+        "load_seed": "" if s.load is None or s.load.seed is None else str(s.load.seed),
+        "load_status": "gRPC status" if s.load and s.load.protocol == "grpc" else "HTTP status",
+        "warnings": list(found.errors)[:20], "culprit_expected": s.culprit_expected or "",
         "vet": [{"analyzer": v.analyzer, "position": "", "message": v.message} for v in s.vet or ()],
     }
 

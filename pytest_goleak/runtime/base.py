@@ -48,15 +48,17 @@ class Instance(Protocol):
     def close(self) -> None: ...
 
 
-def wait_healthy(instance: Instance, path: str, timeout: float, fallback: str | None = None) -> str:
+def wait_healthy(instance: Instance, path: str, timeout: float, fallback: str | None = None,
+                 base: str | None = None) -> str:
     """Poll ``path`` until it answers 2xx, the process dies, or ``timeout`` passes; returns the
     path that answered. With ``fallback`` (a path on the pprof listener), a 404 from ``path``
     means the service has no such endpoint, and ``fallback`` answering counts as healthy: a
-    service with stock net/http/pprof and no /healthz needs no health key in its scenario."""
+    service with stock net/http/pprof and no /healthz needs no health key in its scenario.
+    ``base``: where ``path`` is served, when not the service's base URL."""
     deadline = time.monotonic() + timeout
     last = "no answer yet"
     delay = 0.05
-    url = instance.base_url + path
+    url = (base or instance.base_url) + path
     while time.monotonic() < deadline:
         st = instance.status()
         if not st.running:

@@ -18,6 +18,7 @@ from tests.conftest import REPO, our_containers
 pytestmark = pytest.mark.integration
 ORDERS = REPO / "examples" / "orders_service"
 CADDY = REPO / "examples" / "caddy"
+NOTES = REPO / "examples" / "notes_api"
 
 
 def test_orders_service_is_plain_go(go_toolchain):
@@ -47,6 +48,23 @@ def test_pytest_goleak_examples_passes(pytester, docker_client, go_toolchain):
     for signal in ("goroutines", "heap_inuse_bytes", "fds"):
         assert signal in orders["signals"]
     assert our_containers(docker_client, "orders") == []
+
+
+def test_notes_api_logs_in_and_drives_a_mix_with_variables(pytester, docker_client, go_toolchain):
+    """The authenticated JSON API: a setup step captures the token, every request of the mix
+    carries it (a missing token would be 401s and an error verdict), each entry is counted."""
+    main = (NOTES / "main.go").read_text()
+    assert "go_fixtures" not in main and '"net/http/pprof"' in main
+    args = ("--goleak", str(NOTES), "--goleak-report", "rep", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*args, "--rootdir", str(pytester.path))
+    result.assert_outcomes(passed=1)
+    (notes,) = json.loads((pytester.path / "rep" / "results.json").read_text())["scenarios"]
+    assert (notes["name"], notes["verdict"], notes["passed"], notes["load"]["seed"]) == ("notes", "clean", True, 1)
+    writes, reads = notes["load"]["entries"]
+    assert (writes["label"], reads["label"]) == ("POST /notes", "GET /notes/n{rand:1-3000}")
+    assert writes["status"] == {"201": writes["requests"]} and set(reads["status"]) <= {"200", "404"}
+    assert reads["status"].get("200") and 2 < reads["requests"] / writes["requests"] < 4.5
+    assert our_containers(docker_client, "notes") == []
 
 
 def test_caddy_example_is_a_few_lines_of_plain_go(go_toolchain):

@@ -90,5 +90,5 @@ def test_shipped_scenarios_run_at_default_budgets_and_twins_share_their_load() -
         assert leaky.fixture is not None and fixed.fixture is not None
         assert (leaky.fixture.name, fixed.fixture.name, leaky.fixture.parent) == \
             ("leaky", "fixed", fixed.fixture.parent), name  # twins of one pattern
-        assert (fixed.load, fixed.snapshots, fixed.limits, fixed.services, fixed.env) == \
-            (leaky.load, leaky.snapshots, leaky.limits, leaky.services, leaky.env), name
+        assert (fixed.load, fixed.setup, fixed.snapshots, fixed.limits, fixed.services, fixed.env) == \
+            (leaky.load, leaky.setup, leaky.snapshots, leaky.limits, leaky.services, leaky.env), name

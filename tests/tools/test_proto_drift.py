@@ -1,4 +1,4 @@
-"""scripts/gen_proto.sh --check: the generated protobuf module matches what the pinned protoc makes."""
+"""scripts/gen_proto.sh and gen_grpc.sh --check: the generated code matches what the pinned tools make."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from tests.conftest import REPO
 
 @pytest.mark.integration
 @pytest.mark.timeout(600)
-def test_gen_proto_check_reports_no_drift() -> None:
-    """Needs PyPI (installs the pinned grpcio-tools into a throwaway venv)."""
-    res = subprocess.run([str(REPO / "scripts" / "gen_proto.sh"), "--check"], capture_output=True, text=True,
-                         timeout=600)
+@pytest.mark.parametrize("script", ["gen_proto.sh", "gen_grpc.sh"])
+def test_generated_code_has_no_drift(script: str) -> None:
+    """gen_proto.sh: the pprof module (PyPI's grpcio-tools). gen_grpc.sh: the gRPC services' Go code
+    (grpcio-tools' protoc, and the two pinned Go plugins from the Go module proxy)."""
+    res = subprocess.run([str(REPO / "scripts" / script), "--check"], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout + res.stderr

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from pytest_goleak import capture
-from pytest_goleak.load import LoadSummary, PhaseResult
+from pytest_goleak.load import EntryResult, LoadSummary, PhaseResult
 from pytest_goleak.runner import godebug
 from pytest_goleak.runtime.base import InstanceInfo, Status
-from pytest_goleak.scenario import Load, Scenario
+from pytest_goleak.scenario import Load, Request, Scenario
 
 # The tail of a real Go 1.26 /debug/pprof/heap?gc=1&debug=1 answer, records cut.
 HEAP_TEXT = b"""heap profile: 12: 34816 [340: 912384] @ heap/8192
@@ -76,13 +76,19 @@ def _scenario(**load: object) -> Scenario:
     return Scenario(path=Path("x.yaml"), name="x", load=Load(**load))  # type: ignore[arg-type]
 
 
-def _summary(status: dict[str, int], errors: int = 0) -> LoadSummary:
-    phase = PhaseResult(sum(status.values()) + errors, 0, errors, 1.0, 1.0, first_error="EOF" if errors else None)
-    return LoadSummary((phase,), phase.requests, 1.0, errors, status)
+def _summary(*statuses: dict[str, int], errors: int = 0) -> LoadSummary:
+    entries = tuple(EntryResult(f"GET /{i}", sum(st.values()) + (errors if i == 0 else 0), 0,
+                                errors if i == 0 else 0, 0, st) for i, st in enumerate(statuses))
+    status: dict[str, int] = {}
+    for st in statuses:
+        status.update({k: status.get(k, 0) + v for k, v in st.items()})
+    phase = PhaseResult(sum(e.requests for e in entries), 0, errors, 1.0, 1.0, status=status,
+                        first_error="EOF" if errors else None, entries=entries)
+    return LoadSummary.of((phase,), phase.requests)
 
 
 def _check_load(scenario: Scenario, summary: LoadSummary) -> None:
-    summary.check(scenario.load.expect_status)
+    summary.check(scenario.load.entries())
 
 
 def test_a_run_of_mostly_errors_is_not_the_load_described():
@@ -96,6 +102,18 @@ def test_a_run_of_mostly_errors_is_not_the_load_described():
     _check_load(_scenario(expect_status=(404,)), _summary({"404": 2000}))  # declared
     with pytest.raises(LoadError, match="were not 404"):
         _check_load(_scenario(expect_status=(404,)), _summary({"200": 2000}))
+
+
+def test_the_error_rule_applies_to_each_entry_of_a_mix():
+    """A rarely hit entry that always fails is not hidden by a busy entry that succeeds."""
+    from pytest_goleak.load import LoadError
+
+    mix = (Request("/busy", weight=19), Request("/export", "POST", weight=1, expect_status=(201,)))
+    with pytest.raises(LoadError, match=r"100 of 100 responses to POST /export \(100%\) were not 201 \(500: 100\)"):
+        _check_load(_scenario(mix=mix), _summary({"200": 1900}, {"500": 100}))
+    _check_load(_scenario(mix=mix), _summary({"200": 1900}, {"201": 97, "500": 3}))
+    # a mix inherits load.expect_status where an entry declares none
+    _check_load(_scenario(mix=mix[:1] + mix[1:], expect_status=(200,)), _summary({"200": 1900}, {"201": 100}))
 
 
 class FakeInstance:
