@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from . import signals
@@ -33,11 +33,15 @@ class Trend:
     decision: str  # "growing" | "flat" | "plateau"
     late_slope_per_1k: float  # slope over the last half of the series
     series: tuple[tuple[float, float], ...]
+    slope_per_minute: float | None = None  # the same series against wall time (time as a second axis)
 
     def to_json(self) -> dict[str, object]:
-        return {"unit": self.unit, "slope_per_1k": self.slope_per_1k, "ci": list(self.ci),
-                "p_value": self.p_value, "decision": self.decision,
-                "late_slope_per_1k": self.late_slope_per_1k, "series": [list(p) for p in self.series]}
+        d: dict[str, object] = {"unit": self.unit, "slope_per_1k": self.slope_per_1k, "ci": list(self.ci),
+                                "p_value": self.p_value, "decision": self.decision,
+                                "late_slope_per_1k": self.late_slope_per_1k, "series": [list(p) for p in self.series]}
+        if self.slope_per_minute is not None:
+            d["slope_per_minute"] = self.slope_per_minute
+        return d
 
 
 def _pairwise_slopes(xs: Sequence[float], ys: Sequence[float]) -> list[float]:
@@ -130,13 +134,21 @@ def trend(series: Sequence[tuple[float, float]], unit: str, alpha: float = ALPHA
     return Trend(unit, slope, (lo, hi), p, decision, late, tuple((float(a), float(b)) for a, b in series))
 
 
+def per_minute(points: Sequence[tuple[float, float]]) -> float:
+    """Theil–Sen slope of ``(seconds, value)`` points, per minute of wall time."""
+    return theil_sen([t / 60.0 for t, _ in points], [v for _, v in points])
+
+
 def trends(snapshots: Sequence[Snapshot], alpha: float = ALPHA) -> dict[str, Trend]:
-    """One Trend per signal present in every snapshot (a signal missing anywhere is left out)."""
+    """One Trend per signal present in every snapshot (a signal missing anywhere is left out),
+    per 1,000 requests, with the slope per minute of wall time beside it."""
     out: dict[str, Trend] = {}
     for name, unit in signals.units().items():
-        points = [(float(s.requests), s.value(name)) for s in snapshots]
-        if len(points) >= 3 and all(v is not None for _, v in points):
-            out[name] = trend([(x, v) for x, v in points if v is not None], unit, alpha)
+        values = [s.value(name) for s in snapshots]
+        if len(values) >= 3 and all(v is not None for v in values):
+            vs = [float(v) for v in values if v is not None]
+            t = trend([(float(s.requests), v) for s, v in zip(snapshots, vs, strict=True)], unit, alpha)
+            out[name] = replace(t, slope_per_minute=per_minute([(s.t, v) for s, v in zip(snapshots, vs, strict=True)]))
     return out
 
 

@@ -157,6 +157,38 @@ def _apply_ignore(text: bytes, rules: Sequence[IgnoreRule], snap: Snapshot) -> S
     return replace(snap, goroutines=len(goroutines) - ignored, goroutines_ignored=ignored)
 
 
+@dataclass(frozen=True)
+class IdleWindow:
+    """The service's counts at the start and the end of a pause in the load: growth with time and
+    not with requests (a background loop), and the service's own drift."""
+
+    seconds: float
+    before: dict[str, float]
+    after: dict[str, float]
+
+    def rise(self, signal: str) -> float | None:
+        if signal not in self.before or signal not in self.after:
+            return None
+        return self.after[signal] - self.before[signal]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def idle_window(instance: Instance, seconds: float, timeout: float) -> IdleWindow:
+    """Pause ``seconds`` with no load between two reads of the goroutine and fd counts."""
+    pid = instance.host_pid()
+
+    def read() -> dict[str, float]:
+        counts = {"goroutines": goroutine_count(instance, timeout), "fds": fd_count(pid)}
+        return {k: float(v) for k, v in counts.items() if v is not None}
+
+    before, t0 = read(), time.monotonic()
+    time.sleep(seconds)
+    after = read()
+    return IdleWindow(round(time.monotonic() - t0, 3), before, after)
+
+
 def goroutine_count(instance: Instance, timeout: float) -> int | None:
     """``runtime.NumGoroutine()`` as the ``/debug/pprof/`` index shows it (cheap: no stack walk)."""
     try:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import analysis, extension, load, setup_steps
-from .capture import Snapshot, prime, settle, take_snapshot
+from . import analysis, extension, load, setup_steps, signals
+from .capture import Snapshot, idle_window, prime, settle, take_snapshot
 from .extension import ExtensionInfo
 from .httpget import FetchError, get
 from .result import Evidence
@@ -26,6 +26,9 @@ from .units import format_bytes
 from .verdict import judge
 
 TRACE_SECONDS = 1
+#: A pause in the load after the measured window: growth over it is growth with time and not with
+#: requests (a background loop), judged against the per-minute budgets (verdict.py).
+IDLE_SECONDS = 1.0
 
 
 class OOMKilled(RuntimeFailure):
@@ -89,6 +92,8 @@ class Driver:
                                          f"after {i + 1} of {scenario.snapshots} snapshots")
             ev.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
             ev.load.check(scenario.load.entries())
+            if any(signals.budgets()[n].axis == "time" for n in scenario.budgets if n in signals.budgets()):
+                ev.idle = idle_window(self.instance, IDLE_SECONDS, scenario.capture_timeout)
             ev.extension = self._extend(snaps, step, deadline)
             # The trace is for diagnosing a leak: a scenario within every budget skips its second.
             if ev.extension is not None or judge(scenario.budgets, analysis.trends(snaps), snaps).exceeded:
@@ -126,7 +131,9 @@ class Driver:
     def _extend(self, snaps: list[Snapshot], step: Callable[[str], None], deadline: float) -> ExtensionInfo | None:
         """Keep the load going while a per-1k budget is over, up to the bound: see extension.py."""
         scenario = self.scenario
-        over = extension.over_slope_budgets(judge(scenario.budgets, analysis.trends(snaps), snaps))
+        # A per-minute budget over on the idle window is a leak whatever happens next, as a crossed cap.
+        over = extension.over_slope_budgets(judge(scenario.budgets, analysis.trends(snaps), snaps,
+                                                  idle=self.evidence.idle))
         factor = scenario.extension.factor or 1.0
         if not over or factor <= 1:
             return None
@@ -148,8 +155,11 @@ class Driver:
             if len(snaps) - 1 > scenario.snapshots:
                 snaps[-2] = _drop_profiles(snaps[-2], self.report_dir)
             self.progress(f"extension snapshot {len(snaps)} at {snaps[-1].requests} requests")
-            if extension.plateau_reached(over, snaps, scenario.snapshots):
-                stopped = "plateau"
+            why = (extension.near_limit(snaps[-1], scenario.limits.memory, scenario.limits.pids)
+                   or ("decisive" if extension.decisive(over, snaps, scenario.snapshots) else None)
+                   or ("plateau" if extension.plateau_reached(over, snaps, scenario.snapshots) else None))
+            if why:
+                stopped = why
                 break
         return ExtensionInfo(reason=reason, budgets=tuple(c.name for c in over), from_snapshot=scenario.snapshots,
                              requests_at_start=start_requests, requests_at_end=snaps[-1].requests,

@@ -11,6 +11,22 @@ phases, more snapshots, up to a bound) and this module decides on the whole seri
 - otherwise the growth stopped: a ``plateau``, clean, and the request count at which the signal
   reached its final level is reported ("filled at about N requests, then flat").
 
+A rise counts only when it is larger than the signal's noise floor (``Signal.noise``: how far a
+series that keeps nothing drifts over a window), so a budget near the floor does not turn noise
+into a leak. The runner stops early:
+
+- on a plateau only once the signal has been flat for as long as it took to fill (``flat_enough``):
+  a map or a slice that leaks grows in steps whose spacing grows with its size (a map's tables all
+  split at once when it doubles), so a fixed trailing window would take the gap between two steps
+  for a plateau;
+- on a leak when the evidence is decisive (``decisive``): past ``DECISIVE_SPAN`` times the measured
+  window, the trailing window and its last half both kept at least half the measured pace, at
+  ``DECISIVE_FACTOR`` times the budget or more;
+- when the service nears its memory or pids limit (the runner, drive.py): never into the OOM killer.
+
+Per-minute budgets (time as a second axis) are not extended: they are judged on the idle window,
+growth with no request sent, which no request-driven cache can explain (verdict.py).
+
 What it cannot tell apart: a cache that is still filling when the bound is reached (one larger
 than about ``factor - 1`` times the scenario's requests) looks like a leak, and a leak that
 stops for longer than the trailing window looks like a plateau.
@@ -36,6 +52,16 @@ FILLED_SHARE = 0.9
 #: the plateau. A leak that grows in steps (a slice's backing array, reallocated 1.25x at a time)
 #: shows one step in a 6-snapshot window, and Mann-Kendall cannot pass p = 0.066 on one step.
 LATE_ALPHA = 0.2
+#: A plateau stops the extension only once flat for this share of the requests it took to fill.
+FLAT_SHARE = 1.0
+#: Decisive leak: past this multiple of the measured window's span ...
+DECISIVE_SPAN = 3.0
+#: ... still growing at this multiple of the budget or more, at half the measured pace or more.
+DECISIVE_FACTOR = 4.0
+DECISIVE_PACE = 0.5
+#: The extension stops when the service's memory (cgroup, else RSS) or threads reach this share of
+#: its memory or pids limit: a leak is never run into the OOM killer.
+LIMIT_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -48,7 +74,7 @@ class ExtensionInfo:
     requests_at_start: int
     requests_at_end: int
     bound_requests: int
-    stopped: str  # "bound" | "plateau" | "timeout"
+    stopped: str  # "bound" | "plateau" | "decisive" | "memory" | "pids" | "timeout"
     snapshots: int
     seconds: float
     outcome: str | None = None  # "leak" | "plateau", once judged
@@ -78,6 +104,10 @@ class LateTrend:
     def rising(self) -> bool:
         return self.p_value < LATE_ALPHA and self.slope_per_1k > 0
 
+    def above_noise(self, rate: float, noise: float) -> bool:
+        """A rate over the window's span adds up to more than the signal's noise floor."""
+        return rate * self.span_requests / 1000.0 > noise
+
 
 def step_rate(points: Sequence[tuple[float, float]]) -> float:
     """The largest clean step up in a window, per 1,000 requests of the window's span.
@@ -97,43 +127,123 @@ def step_rate(points: Sequence[tuple[float, float]]) -> float:
 
 
 def over_slope_budgets(verdict: Verdict) -> list[BudgetCheck]:
-    """The exceeded per-1k budgets, when only such budgets are exceeded (a crossed cap or an
-    OOM-kill is a leak whatever happens next, so there is nothing to extend for)."""
+    """The per-1k budgets to extend for: exceeded, or over with a rise that already looks like a
+    plateau in the measured window (a leak in steps shows one step and a flat top there, so the
+    extension, not the measured window, decides). None when something else is exceeded (a crossed
+    cap or an OOM-kill is a leak whatever happens next, so there is nothing to extend for)."""
     exceeded = verdict.exceeded
-    if not exceeded or any(not _is_slope(c.name) for c in exceeded):
+    if any(not _is_slope(c.name) for c in exceeded):
         return []
     if len(verdict.reasons) != len(exceeded):  # an OOM-kill or another reason beside the budgets
         return []
-    return exceeded
+    return [c for c in verdict.checks if _is_slope(c.name) and (c.exceeded or c.over_in_plateau)]
 
 
 def _is_slope(name: str) -> bool:
+    """A per-1k budget: the extension's business (a per-minute one is judged on the idle window)."""
     b = signals.budgets().get(name)
-    return b is not None and b.kind == "slope"
+    return b is not None and b.kind == "slope" and b.axis == "requests"
 
 
-def _points(snapshots: Sequence[Snapshot], signal: str) -> list[tuple[float, float]]:
-    return [(float(s.requests), v) for s in snapshots if (v := s.value(signal)) is not None]
+def noise_of(check: BudgetCheck, points: Sequence[tuple[float, float]]) -> float:
+    """The run's own noise floor for a signal: its fixed floor (``Signal.noise``), or twice the
+    largest fall between two consecutive snapshots when that is more. A leak does not give memory
+    back, so what a series drops by is what noise can add (a pool's buffers, the GC's timing), up
+    and down: a spike and its return."""
+    s = signals.get(check.signal)
+    falls = [a - b for (_, a), (_, b) in zip(points, points[1:], strict=False) if b < a]
+    return max(s.noise if s else 0.0, 2 * max(falls, default=0.0))
 
 
-def late_trend(snapshots: Sequence[Snapshot], signal: str, window: int) -> LateTrend | None:
-    points = _points(snapshots, signal)[-window:]
+def axis_points(snapshots: Sequence[Snapshot], check: BudgetCheck) -> list[tuple[float, float]]:
+    """The check's series: (requests, value)."""
+    return [(float(s.requests), v) for s in snapshots if (v := s.value(check.signal)) is not None]
+
+
+def trailing(points: Sequence[tuple[float, float]], window: int) -> int:
+    """How many snapshots the trailing window holds: as many as the measured window had, or the
+    last half of the extension when that is more (a small leak rises above the noise floor only
+    over a longer span; a cache that filled before the extension's middle is flat over it)."""
+    return max(window, (len(points) - window) // 2 + 1)
+
+
+def _late(points: Sequence[tuple[float, float]], window: int) -> LateTrend | None:
+    return _trend_of(points[-trailing(points, window):])
+
+
+def _trend_of(points: Sequence[tuple[float, float]]) -> LateTrend | None:
     if len(points) < 4:
         return None
     xs, ys = [x / 1000.0 for x, _ in points], [y for _, y in points]
     return LateTrend(theil_sen(xs, ys), mann_kendall(ys), points[-1][0] - points[0][0], step_rate(points))
 
 
-def still_over(check: BudgetCheck, late: LateTrend | None) -> bool:
-    """Still rising above the budget over the trailing window: a significant trend, or a clean step."""
+def late_trend(snapshots: Sequence[Snapshot], check: BudgetCheck, window: int) -> LateTrend | None:
+    return _late(axis_points(snapshots, check), window)
+
+
+def still_over(check: BudgetCheck, late: LateTrend | None, noise: float) -> bool:
+    """Still rising above the budget over the trailing window, by more than the noise floor: a
+    significant trend, or a clean step."""
     if late is None:
         return False
-    return (late.rising and late.slope_per_1k > check.limit) or late.step_per_1k > check.limit
+    trend = late.rising and late.slope_per_1k > check.limit and late.above_noise(late.slope_per_1k, noise)
+    step = late.step_per_1k > check.limit and late.above_noise(late.step_per_1k, noise)
+    return trend or step
+
+
+def flat_enough(points: Sequence[tuple[float, float]], window: int) -> bool:
+    """Flat since it filled for at least FLAT_SHARE of the span it took to fill."""
+    at = filled_at(points, window)
+    if at is None:
+        return True
+    return points[-1][0] - at >= FLAT_SHARE * (at - points[0][0])
 
 
 def plateau_reached(checks: Sequence[BudgetCheck], snapshots: Sequence[Snapshot], window: int) -> bool:
-    """Every budget that was over has stopped rising over the trailing window: stop extending."""
-    return all(not still_over(c, late_trend(snapshots, c.signal, window)) for c in checks)
+    """Every budget that was over has stopped rising over the trailing window, and for long
+    enough: stop extending."""
+    for c in checks:
+        points = axis_points(snapshots, c)
+        if still_over(c, _late(points, window), noise_of(c, points)) or not flat_enough(points, window):
+            return False
+    return True
+
+
+def near_limit(snap: Snapshot, memory_limit: int | None, pids_limit: int | None) -> str | None:
+    """``"memory"`` or ``"pids"`` when the snapshot is at LIMIT_SHARE of that limit, else None."""
+    memory = snap.value("cgroup_memory_bytes") or snap.value("rss_bytes")
+    if memory_limit and memory is not None and memory >= LIMIT_SHARE * memory_limit:
+        return "memory"
+    threads = snap.value("threads")
+    if pids_limit and threads is not None and threads >= LIMIT_SHARE * pids_limit:
+        return "pids"
+    return None
+
+
+def decisive(checks: Sequence[BudgetCheck], snapshots: Sequence[Snapshot], window: int) -> bool:
+    """Every budget that was over kept growing, past DECISIVE_SPAN times the measured window, at
+    DECISIVE_FACTOR times its budget or more and at DECISIVE_PACE of the measured window's pace or
+    more, over the trailing window and over its last half: a leak, stop extending.
+
+    A cache that fills within the span is flat over the trailing window's last half, so it is
+    never decisive; one that fills later is the limit the module docstring states."""
+    for c in checks:
+        points = axis_points(snapshots, c)
+        main = points[:window]
+        if len(points) < 2 * window or len(main) < 4:
+            return False
+        span = main[-1][0] - main[0][0]
+        if points[-1][0] - points[0][0] < DECISIVE_SPAN * span:
+            return False
+        measured = _trend_of(main)
+        pace = max(measured.slope_per_1k if measured else 0.0, c.limit)
+        need = max(DECISIVE_FACTOR * c.limit, DECISIVE_PACE * pace)
+        late, last_half = _trend_of(points[-window:]), _trend_of(points[-max(4, window // 2 + 1):])
+        if not (late and last_half and late.rising and still_over(c, late, noise_of(c, points))
+                and late.slope_per_1k >= need and last_half.slope_per_1k >= need):
+            return False
+    return True
 
 
 def filled_at(points: Sequence[tuple[float, float]], window: int) -> float | None:
@@ -158,21 +268,26 @@ class Decision:
     notes: tuple[str, ...]  # one human line per extended budget
 
 
+def _late_text(c: BudgetCheck, late: LateTrend | None) -> str:
+    if late is None:
+        return "too few snapshots"
+    return (f"{fmt(late.slope_per_1k, c.unit)}/1k over the last {late.span_requests:,.0f} requests, "
+            f"p={late.p_value:.3g}, clean step {fmt(late.step_per_1k, c.unit)}/1k")
+
+
 def decide(verdict: Verdict, snapshots: Sequence[Snapshot], window: int) -> Decision:
     """Re-judge the budgets that sent the run into its extension, on the whole series."""
     checks = list(verdict.checks)
     plateaus, notes = [], []
     for i, c in enumerate(checks):
-        if not c.exceeded or not _is_slope(c.name):
+        if not (c.exceeded or c.over_in_plateau) or not _is_slope(c.name):
             continue
-        late = late_trend(snapshots, c.signal, window)
-        points = _points(snapshots, c.signal)
-        late_text = (f"{fmt(late.slope_per_1k, c.unit)}/1k over the last {late.span_requests:,.0f} requests, "
-                     f"p={late.p_value:.3g}, clean step {fmt(late.step_per_1k, c.unit)}/1k" if late
-                     else "too few snapshots")
-        if still_over(c, late):
+        points = axis_points(snapshots, c)
+        late = _late(points, window)
+        late_text = _late_text(c, late)
+        if still_over(c, late, noise_of(c, points)):
             notes.append(f"{c.name}: kept its pace to {points[-1][0]:,.0f} requests ({late_text})")
-            checks[i] = replace(c, detail=f"{c.detail}; extended: {late_text}",
+            checks[i] = replace(c, exceeded=True, detail=f"{c.detail}; extended: {late_text}",
                                 late_slope_per_1k=late.slope_per_1k if late else None)
             continue
         at = filled_at(points, window)

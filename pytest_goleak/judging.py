@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from . import analysis, culprit, extension, gotool
-from .capture import Snapshot
+from .capture import IdleWindow, Snapshot
 from .culprit import Culprit, CulpritReport
 from .extension import ExtensionInfo
 from .options import Settings
@@ -61,13 +61,14 @@ def with_gc_live_heap(logs: str, snaps: Sequence[Snapshot]) -> list[Snapshot]:
 
 
 def judge_run(scenario: Scenario, snaps: Sequence[Snapshot], ext: ExtensionInfo | None, settings: Settings, *,
-              timed: Timer = _untimed, oom: str | None = None, cut_short: str | None = None) -> Judgement:
+              timed: Timer = _untimed, oom: str | None = None, cut_short: str | None = None,
+              idle: IdleWindow | None = None) -> Judgement:
     """The verdict, culprit and vet findings of a series. ``oom`` / ``cut_short``: the run ended
     early (an OOM-kill is a leak whatever the budgets say); the series is what was gathered."""
     with timed("analyse"):
         main = [s for s in snaps if s.phase == "main"]
         trends = analysis.trends(main)  # the measured window: what the budgets speak of
-        verdict = judge(scenario.budgets, trends, snaps, oom=oom)
+        verdict = judge(scenario.budgets, trends, snaps, oom=oom, rate=settings.rate_per_second, idle=idle)
         notes: tuple[str, ...] = ()
         if ext:
             decision = extension.decide(verdict, snaps, scenario.snapshots)

@@ -11,6 +11,7 @@ import pytest
 
 from . import signals, validate
 from .report.github import enabled as github_enabled
+from .verdict import RATE_PER_SECOND
 
 #: runtime.MemProfileRate for every service, through GODEBUG=memprofilerate=N (read by the Go
 #: runtime at start; a service that sets runtime.MemProfileRate itself still wins). 4 KiB samples
@@ -20,6 +21,8 @@ DEFAULT_MEMPROFILERATE = 4096
 #: at most this long, to tell a cache that fills from a leak (see README, "Filling is not leaking").
 DEFAULT_EXTENSION_FACTOR = 4.0
 DEFAULT_EXTENSION_TIMEOUT = 120.0
+#: The request rate a leak's size per day is said at (terminal table, report, failure message).
+DEFAULT_RATE_PER_SECOND = RATE_PER_SECOND
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Settings:
     rootdir: Path = Path(".")  # where .goleak/baselines/NAME.json lives
     github: bool = False  # job summary + annotations on GitHub Actions (report/github.py)
     invocation_dir: Path | None = None  # where pytest was started: the pprof commands' paths start here
+    rate_per_second: float = DEFAULT_RATE_PER_SECOND  # a leak's size per day is said at this rate
 
 
 CORPORA = ("goker",)
@@ -53,6 +57,16 @@ def _corpus(value: str) -> str:
     if value not in CORPORA:
         raise pytest.UsageError(f"unknown corpus {value!r}: expected one of {', '.join(CORPORA)}")
     return value
+
+
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if not rate > 0:
+        raise pytest.UsageError(f"--goleak-rate-per-second: expected a positive number of requests/s, got {value!r}")
+    return rate
 
 
 def addoption(parser: pytest.Parser) -> None:
@@ -77,6 +91,9 @@ def addoption(parser: pytest.Parser) -> None:
                          f"to tell filling from leaking (default {DEFAULT_EXTENSION_FACTOR:g}; 1 turns it off)")
     group.addoption("--goleak-extension-timeout", metavar="DURATION", default=None,
                     help=f"at most this long per extension (default {DEFAULT_EXTENSION_TIMEOUT:g}s)")
+    group.addoption("--goleak-rate-per-second", metavar="N", type=_rate, default=None,
+                    help="say a leak's size per day at this request rate "
+                         f"(default {DEFAULT_RATE_PER_SECOND:,.0f} requests/s)")
     group.addoption("--goleak-save", metavar="NAME|PATH", default=None,
                     help="save this run's growth figures as a baseline")
     group.addoption("--goleak-compare", metavar="FILE|NAME", default=None,
@@ -165,6 +182,7 @@ def settings_from(config: pytest.Config) -> Settings:
         github=github_enabled(opt("goleak_github"), str(config.getini("goleak_github")), os.environ),
         invocation_dir=Path(config.invocation_params.dir),
         corpora=tuple(dict.fromkeys(corpora)), detectors=detector_lines,
+        rate_per_second=opt("goleak_rate_per_second") or DEFAULT_RATE_PER_SECOND,
         static_detectors=bool(opt("goleak_static_detectors") if opt("goleak_static_detectors") is not None
                               else config.getini("goleak_static_detectors")),
     )

@@ -20,7 +20,7 @@ from typing import Any
 
 from .analysis import Trend
 from .build import Artifact
-from .capture import Snapshot
+from .capture import IdleWindow, Snapshot
 from .culprit import CulpritReport
 from .detectors.base import DetectorResult
 from .extension import ExtensionInfo
@@ -161,6 +161,7 @@ class Evidence:
     health_path: str | None = None
     load: LoadSummary | None = None
     extension: ExtensionInfo | None = None
+    idle: IdleWindow | None = None  # the pause in the load that per-minute budgets are judged on
     artifacts: dict[str, str] = field(default_factory=dict)
     gctrace_excerpt: tuple[str, ...] = ()
     server_connections: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)

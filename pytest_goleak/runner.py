@@ -195,7 +195,7 @@ class Runner:
         ev.gctrace_excerpt = tuple(clip(line) for line in gc_lines[-12:])
         return judge_run(scenario, with_gc_live_heap(logs, snaps), ev.extension, self.settings, timed=ev.timed,
                          oom=_first_line(cut) if isinstance(cut, OOMKilled) else None,
-                         cut_short=_first_line(cut) if cut is not None else None)
+                         cut_short=_first_line(cut) if cut is not None else None, idle=ev.idle)
 
 
 #: Snapshots enough to judge from (the fewest a scenario may ask for).

@@ -160,6 +160,7 @@ class GoleakSession:
             write_line(f"pytest-goleak: {self.setup_error}")
         index = self.settings.report_dir / "index.html"
         write_summary(write_line, results_mod.ordered(self.results), self.validation,
-                      index if index.exists() else self.settings.report_dir / "results.json", self.detector_matrix)
+                      index if index.exists() else self.settings.report_dir / "results.json", self.detector_matrix,
+                      self.settings.rate_per_second)
         if self.unsaved:
             write_line(f"baseline NOT saved to {self.settings.save}: {self.unsaved}")

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import signals
 from .analysis import Trend
-from .capture import Snapshot
+from .capture import IdleWindow, Snapshot
 from .units import format_bytes
 
 
@@ -23,6 +23,7 @@ class BudgetCheck:
     detail: str = ""
     late_slope_per_1k: float | None = None  # over the trailing window, when the run was extended
     plateau_at_requests: float | None = None  # where the growth stopped, when judged a plateau
+    over_in_plateau: bool = False  # over the budget with a significant rise that reads as a plateau
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,15 +46,58 @@ def fmt(value: float | None, unit: str) -> str:
     return format_bytes(value) if unit == "bytes" else f"{value:.1f}"
 
 
+#: The request rate a leak's size per day is said at, unless --goleak-rate-per-second says otherwise.
+RATE_PER_SECOND = 1000.0
+
+
+def leak_size(per_1k: float, rate_per_second: float = RATE_PER_SECOND) -> str:
+    """A heap growth per 1,000 requests as an operator thinks of it: per request, per 1,000 and
+    per day at a request rate."""
+    per_day = per_1k / 1000.0 * rate_per_second * 86400.0
+    return (f"{format_bytes(per_1k / 1000.0)} a request, {format_bytes(per_1k)} per 1k, "
+            f"{format_bytes(per_day)} a day at {rate_per_second:,.0f} requests/s")
+
+
 def reason(c: BudgetCheck) -> str:
     """One exceeded budget, as the verdict's message says it."""
     return f"{c.name} = {fmt(c.measured, c.unit)} exceeds budget {fmt(c.limit, c.unit)}: {c.detail}"
 
 
+def _slope_check(b: signals.Budget, limit: float, t: Trend | None, rate: float) -> BudgetCheck:
+    """A per-1k budget against the slope per 1,000 requests; it needs a significant rise (a plateau
+    does not count)."""
+    if t is None:
+        return BudgetCheck(b.name, b.signal, limit, None, False, b.unit, "signal not available")
+    measured = t.slope_per_1k
+    detail = (f"{fmt(measured, b.unit)}/1k requests (95% CI {fmt(t.ci[0], b.unit)}..{fmt(t.ci[1], b.unit)}, "
+              f"p={t.p_value:.3g}, {t.decision})")
+    if b.is_bytes and measured > 0:
+        detail += f"; {leak_size(measured, rate)}"
+    exceeded = t.decision == "growing" and measured > limit
+    return BudgetCheck(b.name, b.signal, limit, measured, exceeded, b.unit, detail,
+                       over_in_plateau=t.decision == "plateau" and measured > limit)
+
+
+def _time_check(b: signals.Budget, limit: float, idle: IdleWindow | None) -> BudgetCheck:
+    """A per-minute budget against the idle window: growth with time while no request is sent,
+    by more than the signal's noise floor."""
+    rise = idle.rise(b.signal) if idle else None
+    if idle is None or rise is None:
+        return BudgetCheck(b.name, b.signal, limit, None, False, b.unit, "no idle window")
+    measured = rise * 60.0 / idle.seconds
+    sig = signals.get(b.signal)
+    exceeded = measured > limit and rise > (sig.noise if sig else 0.0)
+    detail = (f"{fmt(measured, b.unit)}/minute with no traffic "
+              f"({fmt(rise, b.unit)} over a {idle.seconds:.1f} s idle window)")
+    return BudgetCheck(b.name, b.signal, limit, measured, exceeded, b.unit, detail)
+
+
 def judge(budgets: Mapping[str, float], trends: Mapping[str, Trend],
-          snapshots: Sequence[Snapshot], oom: str | None = None) -> Verdict:
-    """Leak when any budget is exceeded: a per-1k slope that rises significantly above its limit
-    (a plateau does not count), or an absolute cap crossed in any snapshot, or an OOM-kill."""
+          snapshots: Sequence[Snapshot], oom: str | None = None, rate: float = RATE_PER_SECOND,
+          idle: IdleWindow | None = None) -> Verdict:
+    """Leak when any budget is exceeded: a per-1k slope that rises significantly above its limit (a
+    plateau does not count), a per-minute growth over the idle window above its limit, or an
+    absolute cap crossed in any snapshot, or an OOM-kill."""
     checks = []
     known = signals.budgets()
     for name, limit in budgets.items():
@@ -61,15 +105,10 @@ def judge(budgets: Mapping[str, float], trends: Mapping[str, Trend],
         if b is None:
             continue
         unit, signal = b.unit, b.signal
-        if b.kind == "slope":
-            t = trends.get(signal)
-            if t is None:
-                checks.append(BudgetCheck(name, signal, limit, None, False, unit, "signal not available"))
-                continue
-            exceeded = t.decision == "growing" and t.slope_per_1k > limit
-            detail = (f"{fmt(t.slope_per_1k, unit)}/1k requests (95% CI {fmt(t.ci[0], unit)}..{fmt(t.ci[1], unit)}, "
-                      f"p={t.p_value:.3g}, {t.decision})")
-            checks.append(BudgetCheck(name, signal, limit, t.slope_per_1k, exceeded, unit, detail))
+        if b.kind == "slope" and b.axis == "time":
+            checks.append(_time_check(b, limit, idle))
+        elif b.kind == "slope":
+            checks.append(_slope_check(b, limit, trends.get(signal), rate))
         else:
             values = [v for s in snapshots if (v := s.value(signal)) is not None]
             peak = max(values) if values else None

@@ -147,7 +147,8 @@ def _trend_of(d: Mapping[str, Any]) -> Trend:
     series = tuple((float(a), float(b)) for a, b in d.get("series") or [])
     return Trend(str(d.get("unit") or "count"), float(d.get("slope_per_1k", 0.0)), (float(ci[0]), float(ci[1])),
                  float(d.get("p_value", 1.0)), str(d.get("decision") or "flat"),
-                 float(d.get("late_slope_per_1k", d.get("slope_per_1k", 0.0))), series)
+                 float(d.get("late_slope_per_1k", d.get("slope_per_1k", 0.0))), series,
+                 _opt_float(d.get("slope_per_minute")))
 
 
 def _signal_of(d: Mapping[str, Any]) -> SignalResult:
@@ -163,7 +164,8 @@ def _budget_of(name: str, d: Mapping[str, Any]) -> BudgetCheck:
     signal = d.get("signal") or (known.signal if known else "")
     return BudgetCheck(str(d.get("name") or name), str(signal), _num(d["limit"]), _opt_float(d.get("measured")),
                        d.get("exceeded") is True, str(d.get("unit") or "count"), str(d.get("detail") or ""),
-                       _opt_float(d.get("late_slope_per_1k")), _opt_float(d.get("plateau_at_requests")))
+                       _opt_float(d.get("late_slope_per_1k")), _opt_float(d.get("plateau_at_requests")),
+                       d.get("over_in_plateau") is True)
 
 
 def _culprit_of(d: Mapping[str, Any]) -> Culprit:

@@ -9,6 +9,7 @@ from typing import Any
 from .. import signals
 from ..result import ScenarioResult
 from ..units import format_bytes
+from ..verdict import RATE_PER_SECOND
 
 
 def _growth(s: ScenarioResult, signal: str, is_bytes: bool) -> str:
@@ -42,30 +43,40 @@ def _extension(s: ScenarioResult) -> str:
     return f"growing@{_k(ext.requests_at_end or 0)}"
 
 
+def _per_day(s: ScenarioResult, rate: float) -> str:
+    """A leak's heap growth per day at ``rate`` requests/s (per request in the failure message)."""
+    grows = [c.measured for c in s.budgets if c.exceeded and c.unit == "bytes" and c.measured
+             and c.name.endswith("_per_1k_requests")]
+    if s.verdict != "leak" or not grows:
+        return "-"
+    return format_bytes(max(grows) / 1000.0 * rate * 86400.0)
+
+
 def _k(n: float) -> str:
     return f"{n / 1000:.1f}k" if n >= 1000 else f"{n:.0f}"
 
 
-def rows(scenarios: Sequence[ScenarioResult]) -> list[list[str]]:
+def rows(scenarios: Sequence[ScenarioResult], rate: float = RATE_PER_SECOND) -> list[list[str]]:
     columns = signals.terminal_columns()
-    out = [["scenario", "expect", "verdict", "result", *(c[1] for c in columns), "extension", "culprit"]]
+    out = [["scenario", "expect", "verdict", "result", *(c[1] for c in columns), "heap/day", "extension", "culprit"]]
     for s in scenarios:
         result = "skip" if s.verdict == "skipped" else "pass" if s.passed else "FAIL"
         out.append([s.name, s.expect or "-", s.verdict, result,
-                    *(_growth(s, sig, b) for sig, _, b in columns), _extension(s), _culprit(s)])
+                    *(_growth(s, sig, b) for sig, _, b in columns), _per_day(s, rate), _extension(s), _culprit(s)])
     return out
 
 
 def write_summary(write_line: Callable[[str], None], scenarios: Sequence[ScenarioResult],
                   validation: Mapping[str, Any], report_path: Path | None,
-                  detectors: Mapping[str, Any] | None = None) -> None:
+                  detectors: Mapping[str, Any] | None = None, rate: float = RATE_PER_SECOND) -> None:
     """The table, then the validation matrix (``results.validation(...)``), then where the report is."""
-    table = rows(scenarios)
+    table = rows(scenarios, rate)
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]
     for r in table:
         write_line("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1])
     write_line("(* = growing: significant upward trend; figures are Theil-Sen slopes per 1,000 requests over the "
-               "measured window; extension: the load went on past a budget to tell filling from leaking)")
+               f"measured window; heap/day: a leak's heap growth per day at {rate:,.0f} requests/s "
+               "(--goleak-rate-per-second); extension: the load went on past a budget to tell filling from leaking)")
     matrix = validation.get("signals") or {}
     if matrix:
         write_line("")

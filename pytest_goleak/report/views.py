@@ -107,6 +107,11 @@ def _key_growth(s: ScenarioResult, budgets: list[dict[str, Any]]) -> list[dict[s
     return out
 
 
+def _per_minute(v: float | None, unit: str) -> str:
+    """A slope per minute of wall time (time as the second axis)."""
+    return "\u2014" if v is None else f"{fmt_value(v, unit)}/min"
+
+
 def _chart(s: ScenarioResult, name: str, sig: SignalResult, budgets: list[dict[str, Any]], chart_id: int) -> Any:
     budget = None
     for b in budgets:
@@ -270,7 +275,8 @@ def scenario_view(s: ScenarioResult, dirname: str, chart_base: int = 0) -> dict[
         # Error and skipped runs have little data: their pages hide empty sections instead of
         # listing "nothing recorded" a dozen times.
         "full": verdict not in ("error", "skipped"),
-        "trends": [{"title": _title(k), "slope": fmt_slope(v.slope_per_1k, v.unit), "decision": v.decision}
+        "trends": [{"title": _title(k), "slope": fmt_slope(v.slope_per_1k, v.unit), "decision": v.decision,
+                    "per_minute": _per_minute(v.trend.slope_per_minute, v.unit)}
                    for k, v in sorted(s.signals.items(), key=lambda kv: _signal_rank(kv[0]))],
         "snapshot_columns": [h for _, _, h in snapshot_columns_of(s.snapshots)],
         "snapshots": _snapshots(s, prefix),

@@ -25,11 +25,15 @@ def widgets(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_shipped_table_names_the_budgets_and_defaults_of_today() -> None:
     assert list(signals.budgets()) == [
         "goroutines_per_1k_requests", "heap_inuse_bytes_per_1k_requests", "heap_objects_per_1k_requests",
-        "rss_bytes_per_1k_requests", "fds_per_1k_requests", "max_goroutines", "max_rss"]
+        "rss_bytes_per_1k_requests", "fds_per_1k_requests", "goroutines_per_minute", "fds_per_minute",
+        "max_goroutines", "max_rss"]
     assert signals.default_budgets() == {"goroutines_per_1k_requests": 5.0,
-                                         "heap_inuse_bytes_per_1k_requests": 64 * 1024.0,
+                                         "heap_inuse_bytes_per_1k_requests": 6 * 1024.0,
                                          "heap_objects_per_1k_requests": 250.0, "fds_per_1k_requests": 5.0,
+                                         "goroutines_per_minute": 60.0,
+                                         "fds_per_minute": 60.0,
                                          "max_goroutines": 10000.0}
+    assert signals.budgets()["goroutines_per_minute"].axis == "time"
     assert signals.aliases()["heap"] == "heap_inuse_bytes"
     assert [c[0] for c in signals.terminal_columns()] == ["goroutines", "heap_inuse_bytes", "fds"]
 

@@ -62,3 +62,26 @@ def test_engine_errors_are_recognised_by_their_library():
     assert _is_engine_error(docker.errors.APIError("port is already allocated"))
     assert _is_engine_error(requests.exceptions.ReadTimeout("read timed out"))
     assert not _is_engine_error(KeyError("x"))
+
+
+def test_a_leak_is_sized_per_request_per_1k_and_per_day():
+    from pytest_goleak.verdict import leak_size
+
+    assert leak_size(8 * 1024.0) == "8B a request, 8.0KiB per 1k, 675.0MiB a day at 1,000 requests/s"
+    assert leak_size(16 * 1000.0, 200.0).endswith("263.7MiB a day at 200 requests/s")
+    growing = {"heap_inuse_bytes": trend(pts([0, 8000, 16000, 24000, 32000, 40000]), "bytes")}
+    v = judge({"heap_inuse_bytes_per_1k_requests": 4096}, growing, [], rate=500.0)
+    assert v.verdict == "leak" and "16B a request, 15.6KiB per 1k, 659.2MiB a day at 500 requests/s" in v.reasons[0]
+
+
+def test_a_per_minute_budget_is_judged_on_the_idle_window():
+    from pytest_goleak.capture import IdleWindow
+
+    loop = IdleWindow(1.0, {"goroutines": 10.0, "fds": 8.0}, {"goroutines": 30.0, "fds": 8.0})
+    budgets = {"goroutines_per_minute": 60.0, "fds_per_minute": 60.0}
+    v = judge(budgets, {}, [], idle=loop)
+    assert v.verdict == "leak" and v.checks[0].measured == 1200.0 and not v.checks[1].exceeded
+    assert "1200.0/minute with no traffic" in v.reasons[0]
+    quiet = IdleWindow(1.0, {"goroutines": 10.0}, {"goroutines": 12.0})  # within the noise floor
+    assert judge(budgets, {}, [], idle=quiet).verdict == "clean"
+    assert judge(budgets, {}, []).checks[0].detail == "no idle window"

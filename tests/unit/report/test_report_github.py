@@ -35,7 +35,8 @@ def test_summary_is_the_terminal_table_with_linked_culprits(tmp_path: Path) -> N
     run(tmp_path, sample.results())
     text = summary.read_text()
     assert text.startswith("earlier step\n## pytest-goleak: FAILED")  # appended, not replaced
-    assert "| scenario | expect | verdict | result | goroutines/1k | heap/1k | fds/1k | extension | culprit |" in text
+    assert ("| scenario | expect | verdict | result | goroutines/1k | heap/1k | fds/1k | heap/day | extension "
+            "| culprit |") in text
     link = "https://github.com/acme/shop/blob/0123abc/go_fixtures/goroutine_chan/leaky/main.go#L23"
     assert "| goroutine_chan_leaky | leak | leak | pass |" in text
     assert f"[`main.lookup (main.go:23)`]({link})" in text

@@ -1,0 +1,3 @@
+module example.com/batch_dedup
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/seen_tokens
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/shard_routes
+
+go 1.26
