@@ -27,9 +27,13 @@ into a leak. The runner stops early:
 Per-minute budgets (time as a second axis) are not extended: they are judged on the idle window,
 growth with no request sent, which no request-driven cache can explain (verdict.py).
 
+A rise after a fill that is under ``TAIL_BAND`` times the budget and under ``TAIL_SHARE`` of the
+measured window's pace is the fill's tail (a full map rehashing its churn once), not a leak.
+
 What it cannot tell apart: a cache that is still filling when the bound is reached (one larger
-than about ``factor - 1`` times the scenario's requests) looks like a leak, and a leak that
-stops for longer than the trailing window looks like a plateau.
+than about ``factor - 1`` times the scenario's requests) looks like a leak; a leak that stops for
+longer than the trailing window looks like a plateau; and a small leak (under twice the budget)
+beside a fill four times faster in the measured window reads as the fill's tail.
 """
 
 from __future__ import annotations
@@ -59,6 +63,11 @@ DECISIVE_SPAN = 3.0
 #: ... still growing at this multiple of the budget or more, at half the measured pace or more.
 DECISIVE_FACTOR = 4.0
 DECISIVE_PACE = 0.5
+#: The fill's tail: a late rise under TAIL_BAND times the budget and under TAIL_SHARE of the
+#: measured window's pace is what a full cache still does (a map rehashing its churn once), not the
+#: pace of a leak, which keeps about the same pace from the measured window on.
+TAIL_BAND = 2.0
+TAIL_SHARE = 0.25
 #: The extension stops when the service's memory (cgroup, else RSS) or threads reach this share of
 #: its memory or pids limit: a leak is never run into the OOM killer.
 LIMIT_SHARE = 0.7
@@ -182,14 +191,26 @@ def late_trend(snapshots: Sequence[Snapshot], check: BudgetCheck, window: int) -
     return _late(axis_points(snapshots, check), window)
 
 
-def still_over(check: BudgetCheck, late: LateTrend | None, noise: float) -> bool:
+def still_over(check: BudgetCheck, late: LateTrend | None, noise: float, pace: float = 0.0) -> bool:
     """Still rising above the budget over the trailing window, by more than the noise floor: a
-    significant trend, or a clean step."""
-    if late is None:
+    significant trend, or a clean step; not the tail of a fill whose measured pace was ``pace``."""
+    if late is None or is_tail(check, late, pace):
         return False
     trend = late.rising and late.slope_per_1k > check.limit and late.above_noise(late.slope_per_1k, noise)
     step = late.step_per_1k > check.limit and late.above_noise(late.step_per_1k, noise)
     return trend or step
+
+
+def is_tail(check: BudgetCheck, late: LateTrend, pace: float) -> bool:
+    """A rise just over the budget after a fill many times faster: the full cache's own drift."""
+    rate = max(late.slope_per_1k, late.step_per_1k)
+    return rate < TAIL_BAND * check.limit and rate < TAIL_SHARE * pace
+
+
+def measured_pace(points: Sequence[tuple[float, float]], window: int) -> float:
+    """The measured window's slope per 1k (0 when it has too few snapshots)."""
+    trend = _trend_of(points[:window])
+    return trend.slope_per_1k if trend else 0.0
 
 
 def flat_enough(points: Sequence[tuple[float, float]], window: int) -> bool:
@@ -205,7 +226,8 @@ def plateau_reached(checks: Sequence[BudgetCheck], snapshots: Sequence[Snapshot]
     enough: stop extending."""
     for c in checks:
         points = axis_points(snapshots, c)
-        if still_over(c, _late(points, window), noise_of(c, points)) or not flat_enough(points, window):
+        late = _late(points, window)
+        if still_over(c, late, noise_of(c, points), measured_pace(points, window)) or not flat_enough(points, window):
             return False
     return True
 
@@ -285,13 +307,15 @@ def decide(verdict: Verdict, snapshots: Sequence[Snapshot], window: int) -> Deci
         points = axis_points(snapshots, c)
         late = _late(points, window)
         late_text = _late_text(c, late)
-        if still_over(c, late, noise_of(c, points)):
+        if still_over(c, late, noise_of(c, points), measured_pace(points, window)):
             notes.append(f"{c.name}: kept its pace to {points[-1][0]:,.0f} requests ({late_text})")
             checks[i] = replace(c, exceeded=True, detail=f"{c.detail}; extended: {late_text}",
                                 late_slope_per_1k=late.slope_per_1k if late else None)
             continue
         at = filled_at(points, window)
         where = f"about {at:,.0f} requests" if at is not None else "an unknown point"
+        if late is not None and is_tail(c, late, measured_pace(points, window)):
+            late_text += f"; under {TAIL_SHARE:.0%} of the fill's pace: its tail"
         notes.append(f"{c.name}: filled at {where}, then flat ({late_text})")
         plateaus.append(c.name)
         checks[i] = replace(c, exceeded=False,

@@ -266,3 +266,18 @@ def test_a_full_cache_with_churn_that_drifts_a_little_is_not_a_leak():
     snaps = [Snapshot(index=i, t=float(i), requests=200 + 400 * i, heap_inuse_bytes=k * 1024.0, goroutines=10,
                       phase="main" if i < 6 else "extension") for i, k in enumerate(kib)]
     assert decide(judged(snaps)[0], snaps, 6).verdict.verdict == "clean"
+
+
+def test_a_full_cache_that_rehashes_once_after_its_fill_is_not_a_leak():
+    """cache_late_fixed in a suite run: full at 5,000 requests, then one 15 KiB step (its map
+    rehashing the churn) and flat: 7.5 KiB/1k over the trailing window, over the 6 KiB budget,
+    but a hundredth of the fill's pace. The same late rise at the measured window's pace is a leak."""
+    b = [402304, 686808, 934720, 1167776, 1424616, 1705304, 1938984, 2157656, 2370696, 2813272, 3012504, 3235688,
+         3434072, 3433440, 3434440, 3436952, 3452008, 3451880, 3453304, 3453544, 3453752]
+    snaps = [Snapshot(index=i, t=float(i), requests=200 + 400 * i, heap_inuse_bytes=float(v), goroutines=10,
+                      phase="main" if i < 6 else "extension") for i, v in enumerate(b)]
+    d = decide(judged(snaps)[0], snaps, 6)
+    assert d.verdict.verdict == "clean" and "its tail" in " ".join(d.notes), d.notes
+    late = [b[0] + 7.5 * 1024 * 0.4 * i for i in range(len(b))]  # 7.5 KiB/1k from the start: a leak
+    steady = [replace(s, heap_inuse_bytes=v) for s, v in zip(snaps, late, strict=True)]
+    assert decide(judged(steady)[0], steady, 6).verdict.verdict == "leak"
