@@ -30,7 +30,7 @@ class FetchError(Exception):
         self.status = status  # the HTTP status when the server answered, else None
 
 
-class _Deadline:
+class Deadline:
     """Shuts down every socket of one request when its time is up, wherever the request is."""
 
     def __init__(self, seconds: float) -> None:
@@ -70,7 +70,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
                          "the harness follows no redirect", code)
 
 
-def _opener(url: str, deadline: _Deadline) -> urllib.request.OpenerDirector:
+def _opener(url: str, deadline: Deadline) -> urllib.request.OpenerDirector:
     class Connection(http.client.HTTPConnection):
         def connect(self) -> None:
             super().connect()
@@ -94,7 +94,7 @@ def get(url: str, timeout: float = 10.0, max_bytes: int | None = None) -> bytes:
     if urllib.parse.urlsplit(url).scheme != "http":
         raise FetchError(f"GET {url}: only http:// URLs are fetched")
     cap = limits.cap("get") if max_bytes is None else max_bytes
-    deadline = _Deadline(timeout)
+    deadline = Deadline(timeout)
     try:
         with _opener(url, deadline).open(url, timeout=timeout) as resp:
             chunks: list[bytes] = []

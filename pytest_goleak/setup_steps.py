@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .httpget import Deadline
 from .procutil import die_with_parent
 from .scenario import Request, SetupStep
 from .validate import expand_captured
@@ -53,14 +54,23 @@ def _http_step(step: SetupStep, req: Request, base_url: str, captured: dict[str,
     body = expand_captured(req.body, captured).encode() if req.body is not None else None
     headers = {k: expand_captured(v, captured) for k, v in req.headers.items()}
     conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=timeout)
+    deadline = Deadline(timeout)  # on the whole exchange: a service dripping its answer cannot hold it
     try:
+        conn.connect()
+        assert conn.sock is not None
+        deadline.add(conn.sock)
         conn.request(req.method, url.path.rstrip("/") + expand_captured(req.path, captured), body, headers)
         resp = conn.getresponse()
         data = resp.read(1 << 20)
     except (OSError, http.client.HTTPException) as exc:
+        if deadline.expired:
+            raise SetupError(f"{step.label} did not finish within {timeout:g}s") from exc
         raise SetupError(f"{step.label} failed: {exc}") from exc
     finally:
+        deadline.cancel()
         conn.close()
+    if deadline.expired:
+        raise SetupError(f"{step.label} did not finish within {timeout:g}s")
     ok = resp.status in req.expect_status if req.expect_status else 200 <= resp.status < 400
     if not ok:
         want = ", ".join(map(str, req.expect_status)) or "2xx/3xx"

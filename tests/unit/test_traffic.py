@@ -171,6 +171,42 @@ def test_a_failed_step_names_itself_its_status_and_its_answer(base_url, tmp_path
         run_steps([_login({"token": "json:data.sessions.1.token"})], base_url, {}, tmp_path, 5.0)
 
 
+class _Drip(http.server.BaseHTTPRequestHandler):
+    """A hostile login: headers at once, then one byte every 0.2 s for ever (a per-read timeout
+    never fires)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        try:
+            for _ in range(500):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_step_whose_answer_drips_ends_at_its_deadline(tmp_path):
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(SetupError, match=r"setup step 1 \(POST /login\) did not finish within 1s"):
+            run_steps([_login({})], f"http://127.0.0.1:{srv.server_address[1]}", {}, tmp_path, 1.0)
+        assert time.monotonic() - t0 < 5
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 def test_capture_paths():
     body = json.dumps({"a": {"b": [{"c": "x"}, {"c": 5}], "n": None}}).encode()
     assert capture("json:a.b.0.c", body, lambda _: None) == "x"
