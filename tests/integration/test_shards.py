@@ -3,8 +3,8 @@
 Three shipped scenarios run once whole and once as two shards, for real (Docker, Go, the load
 driver); the merged report must have the same scenario set, verdicts, pass/fail, culprits, the
 same validation matrix and detector matrix as the whole run, the files its pages link to, and a
-baseline comparison over all of them. The extension is off (factor 1) to keep the test short: it
-does not change these scenarios' verdicts (the leak is 1,000 goroutines per 1k requests).
+baseline comparison over all of them. The runs are at defaults, extension included: a heap
+budget near the noise floor relies on the extension to clear a clean service's noise.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tests.integration.test_faults import copy_scenario, pytest_cmd
 
 pytestmark = pytest.mark.integration
 SCENARIOS = ("goroutine_chan_leaky", "goroutine_chan_fixed", "http_body_fixed")
-COMMON = ("--goleak-extension-factor", "1", "-q")
+COMMON = ("-q",)
 
 
 def _run(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -44,12 +44,12 @@ def _outcomes(doc: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
 
 
 def _judged_cells(doc: dict[str, Any]) -> dict[str, Any]:
-    """The validation matrix overall and for the signals a budget judges. A signal without a
-    budget flags on its trend alone (cgroup memory, RSS...), which two runs need not agree on:
-    those cells are compared with the shards' own answers below, not with another run's."""
-    budgeted = {b["signal"] for s in doc["scenarios"] for b in s["budgets"].values()}
-    signals = doc["validation"]["signals"]
-    return {"overall": doc["validation"]["overall"], **{k: v for k, v in signals.items() if k in budgeted}}
+    """What the verdicts decide: the validation matrix overall and the harness's row of the
+    detector matrix. A single signal's cell flags on its measured-window trend (a clean heap's
+    noise near its budget, before the extension clears it), which two real runs need not agree on:
+    every cell is compared with the shards' own answers below, not with another run's."""
+    harness = [c for c in doc["detectors"]["cells"] if c["detector"] == "harness"]
+    return {"overall": doc["validation"]["overall"], "harness": harness}
 
 
 def test_two_shards_merged_give_the_same_answers_as_one_full_run(tmp_path, docker_client, go_toolchain):
@@ -71,8 +71,7 @@ def test_two_shards_merged_give_the_same_answers_as_one_full_run(tmp_path, docke
     assert merge.returncode == 0, merge.stdout[-2000:] + merge.stderr[-2000:]
     merged = _doc(tmp_path / "merged")
     assert _outcomes(merged) == _outcomes(full) and set(_outcomes(full)) == set(SCENARIOS)
-    assert _judged_cells(merged) == _judged_cells(full)
-    assert merged["detectors"] == full["detectors"]
+    assert _judged_cells(merged) == _judged_cells(full) and _judged_cells(full)["harness"]
     # and exactly the matrices of the shards' own answers, every signal included
     answers = [r for p in parts for r in results_mod.read_document(p)]
     assert merged["validation"] == results_mod.validation(answers)
