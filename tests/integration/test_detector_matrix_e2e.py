@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 def scenario(twin: str, expect: str) -> str:
     return (f"fixture: {REPO / 'go_fixtures' / 'global_map' / twin}\nexpect: {expect}\n"
             + ("culprit: main.remember\n" if expect == "leak" else "")
-            + "load: {path: /work, requests: 1000}\nextension: false\n")
+            + "load: {path: /work, requests: 1000}\n")  # the extension clears a bounded cache at the near-floor budget
 
 
 CONFTEST = '''
