@@ -15,13 +15,13 @@ from pathlib import Path
 from . import analysis, culprit, extension, gotool
 from .capture import IdleWindow, Snapshot
 from .culprit import Culprit, CulpritReport
+from .detectors.vet import VetFinding, relate, run_vet
 from .extension import ExtensionInfo
 from .options import Settings
 from .report.reproduce import pprof_commands
 from .result import Extended, MemProfileRate, SignalResult
 from .scenario import Scenario
 from .verdict import BudgetCheck, Verdict, judge, outcome
-from .vet import VetFinding, relate, run_vet
 
 
 @dataclasses.dataclass(frozen=True)

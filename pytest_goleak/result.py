@@ -23,11 +23,11 @@ from .build import Artifact
 from .capture import IdleWindow, Snapshot
 from .culprit import CulpritReport
 from .detectors.base import DetectorResult
+from .detectors.vet import VetFinding
 from .extension import ExtensionInfo
 from .load import LoadSummary
 from .runtime.base import Status
 from .verdict import BudgetCheck
-from .vet import VetFinding
 
 #: Where a scenario's time goes, in pipeline order: ``stages_s`` in results.json has these keys
 #: (those a run reached). The drive loop's load, settle and capture past the measured window

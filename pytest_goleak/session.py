@@ -96,16 +96,17 @@ class GoleakSession:
 
     def _detector_answers(self, result: ScenarioResult, scenario: Scenario) -> list[Any]:
         """Every detector's answer on this scenario, for the detector x corpus matrix."""
-        from .detectors import VetDetector, detectors_for
+        from .detectors import detectors_for
         from .detectors.harness import builtin_answers, run_answers
+        from .report.results import to_json
 
         if self._detectors is None:  # vet already ran in the runner: its findings are in the result
             static = detectors_for(self.settings.detectors, self.settings.cache_dir,
                                    builtin=self.settings.static_detectors)
-            self._detectors = [d for d in static if not isinstance(d, VetDetector)] + self.hook_detectors
+            self._detectors = static + self.hook_detectors
         answers = builtin_answers(result)
         if result.verdict in ("leak", "clean") and self._detectors:
-            answers += run_answers(result, scenario.fixture, self._detectors)
+            answers += run_answers(result, to_json(result), scenario.fixture, self._detectors)
         return answers
 
     def record(self, result: ScenarioResult) -> None:

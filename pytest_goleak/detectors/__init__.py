@@ -3,7 +3,8 @@
 - :mod:`.base`: the :class:`~.base.Detector` protocol, :class:`~.base.Target` (what a detector
   sees) and :class:`~.base.DetectorResult`; :func:`~.base.run_detector` never raises.
 - :mod:`.command`: go/analysis checkers installed from the module proxy and run as commands.
-- :mod:`.vet`: ``go vet``. :mod:`.spec`: ``name = package@version [args]`` declarations.
+- :mod:`.vet`: ``go vet`` (run by the judge; its matrix row comes from the result).
+- :mod:`.spec`: ``name = package@version [args]`` declarations.
 - :mod:`.matrix`: detector x corpus cells (tp/fp/fn/tn, recall, false alarms, right place).
 - :mod:`.hookspecs`: ``pytest_goleak_detectors``, for detectors written in Python.
 """
@@ -16,15 +17,14 @@ from pathlib import Path
 from .base import Detector, DetectorResult, Finding, Target, run_detector
 from .command import CommandDetector
 from .spec import BUILTIN, CommandSpec, DeclarationError, parse_declarations
-from .vet import VetDetector
 
 __all__ = ["BUILTIN", "CommandDetector", "CommandSpec", "DeclarationError", "Detector", "DetectorResult",
-           "Finding", "Target", "VetDetector", "detectors_for", "run_all", "run_detector"]
+           "Finding", "Target", "detectors_for", "run_all", "run_detector"]
 
 
 def detectors_for(declarations: Iterable[str], cache_dir: Path, builtin: bool = True,
                   extra: Sequence[object] = ()) -> list[object]:
-    """vet, the built-in commands (unless ``builtin`` is False), the declared ones, then ``extra``.
+    """The built-in commands (unless ``builtin`` is False), the declared ones, then ``extra``.
 
     A declared name replaces a built-in of the same name (to pin another version).
     DeclarationError for a malformed declaration.
@@ -32,7 +32,7 @@ def detectors_for(declarations: Iterable[str], cache_dir: Path, builtin: bool = 
     declared = parse_declarations(declarations)
     names = {s.name for s in declared}
     specs = [s for s in BUILTIN if builtin and s.name not in names] + declared
-    return [VetDetector(), *(CommandDetector(s, cache_dir) for s in specs), *extra]
+    return [*(CommandDetector(s, cache_dir) for s in specs), *extra]
 
 
 def run_all(detectors: Sequence[object], target: Target) -> list[DetectorResult]:

@@ -11,7 +11,7 @@ turns all of them, with each scenario's known truth, into the matrix (:mod:`.mat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,10 @@ import yaml
 
 from ..culprit import Culprit
 from ..result import ScenarioResult
+from . import vet
 from .base import DetectorResult, Finding, Target, absent, run_detector
 from .matrix import Cell, Truth, matrix
+from .source import culprit_frames, relate_to
 
 USERSTYLE = Path(__file__).resolve().parents[2] / "corpora" / "userstyle"
 #: built-in signal detector -> the signals whose flag it reports, and the culprit kind it names
@@ -80,25 +82,18 @@ def builtin_answers(result: ScenarioResult) -> list[DetectorResult]:
 def _vet(result: ScenarioResult) -> DetectorResult:
     if result.vet is None:
         return absent("vet", "vet did not run (not a Go package, or turned off with goleak_vet)")
-    from .. import vet
-    from ..report.results import culprit_json
-    from .source import relate
-
-    leaks = relate((Finding(f.file, f.line, f.message, check=f.analyzer) for f in result.vet
-                    if f.analyzer in vet.LEAK_ANALYZERS), [culprit_json(c) for c in result.culprits.culprits])
+    leaks = relate_to((Finding(f.file, f.line, f.message, check=f.analyzer) for f in result.vet
+                       if f.analyzer in vet.LEAK_ANALYZERS), culprit_frames(result.culprits.culprits))
     return DetectorResult("vet", "ran", flagged=bool(leaks), findings=leaks,
                           reason=f"{len(leaks)} leak finding(s)" if leaks else "no leak findings")
 
 
-def run_answers(result: ScenarioResult, source_dir: Path | None,
+def run_answers(result: ScenarioResult, doc: Mapping[str, Any], source_dir: Path | None,
                 detectors: Sequence[object]) -> list[DetectorResult]:
     """Static commands and hook detectors on one scenario; each answers or is absent/errored.
 
-    They are shown the result as results.json has it: the published shape, a stable API for a
-    user's detector (made here, at the edge, only when there is a detector to show it to)."""
-    from ..report.results import to_json
-
-    doc = to_json(result)
+    They are shown the result as results.json has it (``doc``, made by the caller at the JSON
+    edge): the published shape, a stable API for a user's detector."""
     target = Target(result.name, source_dir, tuple(doc["culprits"]), doc)
     return [run_detector(d, target) for d in detectors]
 

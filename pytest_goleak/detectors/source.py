@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import gotool
+from ..culprit import Culprit
 from .base import Finding
 
 _FUNC = re.compile(r"^func\s*(?:\(\s*(?:\w+\s+)?(\*?)\s*([A-Za-z_]\w*)(\[[^\]]*\])?\s*\))?\s*([A-Za-z_]\w*)")
@@ -145,14 +146,27 @@ def leak_frames(culprits: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
     return [(fn, fl) for fn, fl in frames if fn and fl]
 
 
+def culprit_frames(culprits: Sequence[Culprit]) -> list[tuple[str, str]]:
+    """:func:`leak_frames` of typed culprits (the scenario's own, before they become JSON)."""
+    if not culprits:
+        return []
+    top = culprits[0]
+    frames = [(top.function, top.file or ""), *((f.function, f.file or "") for f in top.stack)]
+    return [(fn, fl) for fn, fl in frames if fn and fl]
+
+
 def relate(findings: Iterable[Finding], culprits: Sequence[Mapping[str, Any]]) -> tuple[Finding, ...]:
+    """:func:`relate_to` the frames of the top culprit as results.json has it."""
+    return relate_to(findings, leak_frames(culprits))
+
+
+def relate_to(findings: Iterable[Finding], frames: Sequence[tuple[str, str]]) -> tuple[Finding, ...]:
     """Each finding with its enclosing function, and whether it points at the leak.
 
-    A finding points at the leak when it is in a file on the top culprit's stack and its
-    enclosing function is one of that stack's functions (or holds it, as a closure's parent).
-    When the enclosing function cannot be read, the file alone decides.
+    A finding points at the leak when it is in a file on the top culprit's stack (``frames``: its
+    (function, file) pairs) and its enclosing function is one of that stack's functions (or holds
+    it, as a closure's parent). When the enclosing function cannot be read, the file alone decides.
     """
-    frames = leak_frames(culprits)
     out = []
     for f in findings:
         function = f.function or enclosing_function(f.file, f.line)

@@ -1,32 +1,109 @@
-"""``go vet`` as a detector: the existing :mod:`pytest_goleak.vet` behind the Detector interface.
+"""``go vet`` over a fixture, its findings related to the measured leak.
 
-vet always runs; only its leak analyzers (lostcancel, httpresponse) count as flagging a leak.
+vet's lostcancel and httpresponse analyzers are the classic static leak checks (field guide,
+ch. 2.3). They see some leaks and not others; the validation matrix records which. Whether a
+finding points at the leak is decided by one rule, :func:`.source.relate_to`, for the scenario's
+own ``vet`` findings and for the detector matrix's vet row alike.
 """
 
 from __future__ import annotations
 
-import time
+import contextlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from .. import vet
-from .base import DetectorResult, Finding, Target, absent, errored
-from .source import relate
+from .. import gotool
+from ..culprit import Culprit
+from ..procutil import run_bounded
+from .base import Finding
+from .source import culprit_frames, relate_to
+
+VET_TIMEOUT_S = 120.0
+#: analyzers whose findings are about a resource that is never released
+LEAK_ANALYZERS = frozenset({"lostcancel", "httpresponse"})
 
 
-class VetDetector:
-    name = "vet"
+def run_vet(package_dir: Path, cache_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Findings of ``go vet -json .`` as ``{analyzer, file, line, message}``; [] when vet is clean.
 
-    def detect(self, target: Target) -> DetectorResult:
-        if target.source_dir is None:
-            return absent(self.name, "no Go source to analyse (a dockerfile: or image: scenario)")
-        t0 = time.monotonic()
-        raw = vet.run_vet(target.source_dir)
-        seconds = time.monotonic() - t0
-        broken = [f for f in raw if f.get("error")]
-        if broken:
-            return errored(self.name, str(broken[0]["message"]), seconds)
-        leaks = [Finding(str(f["file"]), int(f["line"]), str(f["message"]), check=str(f["analyzer"]))
-                 for f in raw if f["analyzer"] in vet.LEAK_ANALYZERS]
-        related = relate(leaks, target.culprits)
-        why = f"{len(related)} {'/'.join(sorted({f.check or '' for f in related}))} finding(s)" if related \
-            else f"no leak findings ({len(raw)} other)"
-        return DetectorResult(self.name, "ran", flagged=bool(related), findings=related, reason=why, seconds=seconds)
+    With ``cache_dir``, the findings are kept under it by a hash of the module's sources and the
+    toolchain (as builds are): unchanged code is not vetted twice. A vet that did not run is not kept.
+    """
+    cached = _cache_file(package_dir, cache_dir) if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            return list(json.loads(cached.read_text()))
+    try:
+        proc = run_bounded([gotool.go_binary(), "vet", "-json", "."], package_dir, VET_TIMEOUT_S)
+    except (gotool.GoError, OSError) as exc:
+        return [{"analyzer": "vet", "file": "", "line": 0, "message": f"go vet did not run: {exc}", "error": True}]
+    if proc.returncode is None:
+        return [{"analyzer": "vet", "file": "", "line": 0, "error": True,
+                 "message": f"go vet did not run: killed at its {VET_TIMEOUT_S:.0f}s timeout"}]
+    findings = parse_vet_json(proc.output)
+    if cached is not None and (proc.returncode == 0 or findings):  # vet answered: clean, or findings
+        with contextlib.suppress(OSError):
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_name(f"{cached.name}.tmp{os.getpid()}")
+            tmp.write_text(json.dumps(findings))
+            os.replace(tmp, cached)
+    return findings
+
+
+def _cache_file(package_dir: Path, cache_dir: Path) -> Path | None:
+    """Where vet's findings for these sources are kept; None when there is no module to hash."""
+    try:
+        root = gotool.module_root(package_dir)
+        digest = gotool.source_hash(root, extra=(gotool.go_version(), str(root.resolve()),
+                                                 str(package_dir.resolve().relative_to(root.resolve())), "vet"))
+    except (gotool.GoError, OSError, ValueError):
+        return None
+    return cache_dir / "vet" / f"{digest[:24]}.json"
+
+
+def parse_vet_json(text: str) -> list[dict[str, Any]]:
+    """vet -json prints one JSON object per package, concatenated, possibly between plain lines."""
+    findings: list[dict[str, Any]] = []
+    decoder = json.JSONDecoder()
+    i = 0
+    while (start := text.find("{", i)) >= 0:
+        try:
+            obj, i = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            i = start + 1
+            continue
+        for analyzers in obj.values() if isinstance(obj, dict) else ():
+            for analyzer, items in analyzers.items() if isinstance(analyzers, dict) else ():
+                for item in items if isinstance(items, list) else ():
+                    file, _, rest = str(item.get("posn", "")).rpartition(".go:")
+                    line = rest.split(":")[0]
+                    findings.append({"analyzer": analyzer, "file": file + ".go" if file else "",
+                                     "line": int(line) if line.isdigit() else 0, "message": item.get("message", "")})
+    return findings
+
+
+@dataclass(frozen=True)
+class VetFinding:
+    analyzer: str
+    file: str
+    line: int
+    message: str
+    points_at_leak: bool
+    error: bool = False  # vet itself did not run
+
+
+def relate(findings: Sequence[dict[str, Any]], culprits: Sequence[Culprit]) -> tuple[VetFinding, ...]:
+    """Mark each finding that points at the leak: a leak analyzer, and :func:`.source.relate_to`'s rule
+    (in a file on the top culprit's stack, within one of its functions when that can be read)."""
+    frames = culprit_frames(culprits)
+    out = []
+    for f in findings:
+        analyzer, file, line = str(f["analyzer"]), str(f.get("file") or ""), int(f.get("line") or 0)
+        message = str(f.get("message") or "")
+        points = analyzer in LEAK_ANALYZERS and relate_to([Finding(file, line, message)], frames)[0].points_at_leak
+        out.append(VetFinding(analyzer, file, line, message, points, bool(f.get("error"))))
+    return tuple(out)

@@ -24,12 +24,12 @@ from ..build import Artifact
 from ..capture import Snapshot
 from ..culprit import Culprit, CulpritReport, Frame, GoroutineGroup, GrowthSite, HeapDiffStack, IgnoredGroup
 from ..detectors.base import DetectorResult
+from ..detectors.vet import VetFinding
 from ..extension import ExtensionInfo
 from ..load import EntryResult, LoadSummary, PhaseResult
 from ..result import ContainerInfo, Extended, MemProfileRate, ScenarioResult, SignalResult
 from ..runtime.base import Status
 from ..verdict import BudgetCheck
-from ..vet import VetFinding
 from .html import RunReport
 
 SCHEMA_VERSION = 1

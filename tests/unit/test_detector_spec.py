@@ -46,5 +46,5 @@ def test_builtins_are_pinned_and_a_declaration_replaces_one(tmp_path):
     assert all(parse_declaration(f"{s.name} = {s.module_at_version}") == s for s in BUILTIN)
     dets = detectors_for(["bodyclose = github.com/timakin/bodyclose@v0.0.0-20240101000000-abcdefabcdef"], tmp_path)
     names = [d.name for d in dets]  # type: ignore[attr-defined]
-    assert names[0] == "vet" and names.count("bodyclose") == 1
-    assert [d.name for d in detectors_for([], tmp_path, builtin=False)] == ["vet"]  # type: ignore[attr-defined]
+    assert "vet" not in names and names.count("bodyclose") == 1  # vet runs in the runner, not here
+    assert detectors_for([], tmp_path, builtin=False) == []

@@ -1,9 +1,10 @@
 
 import pytest
 
-from pytest_goleak import gotool, vet
+from pytest_goleak import gotool
 from pytest_goleak.culprit import Culprit, Frame
-from pytest_goleak.vet import parse_vet_json, relate
+from pytest_goleak.detectors import vet
+from pytest_goleak.detectors.vet import parse_vet_json, relate
 
 VET_OUTPUT = """{}
 {
