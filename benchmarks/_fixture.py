@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pytest_goleak import gotool
+from pytest_goleak.run import gotool
 
 REPO = Path(__file__).resolve().parents[1]
 

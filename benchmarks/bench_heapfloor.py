@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._fixture import REPO  # noqa: E402
-from pytest_goleak.analysis import trend  # noqa: E402
+from pytest_goleak.judge.analysis import trend  # noqa: E402
 from pytest_goleak.pprof import parse  # noqa: E402
 from pytest_goleak.units import format_bytes  # noqa: E402
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from . import validate
-from .result import ScenarioResult as ScenarioResult  # the result goleak.run returns
-from .scenario import Scenario, load_scenario
+from .record import ScenarioResult as ScenarioResult  # the result goleak.run returns
+from .scenario.parse import Scenario, load_scenario
 from .session import GoleakSession
 
 

@@ -84,14 +84,14 @@ def _run(ns: argparse.Namespace) -> int:
     if isinstance(settings, str):
         print(f"goleak run: {settings}", file=sys.stderr)
         return 2
-    from .scenario import ScenarioError, load_scenario
+    from .scenario.parse import ScenarioError, load_scenario
 
     try:
         scenario = load_scenario(Path(ns.scenario))
     except ScenarioError as err:
         print(f"goleak run: {err}", file=sys.stderr)
         return 2
-    from .runtime.docker import DockerUnavailable
+    from .run.runtime.docker import DockerUnavailable
     from .session import GoleakSession
 
     gs = GoleakSession(settings, is_worker=False)
@@ -119,8 +119,9 @@ def _run_settings(ns: argparse.Namespace) -> Settings | str:
 
     import pytest
 
-    from . import baseline, signals, validate
+    from . import signals, validate
     from .options import DEFAULT_MEMPROFILERATE, Settings
+    from .report import baseline
 
     try:
         checked = validate.settings(
@@ -145,7 +146,7 @@ def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:
     comparison. Returns the baseline failures."""
     from pathlib import Path
 
-    from . import baseline
+    from .report import baseline
 
     gs.write_report()  # applies --save / --compare itself (GoleakSession.baseline_failures)
     failures = gs.baseline_failures
@@ -174,8 +175,8 @@ def _merge(ns: argparse.Namespace) -> int:
 
     import pytest
 
-    from . import baseline
     from .options import Settings
+    from .report import baseline
     from .report.merge import MergeError, gather
     from .session import GoleakSession
 

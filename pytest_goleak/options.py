@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,7 @@ from typing import Any
 import pytest
 
 from . import signals, validate
-from .report.github import enabled as github_enabled
-from .verdict import RATE_PER_SECOND
+from .judge.verdict import RATE_PER_SECOND
 
 #: runtime.MemProfileRate for every service, through GODEBUG=memprofilerate=N (read by the Go
 #: runtime at start; a service that sets runtime.MemProfileRate itself still wins). 4 KiB samples
@@ -186,3 +186,16 @@ def settings_from(config: pytest.Config) -> Settings:
         static_detectors=bool(opt("goleak_static_detectors") if opt("goleak_static_detectors") is not None
                               else config.getini("goleak_static_detectors")),
     )
+
+
+def github_enabled(option: bool | None, ini: str, env: Mapping[str, str]) -> bool:
+    """--goleak-github wins; then ini goleak_github (true / false / auto); auto means on
+    when GITHUB_ACTIONS=true."""
+    if option:
+        return True
+    value = (ini or "auto").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return env.get("GITHUB_ACTIONS") == "true"

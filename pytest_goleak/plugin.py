@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from . import collect, options, progress
+from . import options, progress
+from .record import ScenarioResult
 from .report import results as results_mod
-from .result import ScenarioResult
-from .scenario import Scenario, ScenarioError, load_scenario
+from .scenario import collect
+from .scenario.parse import Scenario, ScenarioError, load_scenario
 from .session import GoleakSession
 from .textsafe import terminal
 
@@ -34,7 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "goleak: a pytest-goleak scenario item")
     settings = options.settings_from(config)
     if settings.enabled and not hasattr(config, "workerinput"):
-        from . import baseline
+        from .report import baseline
 
         try:  # a missing baseline or a bad rule is a usage error now, not after the whole run
             baseline.check_options(save=settings.save, compare=settings.compare,
@@ -42,7 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
     if settings.enabled:
-        from . import limits
+        from .run import limits
 
         try:  # a bad GOLEAK_MAX_*_BYTES is a usage error now, not a failure in the middle of a capture
             for name in limits.CAPS:
@@ -83,7 +84,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     gs = _session(session.config)
     if gs is None:
         return
-    from .runtime.docker import DockerUnavailable
+    from .run.runtime.docker import DockerUnavailable
 
     try:
         gs.start()
@@ -106,7 +107,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     gs = _session(config)
     if gs is not None and gs.settings.corpora:
-        from .corpora.collect import corpus_items
+        from .corpora.items import corpus_items
 
         items.extend(corpus_items(session, gs.settings.corpora, gs.settings.cache_dir, ScenarioFile))
     if gs is not None:
@@ -318,6 +319,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             terminalreporter.write_line(terminal(line))
 
         gs.summary(write_line)
-        from .baseline import write_terminal
+        from .report.baseline import write_terminal
 
         write_terminal(write_line, gs.comparison)

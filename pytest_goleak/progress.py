@@ -75,7 +75,7 @@ def header_line(settings: Any) -> str:
 def go_version_text() -> str:
     import subprocess
 
-    from . import gotool
+    from .run import gotool
 
     try:
         go = gotool.go_binary()

@@ -18,9 +18,9 @@ from types import FrameType
 from typing import Any
 
 from .options import Settings
+from .record import ScenarioResult
 from .report import results as results_mod
-from .result import ScenarioResult
-from .scenario import Scenario
+from .scenario.parse import Scenario
 
 
 class GoleakSession:
@@ -30,7 +30,7 @@ class GoleakSession:
         self.run_id = uuid.uuid4().hex[:12]
         self.results: list[ScenarioResult] = []
         self.last_results: dict[str, Any] | None = None  # the results.json document, once written
-        self.comparison: dict[str, Any] | None = None  # against the baseline (baseline.py), when asked
+        self.comparison: dict[str, Any] | None = None  # against the baseline (report/baseline.py), when asked
         self.validation: dict[str, Any] = {}  # the validation matrix (report/results.py), once written
         self.docker: Any = None
         self.services: Any = None
@@ -49,7 +49,7 @@ class GoleakSession:
     def start(self) -> None:
         """Connect to the engine and sweep what killed runs left behind. Raises DockerUnavailable."""
         if self.settings.runtime == "docker":
-            from .runtime import docker as rt
+            from .run.runtime import docker as rt
 
             self.docker = rt.connect()
             rt.sweep(self.docker)
@@ -83,7 +83,7 @@ class GoleakSession:
 
     def run(self, scenario: Scenario) -> ScenarioResult:
         if self._runner is None:
-            from .runner import Runner
+            from .run.runner import Runner
             from .services import Services
 
             self.services = self.services or Services(docker_client=self.docker)
@@ -126,7 +126,7 @@ class GoleakSession:
         if self.setup_error and self.settings.save:
             unsaved = unsaved or f"the run did not start: {self.setup_error}"
         if not self.setup_error and (self.settings.save or self.settings.compare):
-            from . import baseline
+            from .report import baseline
 
             s = self.settings
             self.comparison, self.baseline_failures = baseline.apply(

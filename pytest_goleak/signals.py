@@ -3,7 +3,7 @@
 Every other module reads this table (through the functions below, at call time): the budget
 validator and its defaults, the judge, the analysis, the baseline rules' aliases, the terminal
 table's columns and the HTML report's titles and snapshot columns. Adding a signal means one
-row here plus the code that measures it (a :class:`~pytest_goleak.capture.Snapshot` field of the
+row here plus the code that measures it (a :class:`~pytest_goleak.run.capture.Snapshot` field of the
 same name, filled in by the capture stage).
 """
 
@@ -49,7 +49,7 @@ class Signal:
 #: floor": a stock service that keeps nothing drifts about 3.7 KiB per 1,000 requests over the
 #: default 2,000; a full cache with churn drifted 4.6 KiB), so a bulk leak of 8 B a request is over
 #: it, and the extension, not the budget,
-#: tells a cache that fills from a leak (extension.py). Per minute of wall time: a background loop
+#: tells a cache that fills from a leak (judge/extension.py). Per minute of wall time: a background loop
 #: that leaks whatever the traffic (one goroutine a second is 60/minute).
 SIGNALS: tuple[Signal, ...] = (
     Signal("goroutines", "count", "Goroutines", slope_budget=True, slope_default=5.0,

@@ -241,7 +241,7 @@ def template_variables(text: str) -> set[str]:
 
 def expand_captured(text: str, values: Mapping[str, str]) -> str:
     """A setup step's template with the variables earlier steps captured (the load's own are
-    expanded per request by the Go driver; scenario.py keeps them out of setup steps)."""
+    expanded per request by the Go driver; scenario/parse.py keeps them out of setup steps)."""
     def one(m: re.Match[str]) -> str:
         return m.group(0)[0] if m.group(1) is None else values.get(m.group(1), m.group(0))
 

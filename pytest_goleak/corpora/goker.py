@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gotool
+from ..run import gotool
 from .goker_cases import CASES, GokerCase
 
 CORPUS_SUBDIR = Path("src", "runtime", "testdata", "testgoroutineleakprofile", "goker")

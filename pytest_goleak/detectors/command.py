@@ -16,8 +16,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import gotool
-from ..procutil import Completed, run_bounded
+from ..run import gotool
+from ..run.procutil import Completed, run_bounded
 from .base import DetectorResult, Finding, Target, absent, errored
 from .source import relate
 from .spec import CommandSpec

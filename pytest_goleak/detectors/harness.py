@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from ..culprit import Culprit
-from ..result import ScenarioResult
+from ..judge.culprit import Culprit
+from ..record import ScenarioResult
 from . import vet
 from .base import DetectorResult, Finding, Target, absent, run_detector
 from .matrix import Cell, Truth, matrix

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .. import gotool
-from ..culprit import Culprit
+from ..judge.culprit import Culprit
+from ..run import gotool
 from .base import Finding
 
 _FUNC = re.compile(r"^func\s*(?:\(\s*(?:\w+\s+)?(\*?)\s*([A-Za-z_]\w*)(\[[^\]]*\])?\s*\))?\s*([A-Za-z_]\w*)")

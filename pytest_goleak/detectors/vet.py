@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import gotool
-from ..culprit import Culprit
-from ..procutil import run_bounded
+from ..judge.culprit import Culprit
+from ..run import gotool
+from ..run.procutil import run_bounded
 from .base import Finding
 from .source import culprit_frames, relate_to
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from ..limits import cap
+from ..run.limits import cap
 from . import profile_pb2
 from .model import Columns, Frame, Label, Location, Mapping, Profile, ProfileError, no_cyclic_gc
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from ..culprit import HeapDiffStack
+from ..judge.culprit import HeapDiffStack
 from .svg import unit_scale
 
 ROW_H = 20

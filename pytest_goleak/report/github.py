@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..result import ScenarioResult
+from ..record import ScenarioResult
 from ..textsafe import code_span, markdown
 from .terminal import rows
 
@@ -49,19 +49,6 @@ class Repo:
         if rel is None or self.blob_url is None:
             return None
         return f"{self.blob_url}/{rel}" + (f"#L{line}" if line else "")
-
-
-def enabled(option: bool | None, ini: str, env: Mapping[str, str]) -> bool:
-    """--goleak-github wins; then ini goleak_github (true / false / auto); auto means on
-    when GITHUB_ACTIONS=true."""
-    if option:
-        return True
-    value = (ini or "auto").strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    return env.get("GITHUB_ACTIONS") == "true"
 
 
 # -- the job summary --------------------------------------------------------------------------------

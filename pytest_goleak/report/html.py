@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from ..result import ScenarioResult
+from ..record import ScenarioResult
 from .format import (
     fmt_bytes,
     fmt_count,
@@ -52,7 +52,7 @@ class RunReport:
 
     scenarios: Sequence[ScenarioResult]
     validation: Mapping[str, Any] = field(default_factory=dict)  # report/results.py's validation()
-    comparison: Mapping[str, Any] | None = None  # baseline.py's, when a baseline was compared
+    comparison: Mapping[str, Any] | None = None  # report/baseline.py's, when a baseline was compared
     tool: str = "pytest-goleak"
     created: str = ""
     error: str | None = None  # the run itself failed (no engine, say)

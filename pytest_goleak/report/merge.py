@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..result import ScenarioResult
+from ..record import ScenarioResult
 from .results import ResultsError, read_document
 
 

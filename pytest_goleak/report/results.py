@@ -1,6 +1,6 @@
 """``results.json``: the versioned, machine-readable outcome of a run, and the validation matrix.
 
-The one place where a :class:`~pytest_goleak.result.ScenarioResult` becomes JSON
+The one place where a :class:`~pytest_goleak.record.ScenarioResult` becomes JSON
 (:func:`to_json`) and where JSON becomes one again (:func:`from_json`, for baselines made from a
 results.json, ``goleak run --compare`` and xdist workers handing results to the controller).
 What is read back is checked against the published schema first (with jsonschema, when it is
@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, signals
-from ..analysis import Trend
-from ..build import Artifact
-from ..capture import Snapshot
-from ..culprit import Culprit, CulpritReport, Frame, GoroutineGroup, GrowthSite, HeapDiffStack, IgnoredGroup
 from ..detectors.base import DetectorResult
 from ..detectors.vet import VetFinding
-from ..extension import ExtensionInfo
-from ..load import EntryResult, LoadSummary, PhaseResult
-from ..result import ContainerInfo, Extended, MemProfileRate, ScenarioResult, SignalResult
-from ..runtime.base import Status
-from ..verdict import BudgetCheck
+from ..judge.analysis import Trend
+from ..judge.culprit import Culprit, CulpritReport, Frame, GoroutineGroup, GrowthSite, HeapDiffStack, IgnoredGroup
+from ..judge.extension import ExtensionInfo
+from ..judge.verdict import BudgetCheck
+from ..record import ContainerInfo, Extended, MemProfileRate, ScenarioResult, SignalResult
+from ..run.build import Artifact
+from ..run.capture import Snapshot
+from ..run.load import EntryResult, LoadSummary, PhaseResult
+from ..run.runtime.base import Status
 from .html import RunReport
 
 SCHEMA_VERSION = 1

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import signals
-from ..result import ScenarioResult
+from ..judge.verdict import RATE_PER_SECOND
+from ..record import ScenarioResult
 from ..units import format_bytes
-from ..verdict import RATE_PER_SECOND
 
 
 def _growth(s: ScenarioResult, signal: str, is_bytes: bool) -> str:

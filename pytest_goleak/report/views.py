@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from .. import grpcload
 from .. import signals as signals_mod
-from ..culprit import Culprit, Frame, GrowthSite
-from ..result import STAGES, ScenarioResult, SignalResult
+from ..judge.culprit import Culprit, Frame, GrowthSite
+from ..record import STAGES, ScenarioResult, SignalResult
+from ..run import grpcload
 from . import flame, svg
 from .format import (
     fmt_bytes,
@@ -343,7 +343,7 @@ def _trend_text(fig: Mapping[str, Any] | None, unit: str) -> str:
 
 
 def comparison_view(raw: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The baseline comparison (baseline.py's). Its ``baseline`` figures and names come from a
+    """The baseline comparison (report/baseline.py's). Its ``baseline`` figures and names come from a
     file given on the command line, so they are read defensively."""
     if not isinstance(raw, Mapping):
         return None

@@ -33,8 +33,7 @@ the probe's own connection. Every network call has a timeout.
 
 from __future__ import annotations
 
-from .providers import Services, provide
-from .service import (
+from .common import (
     APP_ENV,
     NAMES,
     PG_MAX_CONNECTIONS,
@@ -44,6 +43,7 @@ from .service import (
     Service,
     ServiceUnavailable,
 )
+from .providers import Services, provide
 
 __all__ = ["APP_ENV", "NAMES", "PG_MAX_CONNECTIONS", "PROBE_TIMEOUT", "START_TIMEOUT", "URL_ENV", "Service",
            "ServiceUnavailable", "Services", "provide"]

@@ -13,9 +13,9 @@ import secrets
 import time
 from typing import Any
 
-from ..build import LABEL
-from ..runtime.labels import owner_labels
-from .service import APP_USER, PG_MAX_CONNECTIONS, START_TIMEOUT, Service, ServiceUnavailable, probe, with_host
+from ..run.build import LABEL
+from ..run.runtime.labels import owner_labels
+from .common import APP_USER, PG_MAX_CONNECTIONS, START_TIMEOUT, Service, ServiceUnavailable, probe, with_host
 
 _IMAGES = {"redis": ("redis", 6379), "postgres": ("postgres", 5432)}
 _PULL = {"redis": "redis:7-alpine", "postgres": "postgres:16-alpine"}
@@ -30,7 +30,7 @@ class DockerProvider:
 
     def _connect(self) -> Any:
         if self._client is None:
-            from ..runtime.docker import DockerUnavailable, connect
+            from ..run.runtime.docker import DockerUnavailable, connect
 
             try:
                 self._client, self._own = connect(timeout=20), True

@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..procutil import die_with_parent, free_port
-from .service import (
+from ..run.procutil import die_with_parent, free_port
+from .common import (
     APP_USER,
     PG_MAX_CONNECTIONS,
     PROBE_USER,

@@ -11,9 +11,9 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+from .common import NAMES, URL_ENV, Service, ServiceUnavailable
 from .docker import DockerProvider
 from .local import start_local as _local
-from .service import NAMES, URL_ENV, Service, ServiceUnavailable
 
 
 class Services:

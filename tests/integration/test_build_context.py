@@ -10,8 +10,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_changing_a_non_go_file_in_the_context_changes_the_image(tmp_path, docker_client):
-    from pytest_goleak.build import build_for_docker
-    from pytest_goleak.scenario import load_scenario
+    from pytest_goleak.run.build import build_for_docker
+    from pytest_goleak.scenario.parse import load_scenario
 
     ctx = _context(tmp_path)
     (ctx / "s.yaml").write_text("name: ctxhash\ndockerfile: Dockerfile\n")

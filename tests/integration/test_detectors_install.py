@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goleak import culprit
 from pytest_goleak.detectors import CommandDetector, Target, run_detector
 from pytest_goleak.detectors.spec import BUILTIN
 from pytest_goleak.detectors.vet import relate, run_vet
+from pytest_goleak.judge import culprit
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration

@@ -116,7 +116,7 @@ def test_caddy_under_the_local_runtime(pytester, go_toolchain):
 def test_a_service_without_expvar_gets_heap_figures_from_the_heap_profile():
     """capture falls back to the heap profile's inuse totals when /debug/vars is absent."""
     from pytest_goleak import pprof
-    from pytest_goleak.capture import Snapshot, _heap_from_profile
+    from pytest_goleak.run.capture import Snapshot, _heap_from_profile
 
     body = (REPO / "tests" / "data" / "profiles" / "global_map_leaky.new.heap.pb.gz").read_bytes()
     snap = Snapshot(index=0, t=0.0, requests=0)

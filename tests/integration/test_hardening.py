@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goleak import build
-from pytest_goleak.httpget import get
 from pytest_goleak.options import Settings
-from pytest_goleak.runtime.base import wait_healthy
-from pytest_goleak.runtime.docker import DockerRuntime
-from pytest_goleak.scenario import load_scenario
+from pytest_goleak.run import build
+from pytest_goleak.run.httpget import get
+from pytest_goleak.run.runtime.base import wait_healthy
+from pytest_goleak.run.runtime.docker import DockerRuntime
+from pytest_goleak.scenario.parse import load_scenario
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from pytest_goleak import gotool
+from pytest_goleak.run import gotool
 from tests.conftest import REPO
 from tests.integration.test_faults import containers_of, copy_scenario, pytest_cmd
 
@@ -241,7 +241,7 @@ def test_dockerfile_image_that_asks_for_root_runs_hardened(hostile_run):
 
 def test_sweep_spares_live_jobs_of_other_hosts_and_removes_dead_owners(hostile_run, docker_client):
     """On the real engine, right after planting (other sessions on a shared engine sweep too)."""
-    from pytest_goleak.runtime.docker import sweep
+    from pytest_goleak.run.runtime.docker import sweep
 
     planted = _plant_containers(docker_client, hostile_run["work"] / "escalate_ctx")
     sweep(docker_client)

@@ -25,13 +25,13 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_goleak import gotool
-from pytest_goleak.httpget import get
-from pytest_goleak.procutil import free_port
-from pytest_goleak.runtime.base import RuntimeFailure
-from pytest_goleak.runtime.local import LOG_TAIL_BYTES, LocalInstance, LocalRuntime, PortHeld
-from pytest_goleak.scenario import load_scenario
-from pytest_goleak.verdict import culprit_matches
+from pytest_goleak.judge.verdict import culprit_matches
+from pytest_goleak.run import gotool
+from pytest_goleak.run.httpget import get
+from pytest_goleak.run.procutil import free_port
+from pytest_goleak.run.runtime.base import RuntimeFailure
+from pytest_goleak.run.runtime.local import LOG_TAIL_BYTES, LocalInstance, LocalRuntime, PortHeld
+from pytest_goleak.scenario.parse import load_scenario
 from tests.conftest import REPO
 from tests.integration.test_faults import pytest_cmd, strays
 

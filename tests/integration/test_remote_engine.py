@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goleak.capture import Snapshot, _read_proc
-from pytest_goleak.runtime import docker as rt
-from pytest_goleak.runtime.base import RuntimeFailure
+from pytest_goleak.run.capture import Snapshot, _read_proc
+from pytest_goleak.run.runtime import docker as rt
+from pytest_goleak.run.runtime.base import RuntimeFailure
 from tests.conftest import REPO
 from tests.integration.test_faults import containers_of, copy_scenario, pytest_cmd
 

@@ -284,7 +284,7 @@ def test_killed_parent_takes_the_server_with_it(name: str) -> None:
 
 _DOCKER_CHILD = textwrap.dedent("""
     import sys, time
-    from pytest_goleak.runtime.docker import connect
+    from pytest_goleak.run.runtime.docker import connect
     from pytest_goleak.services import Services
     services = Services(environ={"GOLEAK_SERVICE_PROVIDERS": "docker"}, docker_client=connect(timeout=30))
     print(services.get("redis").url, flush=True)

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from pytest_goleak.scenario import load_scenario
+from pytest_goleak.scenario.parse import load_scenario
 from tests.conftest import REPO, our_containers
 
 pytestmark = pytest.mark.integration

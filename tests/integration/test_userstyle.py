@@ -14,8 +14,8 @@ import sys
 import pytest
 import yaml
 
-from pytest_goleak.scenario import load_scenario
-from pytest_goleak.verdict import culprit_matches
+from pytest_goleak.judge.verdict import culprit_matches
+from pytest_goleak.scenario.parse import load_scenario
 from tests.conftest import REPO, our_containers
 
 pytestmark = pytest.mark.integration

@@ -2,7 +2,7 @@
 
 import shutil
 
-from pytest_goleak.build import build_binary
+from pytest_goleak.run.build import build_binary
 from tests.conftest import REPO
 
 

@@ -35,7 +35,7 @@ def test_every_pattern_has_both_twins_and_an_opening_comment() -> None:
 
 
 def _shipped() -> dict:
-    from pytest_goleak.scenario import load_scenario
+    from pytest_goleak.scenario.parse import load_scenario
 
     return {p.stem: load_scenario(p) for p in (ROOT / "scenarios").glob("*.yaml")}
 

@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from pytest_goleak.load import LOADGEN_DIR, LoadDriver, loadgen_binary
-from pytest_goleak.scenario import Load
+from pytest_goleak.run.load import LOADGEN_DIR, LoadDriver, loadgen_binary
+from pytest_goleak.scenario.parse import Load
 
 
 def test_go_unit_tests(go_toolchain):
@@ -106,7 +106,7 @@ class _Echo(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_mix_with_variables_counts_each_entry_and_replays_by_seed(go_toolchain, tmp_path):
-    from pytest_goleak.scenario import Request
+    from pytest_goleak.scenario.parse import Request
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     threading.Thread(target=srv.serve_forever, daemon=True).start()

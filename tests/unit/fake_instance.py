@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from pytest_goleak.runtime.base import InstanceInfo, Status
+from pytest_goleak.run.runtime.base import InstanceInfo, Status
 
 PROFILES = Path(__file__).resolve().parents[1] / "data" / "profiles"
 _HEADER = re.compile(r"^goroutine \d+ ", re.MULTILINE)

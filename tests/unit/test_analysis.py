@@ -2,8 +2,8 @@ import random
 
 import pytest
 
-from pytest_goleak import analysis
-from pytest_goleak.capture import Snapshot
+from pytest_goleak.judge import analysis
+from pytest_goleak.run.capture import Snapshot
 
 
 def series(values, step=500, start=300):

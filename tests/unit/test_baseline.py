@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pytest_goleak import baseline as bl
+from pytest_goleak.report import baseline as bl
 from pytest_goleak.report import results as results_mod
 
 

@@ -14,7 +14,7 @@ def _context(tmp_path):
 
 
 def test_dockerfile_cache_key_is_the_context_the_engine_sees(tmp_path):
-    from pytest_goleak.build import context_hash
+    from pytest_goleak.run.build import context_hash
 
     ctx = _context(tmp_path)
     first = context_hash(ctx)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_goleak import capture, pprof
-from pytest_goleak.load import EntryResult, LoadSummary, PhaseResult
-from pytest_goleak.runner import godebug
-from pytest_goleak.runtime.base import InstanceInfo, Status
-from pytest_goleak.scenario import Load, Request, Scenario
+from pytest_goleak import pprof
+from pytest_goleak.run import capture
+from pytest_goleak.run.load import EntryResult, LoadSummary, PhaseResult
+from pytest_goleak.run.runner import godebug
+from pytest_goleak.run.runtime.base import InstanceInfo, Status
+from pytest_goleak.scenario.parse import Load, Request, Scenario
 from tests.unit.fake_instance import FakeInstance as ServingInstance
 from tests.unit.fake_instance import Pair, Series
 
@@ -94,7 +95,7 @@ def _check_load(scenario: Scenario, summary: LoadSummary) -> None:
 
 
 def test_a_run_of_mostly_errors_is_not_the_load_described():
-    from pytest_goleak.load import LoadError
+    from pytest_goleak.run.load import LoadError
 
     with pytest.raises(LoadError, match=r"3300 of 3300 responses \(100%\) were not 2xx/3xx \(504: 3300\)"):
         _check_load(_scenario(), _summary({"504": 3300}))
@@ -108,7 +109,7 @@ def test_a_run_of_mostly_errors_is_not_the_load_described():
 
 def test_the_error_rule_applies_to_each_entry_of_a_mix():
     """A rarely hit entry that always fails is not hidden by a busy entry that succeeds."""
-    from pytest_goleak.load import LoadError
+    from pytest_goleak.run.load import LoadError
 
     mix = (Request("/busy", weight=19), Request("/export", "POST", weight=1, expect_status=(201,)))
     with pytest.raises(LoadError, match=r"100 of 100 responses to POST /export \(100%\) were not 201 \(500: 100\)"):

@@ -1,4 +1,4 @@
-"""Collection rules (pytest_goleak/collect.py), black-box through pytester with --collect-only.
+"""Collection rules (pytest_goleak/scenario/collect.py), black-box through pytester with --collect-only.
 
 The local runtime needs no engine, so these run anywhere; nothing is built or started.
 """
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goleak import collect
+from pytest_goleak.scenario import collect
 
 SCENARIO = "fixture: .\nexpect: clean\n"
 K6 = "scenarios:\n  default:\n    executor: constant-vus\n    vus: 10\n"

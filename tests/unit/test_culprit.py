@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pytest_goleak import culprit
-from pytest_goleak.capture import Snapshot
+from pytest_goleak.judge import culprit
 from pytest_goleak.pprof import Frame
+from pytest_goleak.run.capture import Snapshot
 from tests.conftest import REPO
 
 DATA = REPO / "tests" / "data" / "profiles"

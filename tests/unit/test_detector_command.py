@@ -125,8 +125,8 @@ def test_no_source_is_absent(tmp_path):
 def test_an_uninstallable_module_is_absent_with_go_install_reason(tmp_path, package, monkeypatch):
     fake_go = tool(tmp_path, "go", 'case "$1" in env) echo go1.99.0;; install) echo "go: no such module" >&2; '
                                    "exit 1;; esac")
-    monkeypatch.setattr("pytest_goleak.gotool.go_binary", lambda: str(fake_go))
-    monkeypatch.setattr("pytest_goleak.gotool.go_version", lambda go=None: "go1.99.0")
+    monkeypatch.setattr("pytest_goleak.run.gotool.go_binary", lambda: str(fake_go))
+    monkeypatch.setattr("pytest_goleak.run.gotool.go_version", lambda go=None: "go1.99.0")
     spec = CommandSpec("nope", "example.com/none/nope", "v0.0.1")
     det = CommandDetector(spec, tmp_path / "cache")
     result = run_detector(det, Target("s", package))

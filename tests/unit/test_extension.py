@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pytest_goleak.analysis import trends
-from pytest_goleak.capture import Snapshot
-from pytest_goleak.extension import decide, filled_at, over_slope_budgets, plateau_reached
-from pytest_goleak.verdict import judge
+from pytest_goleak.judge.analysis import trends
+from pytest_goleak.judge.extension import decide, filled_at, over_slope_budgets, plateau_reached
+from pytest_goleak.judge.verdict import judge
+from pytest_goleak.run.capture import Snapshot
 
 BUDGETS = {"heap_inuse_bytes_per_1k_requests": 64 * 1024.0, "goroutines_per_1k_requests": 5.0}
 STEP = 400  # requests between snapshots, as a 2,000-request run with 6 snapshots has
@@ -136,7 +136,7 @@ def test_a_real_stepped_leak_whose_steps_drift_down_is_not_a_plateau():
 
 
 def test_step_rate():
-    from pytest_goleak.extension import step_rate
+    from pytest_goleak.judge.extension import step_rate
 
     flat_noise = [(float(x), 1e6 + (7000 if i % 2 else -7000)) for i, x in enumerate(range(0, 2400, 400))]
     assert step_rate(flat_noise) == 0.0  # no clean split
@@ -174,7 +174,7 @@ def judged(snaps, budgets=DEFAULTS):
 
 def run_extension(fn, budgets=DEFAULTS, n=21):
     """The runner's loop on a synthetic series: stop where the runner would, then decide."""
-    from pytest_goleak.extension import decisive
+    from pytest_goleak.judge.extension import decisive
 
     snaps = series(fn, n)
     v, over = judged(snaps[:6], budgets)
@@ -223,7 +223,7 @@ def test_a_big_leak_stops_early_and_a_big_cache_filling_late_never_does():
 
 
 def test_the_extension_stops_near_the_memory_or_pids_limit():
-    from pytest_goleak.extension import near_limit
+    from pytest_goleak.judge.extension import near_limit
 
     mib = 1024 * 1024
     assert near_limit(Snapshot(0, 0.0, 0, cgroup_memory_bytes=200.0 * mib), 256 * mib, 512) == "memory"

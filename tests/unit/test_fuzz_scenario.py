@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_goleak import signals
-from pytest_goleak.scenario import _TOP_KEYS, Scenario, ScenarioError, load_scenario
+from pytest_goleak.scenario.parse import _TOP_KEYS, Scenario, ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = [*sorted((REPO / "scenarios").glob("*.yaml")),

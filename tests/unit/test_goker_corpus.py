@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_goleak import gotool
 from pytest_goleak.corpora import goker
 from pytest_goleak.corpora.goker_cases import BY_NAME, CASES, GokerCase, Leak
-from pytest_goleak.scenario import load_scenario
+from pytest_goleak.run import gotool
+from pytest_goleak.scenario.parse import load_scenario
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_goleak.httpget import FetchError, get
-from pytest_goleak.procutil import free_port
+from pytest_goleak.run.httpget import FetchError, get
+from pytest_goleak.run.procutil import free_port
 
 
 class _Hello(http.server.BaseHTTPRequestHandler):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goleak.ignore import IgnoreError, IgnoreRule, first_match, parse
 from pytest_goleak.pprof import Frame
-from pytest_goleak.scenario import ScenarioError, load_scenario
+from pytest_goleak.scenario.ignore import IgnoreError, IgnoreRule, first_match, parse
+from pytest_goleak.scenario.parse import ScenarioError, load_scenario
 
 STACK = (Frame("runtime.gopark", "proc.go", 1), Frame("internal/poll.runtime_pollWait", "netpoll.go", 2),
          Frame("github.com/lib/pq.(*conn).recv", "conn.go", 3), Frame("main.worker", "main.go", 4))

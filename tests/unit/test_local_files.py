@@ -7,7 +7,7 @@ import socket
 import stat
 from pathlib import Path
 
-from pytest_goleak.runtime.local import listening_ports, place_files, rewrite
+from pytest_goleak.run.runtime.local import listening_ports, place_files, rewrite
 
 
 def test_files_are_copied_read_only_below_the_root(tmp_path):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goleak.build import BuildError, build_for_local
-from pytest_goleak.runtime.local import Ports, choose_ports, minimal_env, read_tail
-from pytest_goleak.scenario import load_scenario
+from pytest_goleak.run.build import BuildError, build_for_local
+from pytest_goleak.run.runtime.local import Ports, choose_ports, minimal_env, read_tail
+from pytest_goleak.scenario.parse import load_scenario
 
 P = Ports(given=41000, fixed=8080)
 

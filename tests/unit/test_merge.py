@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from pytest_goleak import cli
-from pytest_goleak.capture import Snapshot
+from pytest_goleak.record import ScenarioResult
 from pytest_goleak.report import results as results_mod
 from pytest_goleak.report.merge import MergeError, gather
-from pytest_goleak.result import ScenarioResult
+from pytest_goleak.run.capture import Snapshot
 
 
 def _shard(root: Path, name: str, *scenarios: str, error: str | None = None) -> Path:

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from pytest_goleak import load
+from pytest_goleak.judge.verdict import BudgetCheck
 from pytest_goleak.options import Settings
+from pytest_goleak.record import Evidence, ScenarioResult
 from pytest_goleak.report import results as results_mod
 from pytest_goleak.report.html import write_html
-from pytest_goleak.result import Evidence, ScenarioResult
-from pytest_goleak.runner import Runner
-from pytest_goleak.scenario import Load, Scenario
-from pytest_goleak.verdict import BudgetCheck
+from pytest_goleak.run import load
+from pytest_goleak.run.runner import Runner
+from pytest_goleak.scenario.parse import Load, Scenario
 from tests.conftest import _missing
 from tests.unit.fake_instance import FakeInstance, Pair, Series
 

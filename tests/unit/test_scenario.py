@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goleak.scenario import ScenarioError, load_scenario
+from pytest_goleak.scenario.parse import ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 

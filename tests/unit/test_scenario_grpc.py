@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goleak import grpcload, load
-from pytest_goleak.scenario import ScenarioError, load_scenario
-from pytest_goleak.scenario_model import GrpcLoad
+from pytest_goleak.run import grpcload, load
+from pytest_goleak.scenario.definition import GrpcLoad
+from pytest_goleak.scenario.parse import ScenarioError, load_scenario
 
 HEAD = "fixture: pkg\nport: 50051\npprof_port: 6060\n"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goleak import baseline
-from pytest_goleak.culprit import CulpritReport
+from pytest_goleak.judge.culprit import CulpritReport
+from pytest_goleak.record import ScenarioResult
+from pytest_goleak.report import baseline
 from pytest_goleak.report import results as results_mod
-from pytest_goleak.result import ScenarioResult
 from tests.conftest import REPO
 
 jsonschema = pytest.importorskip("jsonschema")

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from pytest_goleak import analysis
+from pytest_goleak.judge import analysis
 
 stats = pytest.importorskip("scipy.stats")
 

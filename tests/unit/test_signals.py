@@ -6,11 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from pytest_goleak import baseline, signals, validate
-from pytest_goleak.analysis import Trend
+from pytest_goleak import signals, validate
+from pytest_goleak.judge.analysis import Trend
+from pytest_goleak.judge.verdict import judge
 from pytest_goleak.options import Settings
-from pytest_goleak.report import html, terminal, views
-from pytest_goleak.verdict import judge
+from pytest_goleak.report import baseline, html, terminal, views
 
 WIDGETS = signals.Signal("widgets", "count", "Open widgets", slope_budget=True, slope_default=3.0,
                          cap_budget="max_widgets", aliases=("w",), terminal="widgets/1k", column="widgets",

@@ -8,8 +8,8 @@ import socket
 import subprocess
 from typing import Any
 
-from pytest_goleak.runtime import docker as rt
-from pytest_goleak.runtime.labels import owner_labels, process_start
+from pytest_goleak.run.runtime import docker as rt
+from pytest_goleak.run.runtime.labels import owner_labels, process_start
 
 
 class _Container:

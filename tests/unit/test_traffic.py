@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from pytest_goleak import validate
-from pytest_goleak.load import spec
-from pytest_goleak.scenario import Abort, Request, ScenarioError, SetupStep, load_scenario
-from pytest_goleak.setup_steps import SetupError, capture, run_steps
+from pytest_goleak.run.load import spec
+from pytest_goleak.run.setup_steps import SetupError, capture, run_steps
+from pytest_goleak.scenario.parse import Abort, Request, ScenarioError, SetupStep, load_scenario
 
 GOOD = """\
 fixture: pkg

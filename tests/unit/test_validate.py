@@ -10,7 +10,7 @@ import pytest
 from pytest_goleak import validate
 from pytest_goleak.api import Goleak
 from pytest_goleak.cli import main
-from pytest_goleak.scenario import ScenarioError, load_scenario
+from pytest_goleak.scenario.parse import ScenarioError, load_scenario
 
 # --- the validator itself ---------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
-from pytest_goleak.analysis import trend
-from pytest_goleak.capture import Snapshot
-from pytest_goleak.verdict import culprit_matches, judge, outcome
+from pytest_goleak.judge.analysis import trend
+from pytest_goleak.judge.verdict import culprit_matches, judge, outcome
+from pytest_goleak.run.capture import Snapshot
 
 
 def pts(values):
@@ -57,7 +57,7 @@ def test_engine_errors_are_recognised_by_their_library():
     import docker.errors
     import requests.exceptions
 
-    from pytest_goleak.runner import _is_engine_error
+    from pytest_goleak.run.runner import _is_engine_error
 
     assert _is_engine_error(docker.errors.APIError("port is already allocated"))
     assert _is_engine_error(requests.exceptions.ReadTimeout("read timed out"))
@@ -65,7 +65,7 @@ def test_engine_errors_are_recognised_by_their_library():
 
 
 def test_a_leak_is_sized_per_request_per_1k_and_per_day():
-    from pytest_goleak.verdict import leak_size
+    from pytest_goleak.judge.verdict import leak_size
 
     assert leak_size(8 * 1024.0) == "8B a request, 8.0KiB per 1k, 675.0MiB a day at 1,000 requests/s"
     assert leak_size(16 * 1000.0, 200.0).endswith("263.7MiB a day at 200 requests/s")
@@ -75,7 +75,7 @@ def test_a_leak_is_sized_per_request_per_1k_and_per_day():
 
 
 def test_a_per_minute_budget_is_judged_on_the_idle_window():
-    from pytest_goleak.capture import IdleWindow
+    from pytest_goleak.run.capture import IdleWindow
 
     loop = IdleWindow(1.0, {"goroutines": 10.0, "fds": 8.0}, {"goroutines": 30.0, "fds": 8.0})
     budgets = {"goroutines_per_minute": 60.0, "fds_per_minute": 60.0}

@@ -1,10 +1,10 @@
 
 import pytest
 
-from pytest_goleak import gotool
-from pytest_goleak.culprit import Culprit, Frame
 from pytest_goleak.detectors import vet
 from pytest_goleak.detectors.vet import parse_vet_json, relate
+from pytest_goleak.judge.culprit import Culprit, Frame
+from pytest_goleak.run import gotool
 
 VET_OUTPUT = """{}
 {

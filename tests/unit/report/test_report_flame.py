@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from pytest_goleak.culprit import HeapDiffStack
+from pytest_goleak.judge.culprit import HeapDiffStack
 from pytest_goleak.report import flame
 
 SVG = "{http://www.w3.org/2000/svg}"

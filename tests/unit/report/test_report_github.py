@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import sample_results as sample
 
+from pytest_goleak.options import github_enabled
 from pytest_goleak.report import github
 from pytest_goleak.report import results as results_mod
 
@@ -96,4 +97,4 @@ def test_summary_path_that_is_a_directory(tmp_path: Path) -> None:
     (None, "false", "true", False), (None, "true", "", True), (None, "", "true", True),
 ])
 def test_enabled(option: bool | None, ini: str, actions: str, want: bool) -> None:
-    assert github.enabled(option, ini, {"GITHUB_ACTIONS": actions}) is want
+    assert github_enabled(option, ini, {"GITHUB_ACTIONS": actions}) is want

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pytest_goleak.report.reproduce import pprof_commands
+from pytest_goleak.judge.reproduce import pprof_commands
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "profiles"
 

@@ -17,9 +17,9 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from ..textsafe import quote
 from . import limits
 from .runtime.address import is_loopback, published_host
-from .textsafe import quote
 
 
 class FetchError(Exception):

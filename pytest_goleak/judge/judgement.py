@@ -12,15 +12,16 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from . import analysis, culprit, extension, gotool
-from .capture import IdleWindow, Snapshot
+from ..detectors.vet import VetFinding, relate, run_vet
+from ..options import Settings
+from ..record import Extended, MemProfileRate, SignalResult
+from ..run import gotool
+from ..run.capture import IdleWindow, Snapshot
+from ..scenario.parse import Scenario
+from . import analysis, culprit, extension
 from .culprit import Culprit, CulpritReport
-from .detectors.vet import VetFinding, relate, run_vet
 from .extension import ExtensionInfo
-from .options import Settings
-from .report.reproduce import pprof_commands
-from .result import Extended, MemProfileRate, SignalResult
-from .scenario import Scenario
+from .reproduce import pprof_commands
 from .verdict import BudgetCheck, Verdict, judge, outcome
 
 

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__, signals
-from .analysis import ALPHA, Trend
-from .report import results as results_mod
-from .result import ScenarioResult
-from .units import format_bytes, parse_size
+from .. import __version__, signals
+from ..judge.analysis import ALPHA, Trend
+from ..record import ScenarioResult
+from ..units import format_bytes, parse_size
+from . import results as results_mod
 
 BASELINE_KIND = "pytest-goleak-baseline"
 BASELINE_VERSION = 1

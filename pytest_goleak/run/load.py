@@ -23,11 +23,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..scenario.parse import Load, Request
 from . import gotool, grpcload
 from .procutil import die_with_parent
-from .scenario import Load, Request
 
-LOADGEN_DIR = Path(__file__).parent / "loadgen"
+LOADGEN_DIR = Path(__file__).parents[1] / "loadgen"
 
 
 class LoadError(Exception):

@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ...textsafe import clip
 from ..httpget import FetchError, get
-from ..textsafe import clip
 
 
 class RuntimeFailure(Exception):

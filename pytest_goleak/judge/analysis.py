@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from . import signals
+from .. import signals
 
 if TYPE_CHECKING:
-    from .capture import Snapshot
+    from ..run.capture import Snapshot
 
 ALPHA = 0.05
 #: A series whose late slope is under this share of its overall slope has stopped growing.

@@ -1,9 +1,9 @@
 """One scenario through the pipeline: build -> run -> load -> capture -> analyse -> judge.
 
-The runner returns one frozen :class:`~pytest_goleak.result.ScenarioResult`; it never raises for
+The runner returns one frozen :class:`~pytest_goleak.record.ScenarioResult`; it never raises for
 a fixture's faults: those become an ``error`` (or, for an OOM-kill, ``leak``) verdict with the
 evidence gathered so far. Whatever it starts is stopped in ``finally``. The drive loop is in
-drive.py, the judging after the run in judging.py.
+drive.py, the judging after the run in judge/judgement.py.
 """
 
 from __future__ import annotations
@@ -15,19 +15,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..judge.culprit import CulpritReport
+from ..judge.judgement import Judgement, judge_run, with_gc_live_heap
+from ..judge.verdict import outcome
+from ..options import Settings
+from ..record import ContainerInfo, Evidence, ScenarioResult
+from ..scenario.parse import Extension, Scenario
+from ..textsafe import clip
 from . import build, gotool, grpcload, load
 from .capture import CaptureError
-from .culprit import CulpritReport
 from .drive import Driver, OOMKilled, explain_death
 from .httpget import FetchError
-from .judging import Judgement, judge_run, with_gc_live_heap
-from .options import Settings
-from .result import ContainerInfo, Evidence, ScenarioResult
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
-from .scenario import Extension, Scenario
 from .setup_steps import SetupError
-from .textsafe import clip
-from .verdict import outcome
 
 
 class ScenarioSkipped(Exception):
@@ -98,7 +98,7 @@ class Runner:
         for name in scenario.services:
             if self.services is None:
                 raise ScenarioSkipped(f"service {name!r} is not available in this runtime")
-            from .services import ServiceUnavailable
+            from ..services import ServiceUnavailable
 
             try:
                 svc = self.services.get(name)

@@ -22,7 +22,7 @@ class CorpusErrorItem(pytest.Item):
     def __init__(self, *, reason: str, expect: str | None = "leak", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.reason = reason
-        from ..result import ScenarioResult
+        from ..record import ScenarioResult
 
         self.goleak_result = ScenarioResult(name=self.name, file=str(self.path), description="", expect=expect,
                                             culprit_expected=None, verdict="error", passed=False, message=reason,

@@ -22,7 +22,7 @@ into a leak. The runner stops early:
 - on a leak when the evidence is decisive (``decisive``): past ``DECISIVE_SPAN`` times the measured
   window, the trailing window and its last half both kept at least half the measured pace, at
   ``DECISIVE_FACTOR`` times the budget or more;
-- when the service nears its memory or pids limit (the runner, drive.py): never into the OOM killer.
+- when the service nears its memory or pids limit (the runner, run/drive.py): never into the OOM killer.
 
 Per-minute budgets (time as a second axis) are not extended: they are judged on the idle window,
 growth with no request sent, which no request-driven cache can explain (verdict.py).
@@ -43,9 +43,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import signals
+from .. import signals
+from ..run.capture import Snapshot
 from .analysis import mann_kendall, theil_sen
-from .capture import Snapshot
 from .verdict import BudgetCheck, Verdict, fmt, reason
 
 #: The share of the rise (from the first snapshot to the final level) at which a signal counts

@@ -1,8 +1,8 @@
 """Drive stage: load in phases, a snapshot after each, the extension past a budget, a trace.
 
-Runs against a started :class:`~pytest_goleak.runtime.base.Instance` and returns the series of
+Runs against a started :class:`~pytest_goleak.run.runtime.base.Instance` and returns the series of
 snapshots; what it learns on the way (requests answered, the load summary, what the extension
-did, server connections, artifacts) goes into the run's :class:`~pytest_goleak.result.Evidence`,
+did, server connections, artifacts) goes into the run's :class:`~pytest_goleak.record.Evidence`,
 so a fixture that dies half-way still leaves its evidence.
 """
 
@@ -15,19 +15,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import analysis, extension, load, setup_steps, signals
+from .. import signals
+from ..judge import analysis, extension
+from ..judge.extension import ExtensionInfo
+from ..judge.verdict import judge
+from ..record import Evidence
+from ..scenario.parse import Scenario
+from ..units import format_bytes
+from . import load, setup_steps
 from .capture import Snapshot, idle_window, prime, settle, take_snapshot
-from .extension import ExtensionInfo
 from .httpget import FetchError, get
-from .result import Evidence
 from .runtime.base import Instance, RuntimeFailure
-from .scenario import Scenario
-from .units import format_bytes
-from .verdict import judge
 
 TRACE_SECONDS = 1
 #: A pause in the load after the measured window: growth over it is growth with time and not with
-#: requests (a background loop), judged against the per-minute budgets (verdict.py).
+#: requests (a background loop), judged against the per-minute budgets (judge/verdict.py).
 IDLE_SECONDS = 1.0
 
 
@@ -129,7 +131,7 @@ class Driver:
         return variables
 
     def _extend(self, snaps: list[Snapshot], step: Callable[[str], None], deadline: float) -> ExtensionInfo | None:
-        """Keep the load going while a per-1k budget is over, up to the bound: see extension.py."""
+        """Keep the load going while a per-1k budget is over, up to the bound: see judge/extension.py."""
         scenario = self.scenario
         # A per-minute budget over on the idle window is a leak whatever happens next, as a crossed cap.
         over = extension.over_slope_budgets(judge(scenario.budgets, analysis.trends(snaps), snaps,

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from . import signals
+from .. import signals
+from ..run.capture import IdleWindow, Snapshot
+from ..units import format_bytes
 from .analysis import Trend
-from .capture import IdleWindow, Snapshot
-from .units import format_bytes
 
 
 @dataclass(frozen=True)

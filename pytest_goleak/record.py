@@ -1,10 +1,10 @@
 """One scenario's outcome, typed: what every stage returned, assembled once by the runner.
 
-The stages hand back frozen values (:class:`~pytest_goleak.build.Artifact`, the
-:class:`ContainerInfo` of the run, :class:`~pytest_goleak.load.LoadSummary`, a tuple of
-:class:`~pytest_goleak.capture.Snapshot`, :class:`SignalResult` per signal,
-:class:`~pytest_goleak.verdict.BudgetCheck` per budget, :class:`~pytest_goleak.extension.ExtensionInfo`,
-:class:`~pytest_goleak.culprit.CulpritReport`). While a scenario runs, the runner collects them in
+The stages hand back frozen values (:class:`~pytest_goleak.run.build.Artifact`, the
+:class:`ContainerInfo` of the run, :class:`~pytest_goleak.run.load.LoadSummary`, a tuple of
+:class:`~pytest_goleak.run.capture.Snapshot`, :class:`SignalResult` per signal,
+:class:`~pytest_goleak.judge.verdict.BudgetCheck` per budget, :class:`~pytest_goleak.judge.extension.ExtensionInfo`,
+:class:`~pytest_goleak.judge.culprit.CulpritReport`). While a scenario runs, the runner collects them in
 a :class:`Evidence` (so an error or a skip still reports what was gathered so far) and turns it
 into one frozen :class:`ScenarioResult` at the end. JSON is made from it, and read back into it,
 only in ``report/results.py``.
@@ -18,16 +18,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analysis import Trend
-from .build import Artifact
-from .capture import IdleWindow, Snapshot
-from .culprit import CulpritReport
 from .detectors.base import DetectorResult
 from .detectors.vet import VetFinding
-from .extension import ExtensionInfo
-from .load import LoadSummary
-from .runtime.base import Status
-from .verdict import BudgetCheck
+from .judge.analysis import Trend
+from .judge.culprit import CulpritReport
+from .judge.extension import ExtensionInfo
+from .judge.verdict import BudgetCheck
+from .run.build import Artifact
+from .run.capture import IdleWindow, Snapshot
+from .run.load import LoadSummary
+from .run.runtime.base import Status
 
 #: Where a scenario's time goes, in pipeline order: ``stages_s`` in results.json has these keys
 #: (those a run reached). The drive loop's load, settle and capture past the measured window

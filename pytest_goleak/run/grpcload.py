@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..scenario.definition import GRPC_CODES, GrpcLoad
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
-from .scenario_model import GRPC_CODES, GrpcLoad
 
 #: The name results.json and the report give the health check of a gRPC service.
 GRPC_HEALTH = "grpc.health.v1"

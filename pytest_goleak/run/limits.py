@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from .units import parse_size
+from ..units import parse_size
 
 _MIB = 1024 * 1024
 #: name -> (environment variable, default bytes)

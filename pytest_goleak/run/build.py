@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ..scenario.parse import Scenario
 from . import gotool
-from .scenario import Scenario
 
 LABEL = "pytest-goleak"
 IMAGE_REPO = "pytest-goleak"

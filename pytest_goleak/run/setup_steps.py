@@ -18,10 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..scenario.parse import Request, SetupStep
+from ..validate import expand_captured
 from .httpget import Deadline
 from .procutil import die_with_parent
-from .scenario import Request, SetupStep
-from .validate import expand_captured
 
 #: How much of a failed step's answer or output the error quotes.
 EXCERPT_BYTES = 200

@@ -1,6 +1,6 @@
 """What a scenario is: the frozen :class:`Scenario` and its parts, and :class:`ScenarioError`.
 
-scenario.py reads them from YAML files; everything downstream takes these values.
+parse.py reads them from YAML files; everything downstream takes these values.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class GrpcLoad:
 @dataclass(frozen=True)
 class Request:
     """One request the load sends: ``load.path`` and its neighbours, an entry of ``load.mix``, or
-    a ``setup:`` step. Path (with its query), header values and body are templates (see load.py)."""
+    a ``setup:`` step. Path (with its query), header values and body are templates (see run/load.py)."""
 
     path: str = "/"
     method: str = "GET"

@@ -1,6 +1,6 @@
 """``load.grpc`` in a scenario file: the call, its JSON request, proto file, metadata, stream
 length and expected status codes, checked with file:line errors like the rest of the file
-(scenario.py's builder hands itself in)."""
+(parse.py's builder hands itself in)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import validate
-from .scenario_model import GRPC_CODES, GrpcLoad, ScenarioError
+from .. import validate
+from .definition import GRPC_CODES, GrpcLoad, ScenarioError
 
 GRPC_KEYS = {f.name for f in dataclasses.fields(GrpcLoad)} | {"expect_codes"}
 HTTP_ONLY_KEYS = ("path", "method", "body", "headers", "expect_status", "mix")
@@ -20,7 +20,7 @@ _CALL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/[A-Za
 
 
 class Builder(Protocol):
-    """What of scenario.py's builder this module uses."""
+    """What of parse.py's builder this module uses."""
 
     path: Path
 

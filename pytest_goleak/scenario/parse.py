@@ -15,9 +15,11 @@ from typing import Any
 
 import yaml
 
+from .. import validate
+from ..units import parse_duration
+from . import grpc as scenario_grpc
 from . import ignore as _ignore
-from . import scenario_grpc, validate
-from .scenario_model import (
+from .definition import (
     EXPECTATIONS,
     SERVICES,
     Abort,
@@ -30,7 +32,6 @@ from .scenario_model import (
     ScenarioError,
     SetupStep,
 )
-from .units import parse_duration
 
 __all__ = ["EXPECTATIONS", "SERVICES", "Abort", "Extension", "Hardening", "Limits", "Load", "Request", "Scenario",
            "ScenarioError", "SetupStep", "load_scenario"]

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import pprof
-from .capture import Snapshot
-from .ignore import IgnoreRule, first_match
+from .. import pprof
+from ..run.capture import Snapshot
+from ..scenario.ignore import IgnoreRule, first_match
 
 #: Largest source file an excerpt is read from (generated files are big; /dev/zero is endless).
 SOURCE_MAX_BYTES = 4 * 1024 * 1024

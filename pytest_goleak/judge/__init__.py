@@ -1,0 +1,1 @@
+"""Judge stage: trends (analysis), budgets into a verdict, the culprit, the extension, one run's judgement."""

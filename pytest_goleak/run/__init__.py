@@ -1,0 +1,1 @@
+"""Run stage: build the service, start it (runtime/), set it up, drive load, capture snapshots."""
