@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 from .. import validate
-from ..units import parse_duration
 from . import grpc as scenario_grpc
 from . import ignore as _ignore
 from .definition import (
@@ -149,12 +148,6 @@ class _Builder:
             raise self.fail(full, f"'{full}' must be {want}, got {value!r}")
         return value
 
-    def convert(self, value: Any, full: str, fn: Callable[[Any], float]) -> float:
-        try:
-            return fn(value)
-        except ValueError as exc:
-            raise self.fail(full, f"'{full}': {exc}") from exc
-
     def checked(self, full: str, check: Callable[..., Any], *args: Any) -> Any:
         """``check(*args, key)`` from validate.py, its error a file:line ScenarioError."""
         try:
@@ -204,7 +197,7 @@ class _Builder:
         if self.typed(health, "path", str, "health.path") is not None:
             kw["health_path"] = health["path"]
         if "timeout" in health:
-            kw["health_timeout"] = self.convert(health["timeout"], "health.timeout", parse_duration)
+            kw["health_timeout"] = self.checked("health.timeout", validate.duration, health["timeout"])
         network = self.typed(data, "network", str) or "auto"
         if network not in ("auto", "bridge", "host"):
             raise self.fail("network", f"'network' must be auto, bridge or host; got {network!r}")
@@ -230,11 +223,11 @@ class _Builder:
         mpr = self.positive_int(data, "memprofilerate", "memprofilerate", minimum=1)
         kw["memprofilerate"] = mpr
         if "timeout" in data:
-            kw["timeout"] = self.convert(data["timeout"], "timeout", parse_duration)
+            kw["timeout"] = self.checked("timeout", validate.duration, data["timeout"])
         elif kw["load"].duration:  # a soak by time gets room for its own length
             kw["timeout"] = max(Scenario.timeout, 1.5 * kw["load"].duration + 120)
         if "capture_timeout" in data:
-            kw["capture_timeout"] = self.convert(data["capture_timeout"], "capture_timeout", parse_duration)
+            kw["capture_timeout"] = self.checked("capture_timeout", validate.duration, data["capture_timeout"])
             if kw["capture_timeout"] <= 0:
                 raise self.fail("capture_timeout", "'capture_timeout' must be more than zero")
         return Scenario(**kw)
@@ -316,7 +309,7 @@ class _Builder:
                 raise self.fail("load.rate", f"'load.rate' cannot be negative, got {rate}")
             kw["rate"] = float(rate or 0)
         if "timeout" in data:
-            kw["timeout"] = self.convert(data["timeout"], "load.timeout", parse_duration)
+            kw["timeout"] = self.checked("load.timeout", validate.duration, data["timeout"])
         if "expect_status" in data:
             kw["expect_status"] = shorthand.expect_status
         if data.get("duration") is not None:
@@ -416,7 +409,7 @@ class _Builder:
                             f"'load.abort.share' must be a share of requests above 0 and at most 1, got {share!r}")
         if "after" not in data:
             raise self.fail("load.abort", "'load.abort' needs 'after', e.g. {share: 0.3, after: 5ms}")
-        after = self.convert(data["after"], "load.abort.after", parse_duration)
+        after = self.checked("load.abort.after", validate.duration, data["after"])
         return Abort(share=float(share), after=after)
 
     def _setup(self, raw: Any) -> tuple[SetupStep, ...]:

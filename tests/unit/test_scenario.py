@@ -104,3 +104,26 @@ def test_args_and_files_errors_name_file_and_line(tmp_path, text, line, fragment
         load_scenario(path)
     assert err.value.line == line, str(err.value)
     assert str(err.value).startswith(f"{path}:{line}: ") and fragment in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("value", ["0", "0s", ".inf", ".nan", "-1s"])
+@pytest.mark.parametrize(("text", "line", "key"), [
+    ("timeout: {v}\n", 2, "timeout"),
+    ("capture_timeout: {v}\n", 2, "capture_timeout"),
+    ("health:\n  timeout: {v}\n", 3, "health.timeout"),
+    ("load:\n  timeout: {v}\n", 3, "load.timeout"),
+    ("load:\n  duration: {v}\n", 3, "load.duration"),
+    ("load:\n  abort: {{share: 0.5, after: {v}}}\n", 3, "load.abort.after"),
+    ("extension:\n  timeout: {v}\n", 3, "extension.timeout"),
+])
+def test_every_duration_is_read_by_one_rule_that_refuses_zero_and_infinity(tmp_path, text, line, key, value):
+    path = write(tmp_path, "fixture: pkg\n" + text.format(v=value))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert str(err.value).startswith(f"{path}:{line}: '{key}'"), str(err.value)
+
+
+def test_a_duration_above_zero_is_read_in_any_unit(tmp_path):
+    s = load_scenario(write(tmp_path, "fixture: pkg\ntimeout: 2m\ncapture_timeout: 1500ms\n"
+                                      "load:\n  abort: {share: 0.5, after: 5ms}\n"))
+    assert (s.timeout, s.capture_timeout, s.load.abort.after if s.load.abort else None) == (120.0, 1.5, 0.005)
