@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from .model import Frame, Location, Profile, ProfileError, Sample, no_cyclic_gc
+from .model import Frame, Location, Profile, ProfileError, no_cyclic_gc
 
 By = Literal["function", "line", "stack"]
 NODE_FRACTION = 0.005
@@ -84,13 +84,6 @@ def _top_report(profile: Profile, sample_index: int, by: By, focus: str | None, 
         raise ProfileError(f"unknown aggregation {by!r}; use function, line or stack")
     graph = _Graph.build(weights, by)
     return graph.trim(total, nodecount or 0, node_fraction, cum)
-
-
-def filter_samples(samples: Iterable[Sample], focus: str | None, ignore: str | None) -> list[Sample]:
-    """pprof -focus/-ignore: keep a sample if any location matches focus and none matches ignore."""
-    samples = list(samples)
-    keep = _stack_filter(focus, ignore)
-    return samples if keep is None else [s for s in samples if keep(s.locations)]
 
 
 def _filter_stacks(weights: dict[tuple[Location, ...], int], focus: str | None,
