@@ -1,6 +1,7 @@
 """``goleak`` command line. One function per subcommand, registered in ``_COMMANDS``.
 
-Each command imports what it needs inside its function: ``goleak top`` is benchmarked against
+Each command imports what it needs inside its function (the package's one deliberate exception
+to imports at the top): ``goleak top`` is benchmarked against
 ``go tool pprof`` as a whole process, so nothing heavy (docker, jinja2, yaml, pytest) may be
 imported on its path. ``goleak run`` imports the whole harness, lazily, inside its functions.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # not imported at run time: `goleak top` stays light
@@ -78,8 +80,6 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 def _run(ns: argparse.Namespace) -> int:
     """One scenario outside pytest, through the same session, runner and reports as a pytest run.
     Exit status: 0 passed, 1 not passed (or could not run), 2 bad input."""
-    from pathlib import Path
-
     settings = _run_settings(ns)
     if isinstance(settings, str):
         print(f"goleak run: {settings}", file=sys.stderr)
@@ -115,8 +115,6 @@ def _run(ns: argparse.Namespace) -> int:
 
 def _run_settings(ns: argparse.Namespace) -> Settings | str:
     """Settings for ``goleak run``, or the text of what is wrong with the arguments."""
-    from pathlib import Path
-
     import pytest
 
     from . import signals, validate
@@ -144,8 +142,6 @@ def _run_settings(ns: argparse.Namespace) -> Settings | str:
 def _report(gs: GoleakSession, ns: argparse.Namespace) -> list[str]:
     """Write results.json + HTML (the session's own writer), the terminal table, and the baseline
     comparison. Returns the baseline failures."""
-    from pathlib import Path
-
     from .report import baseline
 
     gs.write_report()  # applies --save / --compare itself (GoleakSession.baseline_failures)
@@ -171,8 +167,6 @@ def _merge_args(p: argparse.ArgumentParser) -> None:
 def _merge(ns: argparse.Namespace) -> int:
     """Shards' results.json files -> one report, one validation and detector matrix, one baseline
     comparison. Exit status: 0 every scenario passed, 1 not (or a shard's run failed), 2 bad input."""
-    from pathlib import Path
-
     import pytest
 
     from .options import Settings

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from . import signals, validate
+from .detectors.spec import DeclarationError, parse_declarations
 from .judge.verdict import RATE_PER_SECOND
 
 #: runtime.MemProfileRate for every service, through GODEBUG=memprofilerate=N (read by the Go
@@ -164,8 +165,6 @@ def settings_from(config: pytest.Config) -> Settings:
     report = opt("goleak_report") or str(config.getini("goleak_report"))
     corpora = tuple(opt("goleak_corpus") or [_corpus(str(c)) for c in config.getini("goleak_corpus")])
     detector_lines = tuple(str(line) for line in config.getini("goleak_detectors"))
-    from .detectors.spec import DeclarationError, parse_declarations
-
     try:
         parse_declarations(detector_lines)
     except DeclarationError as exc:

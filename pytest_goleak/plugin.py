@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,8 +11,17 @@ from typing import Any
 import pytest
 
 from . import options, progress
+from .api import Goleak
+from .corpora.items import corpus_items
+from .detectors import hookspecs
+from .detectors.harness import failed_hook
 from .record import ScenarioResult
+from .report import baseline, github
 from .report import results as results_mod
+from .report.baseline import write_terminal
+from .report.pytest_html import register
+from .run import limits
+from .run.runtime.docker import DockerUnavailable
 from .scenario import collect
 from .scenario.parse import Scenario, ScenarioError, load_scenario
 from .session import GoleakSession
@@ -26,8 +37,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from .detectors import hookspecs
-
     pluginmanager.add_hookspecs(hookspecs)
 
 
@@ -35,16 +44,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "goleak: a pytest-goleak scenario item")
     settings = options.settings_from(config)
     if settings.enabled and not hasattr(config, "workerinput"):
-        from .report import baseline
-
         try:  # a missing baseline or a bad rule is a usage error now, not after the whole run
             baseline.check_options(save=settings.save, compare=settings.compare,
                                    fail_exprs=settings.compare_fail, rootdir=settings.rootdir)
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
     if settings.enabled:
-        from .run import limits
-
         try:  # a bad GOLEAK_MAX_*_BYTES is a usage error now, not a failure in the middle of a capture
             for name in limits.CAPS:
                 limits.cap(name)
@@ -56,16 +61,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[SESSION_KEY] = gs
         if not gs.is_worker:
             config.pluginmanager.register(ResultCollector(gs), "goleak-results")
-            from .report.pytest_html import register
-
             register(config)  # extra columns when pytest-html is installed; nothing otherwise
 
 
 def _hook_detectors(config: pytest.Config) -> list[object]:
     """The pytest_goleak_detectors implementations' detectors, one implementation at a time, so one
     that raises becomes an errored detector (a cell with its reason) and the others still count."""
-    from .detectors.harness import failed_hook
-
     found: list[object] = []
     for impl in config.pluginmanager.hook.pytest_goleak_detectors.get_hookimpls():
         try:
@@ -84,8 +85,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     gs = _session(session.config)
     if gs is None:
         return
-    from .run.runtime.docker import DockerUnavailable
-
     try:
         gs.start()
     except DockerUnavailable as exc:
@@ -107,8 +106,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     gs = _session(config)
     if gs is not None and gs.settings.corpora:
-        from .corpora.items import corpus_items
-
         items.extend(corpus_items(session, gs.settings.corpora, gs.settings.cache_dir, ScenarioFile))
     if gs is not None:
         refuse_duplicate_names(items)
@@ -240,8 +237,6 @@ class ResultCollector:
 @pytest.fixture(scope="session")
 def goleak(request: pytest.FixtureRequest) -> Iterator[Any]:
     """Run scenarios from Python tests: ``goleak.run("scenarios/x.yaml", budgets={...})``."""
-    from .api import Goleak
-
     gs = _session(request.config)
     if gs is not None:
         yield Goleak(gs)
@@ -288,11 +283,6 @@ def _why_not_saved(session: pytest.Session, gs: GoleakSession) -> str | None:
 
 
 def _publish_github(config: pytest.Config, gs: GoleakSession) -> None:
-    import contextlib
-    import sys
-
-    from .report import github
-
     tr = config.pluginmanager.get_plugin("terminalreporter")
     capman = config.pluginmanager.get_plugin("capturemanager")
 
@@ -319,6 +309,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             terminalreporter.write_line(terminal(line))
 
         gs.summary(write_line)
-        from .report.baseline import write_terminal
-
         write_terminal(write_line, gs.comparison)

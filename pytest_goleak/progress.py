@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import subprocess
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from .run import gotool
 from .textsafe import terminal
 
 LOGGER = logging.getLogger("pytest_goleak.progress")
@@ -73,10 +75,6 @@ def header_line(settings: Any) -> str:
 
 
 def go_version_text() -> str:
-    import subprocess
-
-    from .run import gotool
-
     try:
         go = gotool.go_binary()
         out = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True,
@@ -88,7 +86,7 @@ def go_version_text() -> str:
 
 def docker_engine_version(timeout: int = ENGINE_TIMEOUT_S) -> str:
     try:
-        import docker
+        import docker  # lazy: ~110 ms, only for the run's header line
 
         client = docker.from_env(timeout=timeout)
     except Exception:  # noqa: BLE001 - any failure to even build a client: say so, go on

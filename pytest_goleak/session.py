@@ -17,10 +17,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from . import __version__
+from .detectors import detectors_for
+from .detectors.harness import builtin_answers, matrix_json, run_answers, session_matrix
 from .options import Settings
 from .record import ScenarioResult
+from .report import baseline
 from .report import results as results_mod
+from .report.html import RunReport, write_html
+from .report.results import to_json
+from .report.terminal import write_summary
+from .run.runner import Runner
+from .run.runtime import docker as rt
 from .scenario.parse import Scenario
+from .services import Services
 
 
 class GoleakSession:
@@ -49,8 +59,6 @@ class GoleakSession:
     def start(self) -> None:
         """Connect to the engine and sweep what killed runs left behind. Raises DockerUnavailable."""
         if self.settings.runtime == "docker":
-            from .run.runtime import docker as rt
-
             self.docker = rt.connect()
             rt.sweep(self.docker)
         self._install_sigterm()
@@ -83,9 +91,6 @@ class GoleakSession:
 
     def run(self, scenario: Scenario) -> ScenarioResult:
         if self._runner is None:
-            from .run.runner import Runner
-            from .services import Services
-
             self.services = self.services or Services(docker_client=self.docker)
             self._runner = Runner(self.settings, self.run_id, self.docker, self.services, progress=self.progress)
         result: ScenarioResult = self._runner.run(scenario)
@@ -96,10 +101,6 @@ class GoleakSession:
 
     def _detector_answers(self, result: ScenarioResult, scenario: Scenario) -> list[Any]:
         """Every detector's answer on this scenario, for the detector x corpus matrix."""
-        from .detectors import detectors_for
-        from .detectors.harness import builtin_answers, run_answers
-        from .report.results import to_json
-
         if self._detectors is None:  # vet already ran in the runner: its findings are in the result
             static = detectors_for(self.settings.detectors, self.settings.cache_dir,
                                    builtin=self.settings.static_detectors)
@@ -126,8 +127,6 @@ class GoleakSession:
         if self.setup_error and self.settings.save:
             unsaved = unsaved or f"the run did not start: {self.setup_error}"
         if not self.setup_error and (self.settings.save or self.settings.compare):
-            from .report import baseline
-
             s = self.settings
             self.comparison, self.baseline_failures = baseline.apply(
                 self.results, save=None if unsaved else s.save, compare=s.compare, fail_exprs=s.compare_fail,
@@ -139,12 +138,7 @@ class GoleakSession:
         self.validation = results_mod.validation(runs)
         results = results_mod.build(runs, self.settings_json(), created=created, comparison=self.comparison,
                                     error=self.setup_error)
-        from .detectors.harness import matrix_json, session_matrix
-
         self.detector_matrix = results["detectors"] = matrix_json(session_matrix(runs))
-        from . import __version__
-        from .report.html import RunReport, write_html  # jinja2 is a hard dependency
-
         write_html(self.settings.report_dir, RunReport(runs, self.validation, self.comparison,
                                                        f"pytest-goleak {__version__}", created, self.setup_error,
                                                        self.detector_matrix))
@@ -153,8 +147,6 @@ class GoleakSession:
         return results_mod.write(self.settings.report_dir, results)
 
     def summary(self, write_line: Callable[[str], None]) -> None:
-        from .report.terminal import write_summary
-
         if self.last_results is None:
             return
         if self.setup_error:

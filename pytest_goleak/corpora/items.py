@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ..record import ScenarioResult
 from . import goker
 
 
@@ -22,8 +23,6 @@ class CorpusErrorItem(pytest.Item):
     def __init__(self, *, reason: str, expect: str | None = "leak", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.reason = reason
-        from ..record import ScenarioResult
-
         self.goleak_result = ScenarioResult(name=self.name, file=str(self.path), description="", expect=expect,
                                             culprit_expected=None, verdict="error", passed=False, message=reason,
                                             error=reason)

@@ -18,10 +18,11 @@ from typing import Any
 
 import yaml
 
+from ..corpora.goker_cases import BY_NAME
 from ..judge.culprit import Culprit
 from ..record import ScenarioResult
 from . import vet
-from .base import DetectorResult, Finding, Target, absent, run_detector
+from .base import DetectorResult, Finding, Target, absent, errored, run_detector
 from .matrix import Cell, Truth, matrix
 from .source import culprit_frames, relate_to
 
@@ -105,8 +106,6 @@ class _FailedHook:
         self.name, self.error = name, error
 
     def detect(self, target: Target) -> DetectorResult:
-        from .base import errored
-
         return errored(self.name, self.error)
 
 
@@ -144,8 +143,6 @@ def truth_of(result: ScenarioResult) -> Truth | None:
     corpus = corpus_of(result)
     culprits: tuple[str, ...] = ()
     if corpus == "goker":
-        from ..corpora.goker_cases import BY_NAME
-
         case = BY_NAME.get(result.name[len("goker_"):])
         culprits = tuple(leak.function for leak in case.leaks) if case else ()
     elif corpus == "userstyle":

@@ -24,7 +24,9 @@ from collections.abc import Sequence
 from itertools import accumulate, chain, count, repeat
 from typing import Any
 
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError
+from google.protobuf.unknown_fields import UnknownFieldSet
 
 from ..run.limits import cap
 from . import profile_pb2
@@ -202,9 +204,6 @@ class _View:
     Values (a packed int64 run)."""
 
     def __init__(self) -> None:
-        from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-        from google.protobuf.unknown_fields import UnknownFieldSet
-
         fdp = descriptor_pb2.FileDescriptorProto.FromString(profile_pb2.DESCRIPTOR.serialized_pb)
         field = descriptor_pb2.FieldDescriptorProto
         profile = next(m for m in fdp.message_type if m.name == "Profile")

@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from ..record import ScenarioResult
+from .detectors_page import BUCKETS, rows
 from .format import (
     fmt_bytes,
     fmt_count,
@@ -111,8 +112,6 @@ def write_html(report_dir: Path, report: RunReport) -> list[Path]:
         comparison=comparison_view(report.comparison), stages=stage_rows(run_stages(report.scenarios)), **common
     )
     _write(report_dir / "index.html", index, report_dir, written)
-    from .detectors_page import BUCKETS, rows
-
     page = env.get_template("detectors.html").render(
         rows=rows(report.detectors, {v["name"]: v["dir"] for v in views}), buckets=BUCKETS, **common)
     _write(report_dir / "detectors.html", page, report_dir, written)

@@ -262,7 +262,7 @@ def schema_errors(doc: Mapping[str, Any], part: str | None = None) -> list[str]:
     """Where a results document (or, with ``part``, one of its ``$defs``) breaks the schema;
     [] when it follows it, or when jsonschema is not installed."""
     try:
-        import jsonschema  # type: ignore[import-untyped]
+        import jsonschema  # type: ignore[import-untyped]  # optional: the schema extra
     except ImportError:
         return []
     schema = json.loads(SCHEMA_PATH.read_text())

@@ -10,6 +10,7 @@ from .. import signals
 from ..judge.verdict import RATE_PER_SECOND
 from ..record import ScenarioResult
 from ..units import format_bytes
+from .detectors_page import write_lines
 
 
 def _growth(s: ScenarioResult, signal: str, is_bytes: bool) -> str:
@@ -83,8 +84,6 @@ def write_summary(write_line: Callable[[str], None], scenarios: Sequence[Scenari
         write_line("validation against known truth (tp fn fp tn per signal):")
         for sig, m in matrix.items():
             write_line(f"  {sig:<22} tp={m['tp']:<3} fn={m['fn']:<3} fp={m['fp']:<3} tn={m['tn']:<3}")
-    from .detectors_page import write_lines
-
     write_lines(write_line, detectors)
     if report_path:
         write_line(f"report: {report_path}")

@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..pprof import ProfileError, parse
+from ..pprof.goroutines import group_by_stack, parse_text
 from ..scenario.ignore import IgnoreRule, first_match
 from .httpget import FetchError, get
 from .runtime.base import Instance
@@ -131,9 +133,6 @@ def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int
 def _goroutines_from_proto(body: bytes, live: int, rules: Sequence[IgnoreRule], snap: Snapshot) -> Snapshot:
     """The goroutine count (and the ignored ones) from the proto profile, when the text dump is
     skipped. The proto stacks have no creator: ``created_by`` rules match nothing here."""
-    from ..pprof import ProfileError, parse
-    from ..pprof.goroutines import group_by_stack
-
     try:
         groups = group_by_stack(parse(body))
     except ProfileError:
@@ -146,9 +145,6 @@ def _goroutines_from_proto(body: bytes, live: int, rules: Sequence[IgnoreRule], 
 
 
 def _apply_ignore(text: bytes, rules: Sequence[IgnoreRule], snap: Snapshot) -> Snapshot:
-    from ..pprof import ProfileError
-    from ..pprof.goroutines import parse_text
-
     try:
         goroutines = parse_text(text.decode(errors="replace"))
     except ProfileError:
@@ -364,8 +360,6 @@ def _read_memstats_text(body: bytes, snap: Snapshot) -> Snapshot:
 def _heap_from_profile(body: bytes, snap: Snapshot) -> Snapshot:
     """No expvar (a user's service): the heap profile's inuse totals stand in. They are the
     runtime's sampled estimates (see MemProfileRate), scaled as ``go tool pprof`` shows them."""
-    from ..pprof import ProfileError, parse
-
     try:
         prof = parse(body)
         space = float(prof.total(prof.index_of("inuse_space")))

@@ -21,12 +21,15 @@ from ..judge.verdict import outcome
 from ..options import Settings
 from ..record import ContainerInfo, Evidence, ScenarioResult
 from ..scenario.parse import Extension, Scenario
+from ..services import ServiceUnavailable
 from ..textsafe import clip
 from . import build, gotool, grpcload, load
 from .capture import CaptureError
 from .drive import Driver, OOMKilled, explain_death
 from .httpget import FetchError
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
+from .runtime.docker import DockerRuntime
+from .runtime.local import LocalRuntime
 from .setup_steps import SetupError
 
 
@@ -98,8 +101,6 @@ class Runner:
         for name in scenario.services:
             if self.services is None:
                 raise ScenarioSkipped(f"service {name!r} is not available in this runtime")
-            from ..services import ServiceUnavailable
-
             try:
                 svc = self.services.get(name)
             except ServiceUnavailable as exc:
@@ -126,8 +127,6 @@ class Runner:
         handing the runner another Instance (tests/unit/test_pipeline.py's fake)."""
         cache = self.settings.cache_dir
         if self.settings.runtime == "local":
-            from .runtime.local import LocalRuntime
-
             with ev.timed("build"):
                 art = build.build_for_local(scenario, cache)
             ev.build = art
@@ -137,8 +136,6 @@ class Runner:
                 return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env, args=scenario.args,
                                             files=scenario.files, port=scenario.port, pprof_port=scenario.pprof_port,
                                             timeout=scenario.health_timeout, port_wait=scenario.timeout)
-        from .runtime.docker import DockerRuntime
-
         with ev.timed("build"):
             art = build.build_for_docker(scenario, self.docker, cache)
         ev.build = art
