@@ -28,12 +28,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pytest_goleak.scenario.definition import GrpcLoad, Load  # noqa: E402
-
 from benchmarks._fixture import REPO, median  # noqa: E402
 from pytest_goleak.options import Settings  # noqa: E402
 from pytest_goleak.run import gotool  # noqa: E402
 from pytest_goleak.run.load import LoadDriver, loadgen_binary  # noqa: E402
+from pytest_goleak.scenario.definition import GrpcLoad, Load  # noqa: E402
 
 GHZ = "github.com/bojand/ghz/cmd/ghz@v0.93.0"
 PROTO = REPO / "go_fixtures" / "internal" / "feedpb" / "feed.proto"

@@ -22,11 +22,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pytest_goleak.scenario.parse import Load, Request  # noqa: E402
-
 from benchmarks._fixture import local_fixture, median  # noqa: E402
 from pytest_goleak.options import Settings  # noqa: E402
 from pytest_goleak.run.load import LoadDriver, loadgen_binary  # noqa: E402
+from pytest_goleak.scenario.parse import Load, Request  # noqa: E402
 
 #: Every request different: a path and query, a header value and a body from templates.
 MIX = (Request("/work?user={seq}&shard={rand:1-64}", headers={"Authorization": "Bearer {token}"}, weight=9),

@@ -22,13 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pytest_goleak.scenario.parse import load_scenario  # noqa: E402
-
 from benchmarks._fixture import REPO  # noqa: E402
 from pytest_goleak.run import build  # noqa: E402
 from pytest_goleak.run.runtime.base import Instance, wait_healthy  # noqa: E402
 from pytest_goleak.run.runtime.docker import DockerRuntime, connect  # noqa: E402
 from pytest_goleak.run.runtime.local import LocalRuntime  # noqa: E402
+from pytest_goleak.scenario.parse import load_scenario  # noqa: E402
 
 SCENARIO = REPO / "tests" / "data" / "silent_port" / "silent_port.goleak.yaml"
 
