@@ -80,3 +80,9 @@ def test_only_the_wiring_imports_the_report_stage():
                  for module, path in _modules().items()
                  if not module.startswith("pytest_goleak.report") and module not in WIRING}
     assert {m: names for m, names in offenders.items() if names} == {}
+
+
+def test_every_folder_of_modules_is_a_package():
+    """setuptools' ``packages.find`` ships only folders with an ``__init__.py`` (runtime/ once had none)."""
+    folders = {p.parent for p in PACKAGE.rglob("*.py")}
+    assert sorted(str(f.relative_to(REPO)) for f in folders if not (f / "__init__.py").is_file()) == []
