@@ -55,8 +55,15 @@ def test_verbose_terminal_shows_each_stage_as_it_happens(project: dict[str, obje
     stages = [line for line in out.splitlines() if line.startswith("    goleak: ")]
     assert re.fullmatch(r"    goleak: build (cached|compiled) \(\d+\.\d+s\)", stages[0]), stages
     snaps = [s for s in stages if " snapshot " in s or s.startswith("    goleak: snapshot")]
+    # At the near-floor heap budget a clean service's noise may send it on to the extension: its
+    # snapshots are shown too, one line each, as many as results.json records.
+    root = project["root"]
+    assert isinstance(root, Path)
+    taken = len(json.loads((root / "rep" / "results.json").read_text())["scenarios"][0]["snapshots"])
+    assert taken >= 4
     assert [re.sub(r" at \d+ requests", "", s) for s in snaps] == [
-        f"    goleak: snapshot {k}/4" for k in range(1, 5)]
+        f"    goleak: snapshot {k}/4" for k in range(1, 5)] + [
+        f"    goleak: extension snapshot {k}" for k in range(5, taken + 1)]
     assert re.fullmatch(r"    goleak: verdict clean \(pass, \d+\.\d+s\)", stages[-1]), stages
     # the header, before any item
     header = next(line for line in out.splitlines() if line.startswith("goleak: "))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pytest_goleak.judge import culprit
 from pytest_goleak.pprof import Frame
+from pytest_goleak.pprof.diff import GoroutineGrowth
 from pytest_goleak.run.capture import Snapshot
 from tests.conftest import REPO
 
@@ -91,3 +92,20 @@ def test_source_is_named_not_read_outside_the_build_context_module_cache_and_gor
                  "/dev/zero", "ok.go"):
         assert culprit.source_context(name, 1, roots) == [], name
     assert culprit.source_context(str(context / "ok.go"), 1, roots) == [(1, "package main")]
+
+
+def test_a_goroutine_that_only_moved_between_stacks_is_not_a_culprit():
+    """The accept loop caught outside Accept in the first snapshot and inside it in the last
+    grows its stack by one; beside 3,114 leaked receive loops it must not lead as "own" code."""
+    redis = (Frame("internal/poll.runtime_pollWait", "netpoll.go", 351),
+             Frame("github.com/redis/go-redis/v9.(*PubSub).ReceiveTimeout", "pubsub.go", 440))
+    split = (Frame("internal/poll.runtime_pollWait", "netpoll.go", 351),
+             Frame("github.com/redis/go-redis/v9.(*PubSub).ReceiveTimeout", "pubsub.go", 441))
+    accept = (Frame("net.(*TCPListener).Accept", "tcpsock.go", 380),
+              Frame("github.com/pytest-goleak/go_fixtures/internal/server.Run.func2", "server.go", 62))
+    shrunk = (Frame("runtime.gopark", "proc.go", 1),)
+    groups = [GoroutineGrowth(accept, 0, 1), GoroutineGrowth(redis, 2, 3116), GoroutineGrowth(split, 0, 400),
+              GoroutineGrowth(shrunk, 5, 1)]
+    assert [g.frames for g in culprit.material_growth(groups)] == [redis, split]
+    assert culprit.material_growth([GoroutineGrowth(accept, 0, 1)])[0].frames == accept
+    assert culprit.material_growth([GoroutineGrowth(shrunk, 5, 1)]) == []
