@@ -12,18 +12,22 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from . import __version__
 from .detectors import detectors_for
-from .detectors.harness import builtin_answers, matrix_json, run_answers, session_matrix
+from .detectors.base import DetectorResult
+from .detectors.harness import builtin_answers, run_answers, session_matrix
+from .detectors.matrix import Cell
 from .options import Settings
 from .record import ScenarioResult
 from .report import baseline
 from .report import results as results_mod
+from .report.comparison import Comparison
+from .report.confusion import Validation, validation
 from .report.html import RunReport, write_html
 from .report.results import to_json
 from .report.terminal import write_summary
@@ -39,9 +43,10 @@ class GoleakSession:
         self.is_worker = is_worker
         self.run_id = uuid.uuid4().hex[:12]
         self.results: list[ScenarioResult] = []
-        self.last_results: dict[str, Any] | None = None  # the results.json document, once written
-        self.comparison: dict[str, Any] | None = None  # against the baseline (report/baseline.py), when asked
-        self.validation: dict[str, Any] = {}  # the validation matrix (report/results.py), once written
+        self.written: Path | None = None  # results.json, once written
+        self.comparison: Comparison | None = None  # against the baseline (report/baseline.py), when asked
+        self.validation = Validation()  # the validation matrix, once written
+        self.detector_matrix: list[Cell] = []  # the detector x corpus matrix, once written
         self.docker: Any = None
         self.services: Any = None
         self.setup_error: str | None = None
@@ -52,7 +57,7 @@ class GoleakSession:
         self.hook_detectors: list[object] = []  # from pytest_goleak_detectors (see plugin.py)
         self._detectors: list[object] | None = None
         self._old_sigterm: Any = None
-        self.settings_doc: dict[str, Any] | None = None  # results.json's settings when not this run's (merge)
+        self.settings_doc: Mapping[str, object] | None = None  # results.json's settings when not this run's (merge)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -99,7 +104,7 @@ class GoleakSession:
         stages = {**result.stages_s, "detectors": round(time.monotonic() - t0, 3)}
         return dataclasses.replace(result, detectors=answers, stages_s=stages)
 
-    def _detector_answers(self, result: ScenarioResult, scenario: Scenario) -> list[Any]:
+    def _detector_answers(self, result: ScenarioResult, scenario: Scenario) -> list[DetectorResult]:
         """Every detector's answer on this scenario, for the detector x corpus matrix."""
         if self._detectors is None:  # vet already ran in the runner: its findings are in the result
             static = detectors_for(self.settings.detectors, self.settings.cache_dir,
@@ -115,7 +120,7 @@ class GoleakSession:
 
     # -- reporting (controller only) ------------------------------------------------------------
 
-    def settings_json(self) -> dict[str, Any]:
+    def settings_json(self) -> Mapping[str, object]:
         if self.settings_doc is not None:
             return dict(self.settings_doc)
         s = self.settings
@@ -135,19 +140,19 @@ class GoleakSession:
         t0 = time.monotonic()
         created = results_mod.now()
         runs = results_mod.ordered(self.results)
-        self.validation = results_mod.validation(runs)
+        self.validation = validation(runs)
+        self.detector_matrix = session_matrix(runs)
         results = results_mod.build(runs, self.settings_json(), created=created, comparison=self.comparison,
-                                    error=self.setup_error)
-        self.detector_matrix = results["detectors"] = matrix_json(session_matrix(runs))
+                                    error=self.setup_error, cells=self.detector_matrix)
         write_html(self.settings.report_dir, RunReport(runs, self.validation, self.comparison,
                                                        f"pytest-goleak {__version__}", created, self.setup_error,
                                                        self.detector_matrix))
         results["timing"] = {"report_s": round(time.monotonic() - t0, 3)}  # results.json itself: milliseconds
-        self.last_results = results
-        return results_mod.write(self.settings.report_dir, results)
+        self.written = results_mod.write(self.settings.report_dir, results)
+        return self.written
 
     def summary(self, write_line: Callable[[str], None]) -> None:
-        if self.last_results is None:
+        if self.written is None:
             return
         if self.setup_error:
             write_line(f"pytest-goleak: {self.setup_error}")

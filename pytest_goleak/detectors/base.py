@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 Status = Literal["ran", "absent", "error"]
 
@@ -22,8 +22,9 @@ class Target:
 
     scenario: str
     source_dir: Path | None = None  # the Go main package directory (static detectors need it)
-    culprits: Sequence[Mapping[str, Any]] = ()  # the harness's culprits, top first (results.json shape)
-    result: Mapping[str, Any] | None = None  # the scenario's whole result, for detectors of the run
+    # The scenario as results.json has it (the published shape: a stable API for a user's detector).
+    culprits: Sequence[Mapping[str, object]] = ()  # the harness's culprits, top first
+    result: Mapping[str, object] | None = None  # the scenario's whole result, for detectors of the run
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,6 @@ class Finding:
     function: str | None = None  # the enclosing function, pprof-style (main.fetchStatus), when found
     check: str | None = None  # the analyzer or rule that reported it, when the tool says
     points_at_leak: bool = False  # in the culprit's function (or a function on its stack)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "column": self.column, "message": self.message,
-                "function": self.function, "check": self.check, "points_at_leak": self.points_at_leak}
 
 
 @dataclass(frozen=True)
@@ -64,22 +61,6 @@ class DetectorResult:
     @property
     def named_leak(self) -> bool:
         return any(f.points_at_leak for f in self.findings)
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> DetectorResult:
-        def finding(f: Mapping[str, Any]) -> Finding:
-            return Finding(str(f.get("file") or ""), int(f.get("line") or 0), str(f.get("message") or ""),
-                           f.get("column"), f.get("function"), f.get("check"), bool(f.get("points_at_leak")))
-
-        return cls(str(d["detector"]), d.get("status", "error"), bool(d.get("flagged")),
-                   tuple(finding(f) for f in d.get("findings") or ()), d.get("reason"),
-                   float(d.get("seconds") or 0.0))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"detector": self.detector, "status": self.status, "flagged": self.flagged,
-                "reason": self.reason, "seconds": round(self.seconds, 3),
-                "where": self.where.to_json() if self.where else None,
-                "findings": [f.to_json() for f in self.findings]}
 
 
 def absent(detector: str, reason: str, seconds: float = 0.0) -> DetectorResult:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -89,13 +88,14 @@ def _vet(result: ScenarioResult) -> DetectorResult:
                           reason=f"{len(leaks)} leak finding(s)" if leaks else "no leak findings")
 
 
-def run_answers(result: ScenarioResult, doc: Mapping[str, Any], source_dir: Path | None,
+def run_answers(result: ScenarioResult, doc: Mapping[str, object], source_dir: Path | None,
                 detectors: Sequence[object]) -> list[DetectorResult]:
     """Static commands and hook detectors on one scenario; each answers or is absent/errored.
 
     They are shown the result as results.json has it (``doc``, made by the caller at the JSON
     edge): the published shape, a stable API for a user's detector."""
-    target = Target(result.name, source_dir, tuple(doc["culprits"]), doc)
+    culprits = doc.get("culprits")
+    target = Target(result.name, source_dir, tuple(culprits) if isinstance(culprits, list) else (), doc)
     return [run_detector(d, target) for d in detectors]
 
 
@@ -162,10 +162,3 @@ def session_matrix(scenarios: Iterable[ScenarioResult]) -> list[Cell]:
         truth[s.name] = t
         answers += [(s.name, a) for a in s.detectors]
     return matrix(truth, answers)
-
-
-def matrix_json(cells: Sequence[Cell]) -> dict[str, Any]:
-    """``results.json``'s ``detectors`` section (additive): the cells, and the names in order."""
-    return {"cells": [c.to_json() for c in cells],
-            "detectors": list(dict.fromkeys(c.detector for c in cells)),
-            "corpora": list(dict.fromkeys(c.corpus for c in cells))}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from .base import DetectorResult
 
@@ -49,13 +49,6 @@ class Cell:
     def right_place_rate(self) -> float | None:
         """Of the leaks it caught, the share where it named the right place."""
         return self.count("right_place") / self.count("tp") if self.count("tp") else None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"detector": self.detector, "corpus": self.corpus}
-        out.update({b: self.count(b) for b in BUCKETS})
-        out.update(recall=self.recall, false_alarm_rate=self.false_alarm_rate, right_place_rate=self.right_place_rate,
-                   scenarios={b: list(self.scenarios.get(b, ())) for b in BUCKETS})
-        return out
 
 
 def _within(function: str, expected: str) -> bool:

@@ -12,9 +12,8 @@ import contextlib
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from ..judge.culprit import Culprit
 from ..run import gotool
@@ -27,29 +26,44 @@ VET_TIMEOUT_S = 120.0
 LEAK_ANALYZERS = frozenset({"lostcancel", "httpresponse"})
 
 
-def run_vet(package_dir: Path, cache_dir: Path | None = None) -> list[dict[str, Any]]:
-    """Findings of ``go vet -json .`` as ``{analyzer, file, line, message}``; [] when vet is clean.
+@dataclass(frozen=True)
+class VetFinding:
+    analyzer: str
+    file: str
+    line: int
+    message: str
+    points_at_leak: bool = False  # set by relate()
+    error: bool = False  # vet itself did not run
+
+
+def _did_not_run(why: str) -> VetFinding:
+    return VetFinding("vet", "", 0, f"go vet did not run: {why}", error=True)
+
+
+def run_vet(package_dir: Path, cache_dir: Path | None = None) -> list[VetFinding]:
+    """Findings of ``go vet -json .`` (not yet related to a leak); [] when vet is clean.
 
     With ``cache_dir``, the findings are kept under it by a hash of the module's sources and the
     toolchain (as builds are): unchanged code is not vetted twice. A vet that did not run is not kept.
     """
     cached = _cache_file(package_dir, cache_dir) if cache_dir is not None else None
     if cached is not None and cached.is_file():
-        with contextlib.suppress(OSError, ValueError):
-            return list(json.loads(cached.read_text()))
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            return [VetFinding(str(f["analyzer"]), str(f["file"]), int(f["line"]), str(f["message"]))
+                    for f in json.loads(cached.read_text())]
     try:
         proc = run_bounded([gotool.go_binary(), "vet", "-json", "."], package_dir, VET_TIMEOUT_S)
     except (gotool.GoError, OSError) as exc:
-        return [{"analyzer": "vet", "file": "", "line": 0, "message": f"go vet did not run: {exc}", "error": True}]
+        return [_did_not_run(str(exc))]
     if proc.returncode is None:
-        return [{"analyzer": "vet", "file": "", "line": 0, "error": True,
-                 "message": f"go vet did not run: killed at its {VET_TIMEOUT_S:.0f}s timeout"}]
+        return [_did_not_run(f"killed at its {VET_TIMEOUT_S:.0f}s timeout")]
     findings = parse_vet_json(proc.output)
     if cached is not None and (proc.returncode == 0 or findings):  # vet answered: clean, or findings
         with contextlib.suppress(OSError):
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_name(f"{cached.name}.tmp{os.getpid()}")
-            tmp.write_text(json.dumps(findings))
+            tmp.write_text(json.dumps([{"analyzer": f.analyzer, "file": f.file, "line": f.line, "message": f.message}
+                                       for f in findings]))
             os.replace(tmp, cached)
     return findings
 
@@ -65,9 +79,9 @@ def _cache_file(package_dir: Path, cache_dir: Path) -> Path | None:
     return cache_dir / "vet" / f"{digest[:24]}.json"
 
 
-def parse_vet_json(text: str) -> list[dict[str, Any]]:
+def parse_vet_json(text: str) -> list[VetFinding]:
     """vet -json prints one JSON object per package, concatenated, possibly between plain lines."""
-    findings: list[dict[str, Any]] = []
+    findings: list[VetFinding] = []
     decoder = json.JSONDecoder()
     i = 0
     while (start := text.find("{", i)) >= 0:
@@ -81,29 +95,15 @@ def parse_vet_json(text: str) -> list[dict[str, Any]]:
                 for item in items if isinstance(items, list) else ():
                     file, _, rest = str(item.get("posn", "")).rpartition(".go:")
                     line = rest.split(":")[0]
-                    findings.append({"analyzer": analyzer, "file": file + ".go" if file else "",
-                                     "line": int(line) if line.isdigit() else 0, "message": item.get("message", "")})
+                    findings.append(VetFinding(str(analyzer), file + ".go" if file else "",
+                                               int(line) if line.isdigit() else 0, str(item.get("message", ""))))
     return findings
 
 
-@dataclass(frozen=True)
-class VetFinding:
-    analyzer: str
-    file: str
-    line: int
-    message: str
-    points_at_leak: bool
-    error: bool = False  # vet itself did not run
-
-
-def relate(findings: Sequence[dict[str, Any]], culprits: Sequence[Culprit]) -> tuple[VetFinding, ...]:
+def relate(findings: Sequence[VetFinding], culprits: Sequence[Culprit]) -> tuple[VetFinding, ...]:
     """Mark each finding that points at the leak: a leak analyzer, and :func:`.source.relate_to`'s rule
     (in a file on the top culprit's stack, within one of its functions when that can be read)."""
     frames = culprit_frames(culprits)
-    out = []
-    for f in findings:
-        analyzer, file, line = str(f["analyzer"]), str(f.get("file") or ""), int(f.get("line") or 0)
-        message = str(f.get("message") or "")
-        points = analyzer in LEAK_ANALYZERS and relate_to([Finding(file, line, message)], frames)[0].points_at_leak
-        out.append(VetFinding(analyzer, file, line, message, points, bool(f.get("error"))))
-    return tuple(out)
+    return tuple(replace(f, points_at_leak=f.analyzer in LEAK_ANALYZERS
+                         and relate_to([Finding(f.file, f.line, f.message)], frames)[0].points_at_leak)
+                 for f in findings)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 from ..judge.culprit import HeapDiffStack
-from .svg import unit_scale
+from ..units import unit_scale
 
 ROW_H = 20
 MIN_PX = 0.75  # narrower frames are merged into their parent's hover text instead of drawn

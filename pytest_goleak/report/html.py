@@ -16,20 +16,13 @@ from typing import Any
 
 import jinja2
 
+from ..detectors.matrix import Cell
 from ..record import ScenarioResult
+from ..units import fmt_bytes, fmt_count, fmt_delta, fmt_seconds, fmt_slope, fmt_value, num
+from .comparison import Comparison
+from .confusion import Validation
 from .detectors_page import BUCKETS, rows
-from .format import (
-    fmt_bytes,
-    fmt_count,
-    fmt_delta,
-    fmt_seconds,
-    fmt_slope,
-    fmt_value,
-    num,
-    safe_href,
-    scenario_dir_name,
-    short_path,
-)
+from .format import safe_href, scenario_dir_name, short_path
 from .views import (
     budget_signal,
     budget_title,
@@ -52,12 +45,12 @@ class RunReport:
     """What the report shows of a run: the typed scenario results and the run-wide tables."""
 
     scenarios: Sequence[ScenarioResult]
-    validation: Mapping[str, Any] = field(default_factory=dict)  # report/results.py's validation()
-    comparison: Mapping[str, Any] | None = None  # report/baseline.py's, when a baseline was compared
+    validation: Validation = field(default_factory=Validation)
+    comparison: Comparison | None = None  # when a baseline was compared
     tool: str = "pytest-goleak"
     created: str = ""
     error: str | None = None  # the run itself failed (no engine, say)
-    detectors: Mapping[str, Any] = field(default_factory=dict)  # the detector x corpus matrix (detectors.harness)
+    detectors: Sequence[Cell] = ()  # the detector x corpus matrix (detectors.harness)
 
 
 # ---------------------------------------------------------------- writing

@@ -10,15 +10,13 @@ the gathered results: a merged report is made exactly as one run's is.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from ..record import ScenarioResult
-from .results import ResultsError, read_document
+from .results import ResultsError, read_file
 
 
 class MergeError(ValueError):
@@ -28,29 +26,13 @@ class MergeError(ValueError):
 @dataclass(frozen=True)
 class Merged:
     scenarios: tuple[ScenarioResult, ...]
-    settings: Mapping[str, Any]  # the first shard's, with the shards listed
+    settings: Mapping[str, object]  # the first shard's, with the shards listed
     errors: tuple[str, ...]  # shards whose run itself failed (no engine, say), "DIR: error"
 
 
 def results_path(shard: Path) -> Path:
     """A shard is its report directory, or its results.json itself."""
     return shard if shard.is_file() else shard / "results.json"
-
-
-def _read(shard: Path) -> tuple[dict[str, Any], list[ScenarioResult]]:
-    path = results_path(shard)
-    try:
-        doc = json.loads(path.read_text())
-    except OSError as exc:
-        raise MergeError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
-    except ValueError as exc:
-        raise MergeError(f"{path}: not JSON ({exc})") from exc
-    if not isinstance(doc, dict):
-        raise MergeError(f"{path}: not a results document")
-    try:
-        return doc, read_document(doc, str(path))
-    except (ResultsError, KeyError, TypeError) as exc:
-        raise MergeError(str(exc) if isinstance(exc, ResultsError) else f"{path}: {exc!r}") from exc
 
 
 def gather(shards: Sequence[Path], out: Path) -> Merged:
@@ -60,12 +42,16 @@ def gather(shards: Sequence[Path], out: Path) -> Merged:
     seen: dict[str, Path] = {}
     scenarios: list[ScenarioResult] = []
     errors: list[str] = []
-    settings: dict[str, Any] = {}
+    settings: dict[str, object] = {}
     for shard in shards:
-        doc, results = _read(shard)
-        settings = settings or dict(doc.get("settings") or {})
-        if doc.get("error"):
-            errors.append(f"{shard}: {doc['error']}")
+        try:
+            doc = read_file(results_path(shard))
+        except ResultsError as exc:
+            raise MergeError(str(exc)) from exc
+        settings = settings or dict(doc.settings)
+        if doc.error:
+            errors.append(f"{shard}: {doc.error}")
+        results = doc.scenarios
         for r in results:
             if r.name in seen:
                 raise MergeError(f"scenario {r.name!r} is in two shards: {seen[r.name]} and {shard}")

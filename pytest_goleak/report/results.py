@@ -14,12 +14,13 @@ import json
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import __version__, signals
-from ..detectors.base import DetectorResult
+from ..detectors.base import DetectorResult, Finding
+from ..detectors.matrix import BUCKETS, Cell
 from ..detectors.vet import VetFinding
 from ..judge.analysis import Trend
 from ..judge.culprit import Culprit, CulpritReport, Frame, GoroutineGroup, GrowthSite, HeapDiffStack, IgnoredGroup
@@ -30,11 +31,17 @@ from ..run.build import Artifact
 from ..run.capture import Snapshot
 from ..run.load import EntryResult, LoadSummary, PhaseResult
 from ..run.runtime.base import Status
+from .comparison import Baseline, Comparison, Figures, Row, Rule, SavedScenario
+from .confusion import Confusion, Validation, validation
 from .html import RunReport
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).parents[1] / "schema" / "results.schema.json"
 VERDICT_ORDER = {"error": 0, "leak": 1, "clean": 2, "skipped": 3}
+BASELINE_KIND = "pytest-goleak-baseline"
+BASELINE_VERSION = 1
+#: A JSON object as json.loads gives it and json.dumps takes it: only this module handles one.
+JSONObject = dict[str, Any]
 
 
 class ResultsError(ValueError):
@@ -108,7 +115,7 @@ def to_json(r: ScenarioResult) -> dict[str, Any]:
         "extension": r.extension.to_json() if r.extension else None,
         "memprofilerate": asdict(r.memprofilerate) if r.memprofilerate else None,
         "health_path": r.health_path,
-        "detectors": [a.to_json() for a in r.detectors],
+        "detectors": [detector_json(a) for a in r.detectors],
         "stages_s": dict(r.stages_s),
     }
     if r.oom is not None:
@@ -254,7 +261,7 @@ def from_json(d: Mapping[str, Any]) -> ScenarioResult:
         extension=_extension_of(d["extension"]) if d.get("extension") else None,
         memprofilerate=MemProfileRate(rate.get("requested"), rate.get("in_force")) if rate else None,
         health_path=d.get("health_path"), ignore_listed="ignored_goroutines" in d,
-        detectors=tuple(DetectorResult.from_json(a) for a in d.get("detectors") or ()),
+        detectors=tuple(detector_of(a) for a in d.get("detectors") or ()),
         stages_s={str(k): float(v) for k, v in (d.get("stages_s") or {}).items()}, cut_short=d.get("cut_short"))
 
 
@@ -288,9 +295,11 @@ def read_scenario(entry: Mapping[str, Any]) -> ScenarioResult:
 def report_of(doc: Mapping[str, Any]) -> RunReport:
     """What the HTML report shows of a results document (regenerating a report from a file)."""
     tool = doc.get("tool") or {}
-    return RunReport([from_json(s) for s in doc.get("scenarios") or []], doc.get("validation") or {},
-                     doc.get("comparison"), f"{tool.get('name') or 'pytest-goleak'} {tool.get('version') or ''}",
-                     str(doc.get("created") or ""), doc.get("error"))
+    given = doc.get("comparison")
+    return RunReport([from_json(s) for s in doc.get("scenarios") or []], validation_of(doc.get("validation") or {}),
+                     comparison_of(given) if isinstance(given, Mapping) else None,
+                     f"{tool.get('name') or 'pytest-goleak'} {tool.get('version') or ''}",
+                     str(doc.get("created") or ""), doc.get("error"), cells_of(doc.get("detectors") or {}))
 
 
 def read_document(doc: Mapping[str, Any], where: str = "results.json") -> list[ScenarioResult]:
@@ -301,34 +310,36 @@ def read_document(doc: Mapping[str, Any], where: str = "results.json") -> list[S
     return [from_json(s) for s in doc["scenarios"]]
 
 
+@dataclass(frozen=True)
+class Document:
+    """A results.json file read back: its scenarios, its settings and the run's own error."""
+
+    scenarios: tuple[ScenarioResult, ...]
+    settings: Mapping[str, object]
+    error: str | None
+
+
+def read_file(path: Path) -> Document:
+    """A results.json file, checked against the schema. Raises ResultsError saying why not."""
+    try:
+        doc = json.loads(path.read_text())
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    except ValueError as exc:
+        raise ResultsError(f"{path}: not JSON ({exc})") from exc
+    if not isinstance(doc, dict):
+        raise ResultsError(f"{path}: not a results document")
+    try:
+        scenarios = read_document(doc, str(path))
+    except (KeyError, TypeError) as exc:
+        raise ResultsError(f"{path}: {exc!r}") from exc
+    settings = doc.get("settings")
+    error = doc.get("error")
+    return Document(tuple(scenarios), dict(settings) if isinstance(settings, dict) else {},
+                    str(error) if error else None)
+
+
 # ---------------------------------------------------------------- the document
-
-
-def validation(scenarios: Iterable[ScenarioResult]) -> dict[str, Any]:
-    """Per signal, a confusion matrix over scenarios whose truth (``expect``) is known.
-    Known leaks are the positives; see :meth:`ScenarioResult.signal_flags` for what flagging means."""
-    matrix: dict[str, dict[str, Any]] = {}
-    overall = {"tp": 0, "fn": 0, "fp": 0, "tn": 0}
-    for s in scenarios:
-        if s.expect not in ("leak", "clean") or s.verdict not in ("leak", "clean"):
-            continue
-        positive = s.expect == "leak"
-        overall[_cell(positive, s.verdict == "leak")] += 1
-        for sig, flagged in s.signal_flags().items():
-            cell = _cell(positive, flagged)
-            m = matrix.setdefault(sig, {"tp": 0, "fn": 0, "fp": 0, "tn": 0, "caught": [], "false_alarms": []})
-            m[cell] += 1
-            if cell == "tp":
-                m["caught"].append(s.name)
-            elif cell == "fp":
-                m["false_alarms"].append(s.name)
-    return {"overall": overall, "signals": dict(sorted(matrix.items()))}
-
-
-def _cell(positive: bool, flagged: bool) -> str:
-    if positive:
-        return "tp" if flagged else "fn"
-    return "fp" if flagged else "tn"
 
 
 def ordered(scenarios: Iterable[ScenarioResult]) -> list[ScenarioResult]:
@@ -341,21 +352,28 @@ def now() -> str:
 
 
 def build(scenarios: Sequence[ScenarioResult], settings: Mapping[str, Any], *, created: str | None = None,
-          comparison: Mapping[str, Any] | None = None, error: str | None = None) -> dict[str, Any]:
-    """The results.json document."""
+          comparison: Comparison | None = None, error: str | None = None,
+          cells: Sequence[Cell] | None = None) -> JSONObject:
+    """The results.json document; ``cells``: the detector matrix, when the session made one."""
     runs = ordered(scenarios)
-    doc = {
+    doc: JSONObject = {
         "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "pytest-goleak", "version": __version__},
+        "tool": _tool(),
         "created": created or now(),
         "settings": dict(settings),
         "scenarios": [to_json(s) for s in runs],
-        "validation": validation(runs),
-        "comparison": comparison,
+        "validation": validation_json(validation(runs)),
+        "comparison": comparison_json(comparison) if comparison is not None else None,
     }
     if error:
         doc["error"] = error
+    if cells is not None:
+        doc["detectors"] = cells_json(cells)
     return doc
+
+
+def _tool() -> JSONObject:
+    return {"name": "pytest-goleak", "version": __version__}
 
 
 def finite(value: Any) -> Any:
@@ -378,3 +396,188 @@ def write(report_dir: Path, results: Mapping[str, Any]) -> Path:
     tmp.write_text(json.dumps(finite(results), indent=2, sort_keys=False, default=str, allow_nan=False) + "\n")
     os.replace(tmp, path)
     return path
+
+
+# ---------------------------------------------------------------- the run-wide sections
+
+
+def _confusion_json(c: Confusion, names: bool) -> JSONObject:
+    d: JSONObject = {"tp": c.tp, "fn": c.fn, "fp": c.fp, "tn": c.tn}
+    if names:
+        d.update(caught=list(c.caught), false_alarms=list(c.false_alarms))
+    return d
+
+
+def validation_json(v: Validation) -> JSONObject:
+    return {"overall": _confusion_json(v.overall or Confusion(), False),
+            "signals": {k: _confusion_json(c, True) for k, c in v.signals.items()}}
+
+
+def _confusion_of(d: Mapping[str, Any]) -> Confusion:
+    tp, fn, fp, tn = (int(d.get(k) or 0) for k in ("tp", "fn", "fp", "tn"))
+    return Confusion(tp, fn, fp, tn, tuple(str(n) for n in d.get("caught") or ()),
+                     tuple(str(n) for n in d.get("false_alarms") or ()))
+
+
+def validation_of(d: Mapping[str, Any]) -> Validation:
+    given = d.get("signals")
+    signals_ = given if isinstance(given, Mapping) else {}
+    overall = d.get("overall")
+    return Validation(_confusion_of(overall) if isinstance(overall, Mapping) and overall else None,
+                      {str(k): _confusion_of(v) for k, v in sorted(signals_.items()) if isinstance(v, Mapping)})
+
+
+def cells_json(cells: Sequence[Cell]) -> JSONObject:
+    """``results.json``'s ``detectors`` section: the cells, and the names in order."""
+    return {"cells": [_cell_json(c) for c in cells],
+            "detectors": list(dict.fromkeys(c.detector for c in cells)),
+            "corpora": list(dict.fromkeys(c.corpus for c in cells))}
+
+
+def _cell_json(c: Cell) -> JSONObject:
+    out: JSONObject = {"detector": c.detector, "corpus": c.corpus}
+    out.update({b: c.count(b) for b in BUCKETS})
+    out.update(recall=c.recall, false_alarm_rate=c.false_alarm_rate, right_place_rate=c.right_place_rate,
+               scenarios={b: list(c.scenarios.get(b, ())) for b in BUCKETS})
+    return out
+
+
+def cells_of(d: Mapping[str, Any]) -> tuple[Cell, ...]:
+    out = []
+    for c in d.get("cells") or ():
+        names = c.get("scenarios") or {}
+        out.append(Cell(str(c.get("detector") or ""), str(c.get("corpus") or ""),
+                        {str(b): tuple(str(n) for n in v) for b, v in names.items() if v}))
+    return tuple(out)
+
+
+def _finding_json(f: Finding) -> JSONObject:
+    return {"file": f.file, "line": f.line, "column": f.column, "message": f.message,
+            "function": f.function, "check": f.check, "points_at_leak": f.points_at_leak}
+
+
+def detector_json(a: DetectorResult) -> JSONObject:
+    return {"detector": a.detector, "status": a.status, "flagged": a.flagged,
+            "reason": a.reason, "seconds": round(a.seconds, 3),
+            "where": _finding_json(a.where) if a.where else None,
+            "findings": [_finding_json(f) for f in a.findings]}
+
+
+def _finding_of(f: Mapping[str, Any]) -> Finding:
+    return Finding(str(f.get("file") or ""), int(f.get("line") or 0), str(f.get("message") or ""),
+                   f.get("column"), f.get("function"), f.get("check"), bool(f.get("points_at_leak")))
+
+
+def detector_of(d: Mapping[str, Any]) -> DetectorResult:
+    return DetectorResult(str(d["detector"]), d.get("status", "error"), bool(d.get("flagged")),
+                          tuple(_finding_of(f) for f in d.get("findings") or ()), d.get("reason"),
+                          float(d.get("seconds") or 0.0))
+
+
+# ---------------------------------------------------------------- the baseline comparison and file
+
+
+def _figures_json(f: Figures | None) -> JSONObject | None:
+    if f is None:
+        return None
+    return {"slope_per_1k": f.slope_per_1k, "ci": list(f.ci), "p_value": f.p_value, "decision": f.decision}
+
+
+def _row_json(r: Row) -> JSONObject:
+    return {"scenario": r.scenario, "signal": r.signal, "unit": r.unit, "baseline": _figures_json(r.baseline),
+            "current": _figures_json(r.current), "delta_per_1k": r.delta_per_1k, "change": r.change,
+            "limit_per_1k": r.limit_per_1k, "rule": r.rule, "status": r.status}
+
+
+def _rule_json(r: Rule) -> JSONObject:
+    return {"expr": r.expr, "signal": r.signal, "relative": r.relative, "amount": r.amount}
+
+
+def comparison_json(c: Comparison) -> JSONObject:
+    """results.json's ``comparison``."""
+    base: JSONObject = {"path": c.path} if c.error else {"commit": c.commit, "created": c.created, "path": c.path}
+    d: JSONObject = {"baseline": base}
+    if c.error:
+        d["error"] = c.error
+    d.update({"rules": [_rule_json(r) for r in c.rules], "alpha": c.alpha, "passed": c.passed,
+              "failures": list(c.failures), "rows": [_row_json(r) for r in c.rows],
+              "new_scenarios": list(c.new_scenarios), "missing_scenarios": list(c.missing_scenarios)})
+    if c.saved_to is not None:
+        d["saved_to"] = c.saved_to
+    return d
+
+
+def _text(v: object) -> str:
+    return "" if v is None else str(v)
+
+
+def _texts(v: object) -> tuple[str, ...]:
+    return tuple(_text(x) for x in v) if isinstance(v, (list, tuple)) else ()
+
+
+def _opt_text(v: object) -> str | None:
+    return None if v is None else str(v)
+
+
+def _figures_of(d: object, unit: str) -> Figures | None:
+    """Saved figures, read defensively: a baseline file is given on the command line."""
+    if not isinstance(d, Mapping):
+        return None
+    slope = _finite(d.get("slope_per_1k"))
+    ci = d.get("ci")
+    lo, hi = (_finite(ci[0]), _finite(ci[1])) if isinstance(ci, (list, tuple)) and len(ci) == 2 else (slope, slope)
+    return Figures(str(d.get("unit") or unit), slope, (lo or 0.0, hi or 0.0) if slope is not None else (0.0, 0.0),
+                   _finite(d.get("p_value")), _opt_text(d.get("decision")))
+
+
+def _finite(v: object) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
+
+
+def _row_of(d: Mapping[str, Any]) -> Row:
+    unit = "bytes" if d.get("unit") == "bytes" else "count"
+    return Row(_text(d.get("scenario")), _text(d.get("signal")), unit, _figures_of(d.get("baseline"), unit),
+               _figures_of(d.get("current"), unit), _finite(d.get("delta_per_1k")), _finite(d.get("change")),
+               _finite(d.get("limit_per_1k")), _opt_text(d.get("rule")), _text(d.get("status")))
+
+
+def _rule_of(d: object) -> Rule:
+    m: Mapping[str, Any] = d if isinstance(d, Mapping) else {}
+    return Rule(_text(m.get("expr")), _text(m.get("signal")), m.get("relative") is True,
+                _finite(m.get("amount")) or 0.0)
+
+
+def comparison_of(d: Mapping[str, Any]) -> Comparison:
+    """results.json's ``comparison`` read back, defensively (its baseline came from a given file)."""
+    given = d.get("baseline")
+    base: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+    rows = [r for r in d.get("rows") or () if isinstance(r, Mapping)]
+    return Comparison(
+        _text(base.get("path")), tuple(_rule_of(r) for r in d.get("rules") or ()), _finite(d.get("alpha")) or 0.0,
+        d.get("passed") is True, _texts(d.get("failures")), _opt_text(base.get("commit")),
+        _opt_text(base.get("created")), tuple(_row_of(r) for r in rows),
+        _texts(d.get("new_scenarios")), _texts(d.get("missing_scenarios")),
+        _opt_text(d.get("error")), _opt_text(d.get("saved_to")))
+
+
+def baseline_json(b: Baseline) -> JSONObject:
+    """A baseline file."""
+    def figures(f: Figures) -> JSONObject:
+        return {"unit": f.unit, "slope_per_1k": f.slope_per_1k, "ci": list(f.ci), "p_value": f.p_value,
+                "decision": f.decision}
+
+    scenarios = {name: {"verdict": s.verdict, "requests": s.requests,
+                        "signals": {k: figures(f) for k, f in s.signals.items()}} for name, s in b.scenarios.items()}
+    return {"kind": BASELINE_KIND, "baseline_version": BASELINE_VERSION, "commit": b.commit, "created": b.created,
+            "tool": _tool(), "scenarios": scenarios}
+
+
+def baseline_of(doc: Mapping[str, Any]) -> Baseline:
+    """A baseline file's figures (its kind and version checked by the caller)."""
+    scenarios = {}
+    for name, s in (doc.get("scenarios") or {}).items():
+        sigs = s.get("signals") or {}
+        scenarios[str(name)] = SavedScenario(
+            _text(s.get("verdict")), int(s.get("requests") or 0),
+            {str(k): f for k, v in sigs.items() if (f := _figures_of(v, signals.units().get(k, "count")))})
+    return Baseline(_opt_text(doc.get("commit")), _opt_text(doc.get("created")), scenarios)

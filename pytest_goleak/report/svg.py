@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from ..units import slope_label, unit_scale
+
 Point = tuple[float, float]
 Scale = Callable[[float], float]
 
-_BINARY = (("GiB", 1024.0**3), ("MiB", 1024.0**2), ("KiB", 1024.0), ("B", 1.0))
 
 COLOR_DATA = "#2563eb"
 COLOR_EXTENSION = "#7a5af8"
@@ -90,16 +91,6 @@ def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
     if ticks[-1] < hi - step * 1e-9:
         ticks.append(ticks[-1] + step)
     return ticks
-
-
-def unit_scale(unit: str, magnitude: float) -> tuple[str, float]:
-    """Display unit and divisor: bytes become KiB/MiB/GiB by size, counts stay plain."""
-    if unit == "bytes":
-        for name, div in _BINARY:
-            if magnitude >= div:
-                return name, div
-        return "B", 1.0
-    return unit or "", 1.0
 
 
 def format_tick(v: float) -> str:
@@ -278,24 +269,6 @@ def _axes(
     )
     out.append("</g>")
     return out
-
-
-def delta_label(value: float, unit: str) -> str:
-    """A signed change with its unit: ``+1.0 MiB``, ``−8 KiB``, ``+998.2``."""
-    sign = "+" if value >= 0 else "\u2212"
-    if unit == "bytes":
-        disp, div = unit_scale(unit, abs(value))
-        return f"{sign}{abs(value) / div:.1f} {disp}" if div > 1 else f"{sign}{abs(value):.0f} B"
-    # Whole numbers from 1,000 up (65,575 — never 6.558e+04), one decimal below, two below one.
-    v = abs(value)
-    if v >= 1000:
-        return f"{sign}{v:,.0f}"
-    return f"{sign}{v:.1f}".removesuffix(".0") if v >= 1 else f"{sign}{v:.2g}"
-
-
-def slope_label(slope: float, unit: str) -> str:
-    """``+1.0 MiB/1k req`` or ``+998.2/1k req``."""
-    return f"{delta_label(slope, unit)}/1k req"
 
 
 def _legend(lay: Layout, unit: str, slope: float | None, budget: Budget | None, note: str) -> list[str]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from .. import signals
+from ..detectors.matrix import Cell
 from ..judge.verdict import RATE_PER_SECOND
 from ..record import ScenarioResult
-from ..units import format_bytes
+from ..units import figure, format_bytes, kilo
+from .confusion import Validation
 from .detectors_page import write_lines
 
 
@@ -17,9 +18,7 @@ def _growth(s: ScenarioResult, signal: str, is_bytes: bool) -> str:
     t = s.signals.get(signal)
     if not t:
         return "-"
-    v = t.slope_per_1k
-    text = format_bytes(v) if is_bytes else f"{v:.1f}"
-    return text + ("*" if t.decision == "growing" else "")
+    return figure(t.slope_per_1k, "bytes" if is_bytes else "count") + ("*" if t.decision == "growing" else "")
 
 
 def _culprit(s: ScenarioResult) -> str:
@@ -40,8 +39,8 @@ def _extension(s: ScenarioResult) -> str:
         return "-"
     if ext.outcome == "plateau":
         at = [c.plateau_at_requests for c in s.budgets if c.plateau_at_requests]
-        return f"plateau@{_k(max(at))}" if at else "plateau"
-    return f"growing@{_k(ext.requests_at_end or 0)}"
+        return f"plateau@{kilo(max(at))}" if at else "plateau"
+    return f"growing@{kilo(ext.requests_at_end or 0)}"
 
 
 def _per_day(s: ScenarioResult, rate: float) -> str:
@@ -51,10 +50,6 @@ def _per_day(s: ScenarioResult, rate: float) -> str:
     if s.verdict != "leak" or not grows:
         return "-"
     return format_bytes(max(grows) / 1000.0 * rate * 86400.0)
-
-
-def _k(n: float) -> str:
-    return f"{n / 1000:.1f}k" if n >= 1000 else f"{n:.0f}"
 
 
 def rows(scenarios: Sequence[ScenarioResult], rate: float = RATE_PER_SECOND) -> list[list[str]]:
@@ -68,9 +63,9 @@ def rows(scenarios: Sequence[ScenarioResult], rate: float = RATE_PER_SECOND) -> 
 
 
 def write_summary(write_line: Callable[[str], None], scenarios: Sequence[ScenarioResult],
-                  validation: Mapping[str, Any], report_path: Path | None,
-                  detectors: Mapping[str, Any] | None = None, rate: float = RATE_PER_SECOND) -> None:
-    """The table, then the validation matrix (``results.validation(...)``), then where the report is."""
+                  validation: Validation, report_path: Path | None,
+                  detectors: Sequence[Cell] = (), rate: float = RATE_PER_SECOND) -> None:
+    """The table, then the validation matrix, then the detector matrix, then where the report is."""
     table = rows(scenarios, rate)
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]
     for r in table:
@@ -78,12 +73,11 @@ def write_summary(write_line: Callable[[str], None], scenarios: Sequence[Scenari
     write_line("(* = growing: significant upward trend; figures are Theil-Sen slopes per 1,000 requests over the "
                f"measured window; heap/day: a leak's heap growth per day at {rate:,.0f} requests/s "
                "(--goleak-rate-per-second); extension: the load went on past a budget to tell filling from leaking)")
-    matrix = validation.get("signals") or {}
-    if matrix:
+    if validation.signals:
         write_line("")
         write_line("validation against known truth (tp fn fp tn per signal):")
-        for sig, m in matrix.items():
-            write_line(f"  {sig:<22} tp={m['tp']:<3} fn={m['fn']:<3} fp={m['fp']:<3} tn={m['tn']:<3}")
+        for sig, m in validation.signals.items():
+            write_line(f"  {sig:<22} tp={m.tp:<3} fn={m.fn:<3} fp={m.fp:<3} tn={m.tn:<3}")
     write_lines(write_line, detectors)
     if report_path:
         write_line(f"report: {report_path}")

@@ -2,13 +2,13 @@
 
 The shapes are the program's own (the typed result); what came from a profile or a container
 (function names, paths, logs, messages) is still untrusted text, which Jinja2 autoescapes and
-``safe_href`` keeps inside the report. The baseline comparison's ``baseline`` part comes from a
-file given on the command line, so that one is still read defensively.
+``safe_href`` keeps inside the report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -16,8 +16,8 @@ from .. import signals as signals_mod
 from ..judge.culprit import Culprit, Frame, GrowthSite
 from ..record import STAGES, ScenarioResult, SignalResult
 from ..run import grpcload
-from . import flame, svg
-from .format import (
+from ..units import (
+    DASH,
     fmt_bytes,
     fmt_count,
     fmt_delta,
@@ -25,9 +25,13 @@ from .format import (
     fmt_slope,
     fmt_value,
     num,
-    safe_href,
-    short_path,
+    percent,
+    percent_change,
 )
+from . import flame, svg
+from .comparison import Comparison, Figures, Row
+from .confusion import Validation
+from .format import safe_href, short_path
 
 DEFAULT_KEY_SIGNALS = ("goroutines", "heap_inuse_bytes")
 _PROFILE_ORDER = {"heap": 0, "goroutine": 1, "allocs": 2, "goroutine_text": 3}
@@ -303,7 +307,7 @@ def scenario_view(s: ScenarioResult, dirname: str, chart_base: int = 0) -> dict[
 def stage_rows(seconds: Mapping[str, float]) -> list[dict[str, str]]:
     """Where the time went: one row per stage, in pipeline order, with its share of the total."""
     total = sum(seconds.values())
-    return [{"stage": k, "seconds": f"{v:.2f} s", "share": f"{100 * v / total:.0f}%" if total else "—"}
+    return [{"stage": k, "seconds": f"{v:.2f} s", "share": percent(v, total)}
             for k, v in seconds.items()]
 
 
@@ -316,56 +320,74 @@ def run_stages(scenarios: Iterable[ScenarioResult]) -> dict[str, float]:
     return {k: v for k, v in total.items() if v > 0}
 
 
-def validation_rows(validation: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The validation matrix (report/results.py's ``validation``), one row per signal."""
-    items = sorted(validation.get("signals", {}).items())
-    if validation.get("overall"):
-        items.insert(0, ("overall verdict", validation["overall"]))
-    rows = []
-    for signal, m in items:
-        total = m["tp"] + m["fn"] + m["fp"] + m["tn"]
-        correct = m["tp"] + m["tn"]
-        rows.append({"signal": _title(str(signal)), **{k: fmt_count(m[k]) for k in ("tp", "fn", "fp", "tn")},
-                     "accuracy": f"{100 * correct / total:.0f}%" if total else "\u2014",
-                     "perfect": bool(total) and correct == total})
-    return rows
+@dataclass(frozen=True)
+class ValidationRow:
+    signal: str
+    tp: str
+    fn: str
+    fp: str
+    tn: str
+    accuracy: str
+    perfect: bool
+
+
+def validation_rows(validation: Validation) -> list[ValidationRow]:
+    """The validation matrix, one row per signal, the verdicts' first."""
+    items = sorted(validation.signals.items())
+    if validation.overall is not None:
+        items.insert(0, ("overall verdict", validation.overall))
+    return [ValidationRow(_title(signal), fmt_count(m.tp), fmt_count(m.fn), fmt_count(m.fp), fmt_count(m.tn),
+                          percent(m.correct, m.total), bool(m.total) and m.correct == m.total)
+            for signal, m in items]
 
 
 _COMPARISON_STATUS = {"regression": "over", "higher": "", "same": "", "lower": "within"}
 
 
-def _trend_text(fig: Mapping[str, Any] | None, unit: str) -> str:
-    if not fig or num(fig.get("slope_per_1k")) is None:
-        return "\u2014"
-    ci = fig.get("ci") or []
-    bounds = f" [{fmt_value(ci[0], unit)}..{fmt_value(ci[1], unit)}]" if len(ci) == 2 else ""
-    return fmt_value(fig["slope_per_1k"], unit) + bounds
+@dataclass(frozen=True)
+class ComparisonRow:
+    scenario: str
+    signal: str
+    baseline: str
+    current: str
+    change: str
+    rule: str
+    status: str
+    status_class: str
 
 
-def comparison_view(raw: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The baseline comparison (report/baseline.py's). Its ``baseline`` figures and names come from a
-    file given on the command line, so they are read defensively."""
-    if not isinstance(raw, Mapping):
+@dataclass(frozen=True)
+class ComparisonView:
+    passed: bool
+    path: str
+    commit: str
+    created: str
+    error: str
+    rules: tuple[str, ...]
+    failures: tuple[str, ...]
+    rows: tuple[ComparisonRow, ...]
+    new: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+def _trend_text(fig: Figures | None, unit: str) -> str:
+    if fig is None or num(fig.slope_per_1k) is None:
+        return DASH
+    lo, hi = fig.ci
+    return f"{fmt_value(fig.slope_per_1k, unit)} [{fmt_value(lo, unit)}..{fmt_value(hi, unit)}]"
+
+
+def _comparison_row(r: Row) -> ComparisonRow:
+    unit = "bytes" if r.unit == "bytes" else "count"
+    change = fmt_delta(r.delta_per_1k, unit) if r.change is None else percent_change(r.change)
+    return ComparisonRow(r.scenario, _title(r.signal), _trend_text(r.baseline, unit), _trend_text(r.current, unit),
+                         change, r.rule or "", r.status, _COMPARISON_STATUS.get(r.status, ""))
+
+
+def comparison_view(c: Comparison | None) -> ComparisonView | None:
+    """The baseline comparison as the report shows it."""
+    if c is None:
         return None
-    given = raw.get("baseline")
-    base: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
-    rows = []
-    for r in raw.get("rows") or []:
-        unit = "bytes" if r.get("unit") == "bytes" else "count"
-        change = num(r.get("change"))
-        signal = str(r.get("signal") or "")
-        status = str(r.get("status") or "")
-        rows.append({
-            "scenario": str(r.get("scenario") or ""), "signal": _title(signal),
-            "baseline": _trend_text(r.get("baseline"), unit), "current": _trend_text(r.get("current"), unit),
-            "change": fmt_delta(r.get("delta_per_1k"), unit) if change is None else f"{100 * change:+.0f}%",
-            "rule": str(r.get("rule") or ""), "status": status, "status_class": _COMPARISON_STATUS.get(status, ""),
-        })
-    return {
-        "passed": raw.get("passed") is True, "path": str(base.get("path") or ""),
-        "commit": str(base.get("commit") or "")[:12], "created": str(base.get("created") or "")[:40],
-        "error": str(raw.get("error") or ""), "rules": [str(x.get("expr") or "") for x in raw.get("rules") or []],
-        "failures": [str(f) for f in raw.get("failures") or []], "rows": rows,
-        "new": [str(n) for n in raw.get("new_scenarios") or []],
-        "missing": [str(n) for n in raw.get("missing_scenarios") or []],
-    }
+    return ComparisonView(c.passed, c.path, (c.commit or "")[:12], (c.created or "")[:40], c.error or "",
+                          tuple(r.expr for r in c.rules), c.failures, tuple(_comparison_row(r) for r in c.rows),
+                          c.new_scenarios, c.missing_scenarios)

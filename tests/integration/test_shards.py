@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from pytest_goleak.detectors.harness import matrix_json, session_matrix
+from pytest_goleak.detectors.harness import session_matrix
+from pytest_goleak.report.confusion import validation
 from pytest_goleak.report import results as results_mod
 from tests.conftest import REPO
 from tests.integration.test_faults import copy_scenario, pytest_cmd
@@ -74,8 +75,8 @@ def test_two_shards_merged_give_the_same_answers_as_one_full_run(tmp_path, docke
     assert _judged_cells(merged) == _judged_cells(full) and _judged_cells(full)["harness"]
     # and exactly the matrices of the shards' own answers, every signal included
     answers = [r for p in parts for r in results_mod.read_document(p)]
-    assert merged["validation"] == results_mod.validation(answers)
-    assert merged["detectors"] == matrix_json(session_matrix(results_mod.ordered(answers)))
+    assert merged["validation"] == results_mod.validation_json(validation(answers))
+    assert merged["detectors"] == results_mod.cells_json(session_matrix(results_mod.ordered(answers)))
     assert merged["settings"]["shards"] == ["shard1", "shard2"]
     # one baseline comparison over every scenario of both shards
     compared = {row["scenario"] for row in merged["comparison"]["rows"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -92,58 +93,58 @@ def test_leak_introduced_is_a_regression_on_both_rules():
     c = bl.compare_runs(
         run(**LEAKY), bl.snapshot(run(**CLEAN), "abc"), bl.parse_rules(("heap:+20%", "goroutines:+0"))
     )
-    status = {r["signal"]: r["status"] for r in c["rows"]}
+    status = {r.signal: r.status for r in c.rows}
     assert status == {"goroutines": "regression", "heap_inuse_bytes": "regression"}
-    assert not c["passed"] and len(c["failures"]) == 2
-    assert "svc: goroutines regressed against the baseline (goroutines:+0)" in c["failures"][0]
+    assert not c.passed and len(c.failures) == 2
+    assert "svc: goroutines regressed against the baseline (goroutines:+0)" in c.failures[0]
 
 
 def test_same_figures_pass():
     c = bl.compare_runs(run(**CLEAN), bl.snapshot(run(**CLEAN), None), bl.parse_rules(()))
-    assert c["passed"] and {r["status"] for r in c["rows"]} == {"same"}
+    assert c.passed and {r.status for r in c.rows} == {"same"}
 
 
 def test_higher_point_estimate_inside_the_noise_is_not_a_regression():
     # A strict greater-than on point estimates would fail this; the intervals overlap.
     cur = {**CLEAN, "heap_inuse_bytes": trend(140e3, 60e3, 300e3, p=0.004, unit="bytes")}
     c = bl.compare_runs(run(**cur), bl.snapshot(run(**CLEAN), None), bl.parse_rules(("heap:+0%",)))
-    assert c["passed"]
+    assert c.passed
 
 
 def test_margin_separates_higher_from_regression():
     base = {"heap_inuse_bytes": trend(100e3, 90e3, 110e3, p=0.004, unit="bytes")}
     cur = {"heap_inuse_bytes": trend(125e3, 120e3, 130e3, p=0.004, unit="bytes")}
     within = bl.compare_runs(run(**cur), bl.snapshot(run(**base), None), bl.parse_rules(("heap:+20%",)))
-    assert within["rows"][0]["status"] == "higher" and within["passed"]  # limit 110K + 20K = 130K
+    assert within.rows[0].status == "higher" and within.passed  # limit 110K + 20K = 130K
     strict = bl.compare_runs(run(**cur), bl.snapshot(run(**base), None), bl.parse_rules(("heap:+5%",)))
-    assert strict["rows"][0]["status"] == "regression"  # limit 115K
+    assert strict.rows[0].status == "regression"  # limit 115K
     absolute = bl.compare_runs(run(**cur), bl.snapshot(run(**base), None), bl.parse_rules(("heap:+16KiB",)))
-    assert absolute["rows"][0]["status"] == "higher"  # limit 110K + 16,384 = 126,384 > 120K
+    assert absolute.rows[0].status == "higher"  # limit 110K + 16,384 = 126,384 > 120K
 
 
 def test_a_rise_that_is_not_significant_never_fails():
     cur = {"goroutines": trend(5.0, 2.0, 8.0, p=0.2)}
     c = bl.compare_runs(run(**cur), bl.snapshot(run(**CLEAN), None), bl.parse_rules(("goroutines:+0",)))
-    assert c["passed"] and c["rows"][0]["status"] == "same"
+    assert c.passed and c.rows[0].status == "same"
 
 
 def test_signals_without_a_rule_are_shown_but_never_fail():
     c = bl.compare_runs(run(**LEAKY), bl.snapshot(run(**CLEAN), None), bl.parse_rules(("fds:+0",)))
-    assert c["passed"] and {r["status"] for r in c["rows"]} == {"higher"}
+    assert c.passed and {r.status for r in c.rows} == {"higher"}
 
 
 def test_new_missing_and_unmeasured():
     base = bl.snapshot([*run("a", **CLEAN), *run("gone", **CLEAN)], None)
     cur = [*run("a", goroutines=CLEAN["goroutines"]), *run("b", **CLEAN)]
     c = bl.compare_runs(cur, base, bl.parse_rules(()))
-    assert c["new_scenarios"] == ["b"] and c["missing_scenarios"] == ["gone"]
-    heap = next(r for r in c["rows"] if r["signal"] == "heap_inuse_bytes")
-    assert heap["status"] == "not measured" and c["passed"]
+    assert c.new_scenarios == ("b",) and c.missing_scenarios == ("gone",)
+    heap = next(r for r in c.rows if r.signal == "heap_inuse_bytes")
+    assert heap.status == "not measured" and c.passed
 
 
 def test_ruled_signals_come_first():
     c = bl.compare_runs(run(**LEAKY), bl.snapshot(run(**CLEAN), None), bl.parse_rules(("heap:+20%",)))
-    assert [r["signal"] for r in c["rows"]] == ["heap_inuse_bytes", "goroutines"]
+    assert [r.signal for r in c.rows] == ["heap_inuse_bytes", "goroutines"]
 
 
 # ---------------------------------------------------------------- storage and entry point
@@ -171,7 +172,7 @@ def test_save_then_compare_by_name(tmp_path, monkeypatch):
     comparison, failures = bl.apply(
         run(**LEAKY), save=None, compare="main", fail_exprs=("goroutines:+0",), rootdir=tmp_path
     )
-    assert comparison is not None and comparison["baseline"]["commit"] == "f" * 40
+    assert comparison is not None and comparison.commit == "f" * 40
     assert len(failures) == 1 and "goroutines" in failures[0]
     lines: list[str] = []
     bl.write_terminal(lines.append, comparison)
@@ -196,13 +197,13 @@ def test_results_json_works_as_a_baseline(tmp_path):
     comparison, failures = bl.apply(
         run(**CLEAN), save=None, compare=str(path), fail_exprs=(), rootdir=tmp_path
     )
-    assert failures == [] and comparison and comparison["passed"]
+    assert failures == [] and comparison and comparison.passed
 
 
 def test_missing_baseline_fails_the_run_with_the_reason(tmp_path):
     comparison, failures = bl.apply(run(**CLEAN), save=None, compare="nope", fail_exprs=(), rootdir=tmp_path)
     assert (
-        comparison and comparison["error"] and "does not exist (saved with --goleak-save nope)" in failures[0]
+        comparison and comparison.error and "does not exist (saved with --goleak-save nope)" in failures[0]
     )
     with pytest.raises(ValueError, match="does not exist"):
         bl.check_options(save=None, compare="nope", fail_exprs=(), rootdir=tmp_path)
@@ -221,7 +222,7 @@ def test_compare_then_save_to_the_same_name(tmp_path):
     comparison, failures = bl.apply(
         run(**LEAKY), save="main", compare="main", fail_exprs=(), rootdir=tmp_path
     )
-    assert failures and comparison and comparison["saved_to"].endswith("main.json")
+    assert failures and comparison and (comparison.saved_to or "").endswith("main.json")
     again, failures = bl.apply(run(**LEAKY), save=None, compare="main", fail_exprs=(), rootdir=tmp_path)
     assert failures == []
 
@@ -248,8 +249,8 @@ def test_html_report_shows_the_comparison_escaped(tmp_path):
 
     doc = document(run("<script>alert(1)</script>", **LEAKY))
     base = bl.snapshot(run("<script>alert(1)</script>", **CLEAN), "abc")
-    doc["comparison"] = bl.compare_runs(run("<script>alert(1)</script>", **LEAKY), base, bl.parse_rules(()))
-    doc["comparison"]["baseline"]["path"] = ".goleak/baselines/main.json"
+    compared = bl.compare_runs(run("<script>alert(1)</script>", **LEAKY), base, bl.parse_rules(()))
+    doc["comparison"] = results_mod.comparison_json(dataclasses.replace(compared, path=".goleak/baselines/main.json"))
     write_html(tmp_path, results_mod.report_of(doc))
     html = (tmp_path / "index.html").read_text()
     section = html[html.index('id="comparison"') : html.index('id="scenarios"')]

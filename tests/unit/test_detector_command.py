@@ -11,6 +11,7 @@ from pytest_goleak.detectors import Target, run_all, run_detector
 from pytest_goleak.detectors.base import DetectorResult, errored
 from pytest_goleak.detectors.command import CommandDetector, parse_findings
 from pytest_goleak.detectors.spec import CommandSpec
+from pytest_goleak.report.results import detector_json
 
 SOURCE = """package main
 
@@ -166,4 +167,4 @@ def test_parse_findings_keeps_unreadable_lines_apart_and_ignores_go_progress(tmp
 
 def test_errored_helper_has_no_findings():
     r = errored("x", "why")
-    assert (r.status, r.flagged, r.where, r.to_json()["reason"]) == ("error", False, None, "why")
+    assert (r.status, r.flagged, r.where, detector_json(r)["reason"]) == ("error", False, None, "why")

@@ -6,6 +6,7 @@ import pytest
 
 from pytest_goleak.detectors.base import DetectorResult, Finding, absent, errored
 from pytest_goleak.detectors.matrix import Truth, classify, matrix
+from pytest_goleak.report.results import cells_json, cells_of
 
 
 def flagged(detector: str, function: str | None = None, points: bool = False) -> DetectorResult:
@@ -53,8 +54,9 @@ def test_cells_count_and_name_their_scenarios():
     assert ctx.scenarios["error"] == ("body_fixed",)
     goker = cells[("goker", "ctx")]
     assert (goker.count("tp"), goker.count("right_place"), goker.false_alarm_rate) == (2, 2, None)
-    as_json = goker.to_json()
+    as_json = cells_json([goker])["cells"][0]
     assert as_json["tp"] == 2 and as_json["scenarios"]["tp"] == ["goker_A", "goker_B"] and as_json["recall"] == 1.0
+    assert cells_of(cells_json(list(cells.values()))) == tuple(cells.values())  # read back as it was
 
 
 def test_absent_answers_enter_no_rate():

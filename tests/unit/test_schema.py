@@ -6,6 +6,8 @@ from Docker runs are validated in tests/integration/test_baseline_e2e.py.
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from pathlib import Path
 
@@ -72,9 +74,10 @@ def test_a_comparison_validates(validator):
     doc = example()
     runs = results_mod.read_document(doc)
     base = baseline.snapshot(runs, "abc")
-    doc["comparison"] = baseline.compare_runs(runs, base, baseline.parse_rules(("heap:+20%", "goroutines:+0")))
-    doc["comparison"]["baseline"]["path"] = "baseline.json"
+    compared = baseline.compare_runs(runs, base, baseline.parse_rules(("heap:+20%", "goroutines:+0")))
+    doc["comparison"] = results_mod.comparison_json(dataclasses.replace(compared, path="baseline.json"))
     assert doc["comparison"]["rows"]
+    assert results_mod.comparison_of(doc["comparison"]) == dataclasses.replace(compared, path="baseline.json")
     assert errors(validator, doc) == []
 
 

@@ -21,7 +21,7 @@ VET_OUTPUT = """{}
 
 def test_parse_vet_json_concatenated_objects():
     findings = parse_vet_json(VET_OUTPUT)
-    assert [(f["analyzer"], f["file"], f["line"]) for f in findings] == [
+    assert [(f.analyzer, f.file, f.line) for f in findings] == [
         ("lostcancel", "/src/leaky/main.go", 40), ("printf", "/src/leaky/util.go", 7)]
 
 
@@ -58,7 +58,7 @@ def test_vet_findings_are_cached_by_source_hash(tmp_path, monkeypatch):
 
     monkeypatch.setattr(vet, "run_bounded", counting_run)
     first = vet.run_vet(mod, tmp_path / "cache")
-    assert [f["analyzer"] for f in first] == ["printf"] and len(calls) == 1
+    assert [f.analyzer for f in first] == ["printf"] and len(calls) == 1
     assert vet.run_vet(mod, tmp_path / "cache") == first and len(calls) == 1  # from the cache
     (mod / "main.go").write_text('package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("x") }\n')
     assert vet.run_vet(mod, tmp_path / "cache") == [] and len(calls) == 2  # changed: vetted again
