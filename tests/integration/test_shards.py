@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from pytest_goleak.detectors.harness import session_matrix
-from pytest_goleak.report.confusion import validation
 from pytest_goleak.report import results as results_mod
+from pytest_goleak.report.confusion import validation
 from tests.conftest import REPO
 from tests.integration.test_faults import copy_scenario, pytest_cmd
 

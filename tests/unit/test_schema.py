@@ -7,7 +7,6 @@ from Docker runs are validated in tests/integration/test_baseline_e2e.py.
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from pathlib import Path
 
