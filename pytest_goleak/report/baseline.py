@@ -25,7 +25,8 @@ from pathlib import Path
 from .. import signals
 from ..judge.analysis import ALPHA, Trend
 from ..record import ScenarioResult
-from ..units import figure, parse_size, percent_change
+from ..units import figure_grouped as figure
+from ..units import parse_size, percent_change
 from . import results as results_mod
 from .comparison import Baseline, Comparison, Figures, Row, Rule, SavedScenario
 

@@ -51,47 +51,47 @@ class ResultsError(ValueError):
 # ---------------------------------------------------------------- typed -> JSON
 
 
-def _frame(f: Frame) -> dict[str, Any]:
+def _frame(f: Frame) -> JSONObject:
     return {"function": f.function, "file": f.file, "line": f.line}
 
 
-def culprit_json(c: Culprit) -> dict[str, Any]:
+def culprit_json(c: Culprit) -> JSONObject:
     return _culprit(c)
 
 
-def _culprit(c: Culprit) -> dict[str, Any]:
+def _culprit(c: Culprit) -> JSONObject:
     return {"kind": c.kind, "function": c.function, "file": c.file, "line": c.line, "delta": c.delta,
             "delta_space": c.delta_space, "delta_objects": c.delta_objects, "state": c.state,
             "stack": [_frame(f) for f in c.stack], "source_context": [list(x) for x in c.source_context],
             "source": c.source}
 
 
-def _signal(s: SignalResult) -> dict[str, Any]:
-    d: dict[str, Any] = {**s.trend.to_json(), "series": [list(p) for p in s.series]}
+def _signal(s: SignalResult) -> JSONObject:
+    d: JSONObject = {**s.trend.to_json(), "series": [list(p) for p in s.series]}
     if s.extended is not None:
         d["extended"] = asdict(s.extended)
     return d
 
 
-def _container(c: ContainerInfo) -> dict[str, Any]:
+def _container(c: ContainerInfo) -> JSONObject:
     d = {"runtime": c.runtime, **c.details}
     if c.status is not None:
         d.update(exit_code=c.status.exit_code, oom_killed=c.status.oom_killed)
     return d
 
 
-def _vet(f: VetFinding) -> dict[str, Any]:
-    d: dict[str, Any] = {"analyzer": f.analyzer, "file": f.file, "line": f.line, "message": f.message}
+def _vet(f: VetFinding) -> JSONObject:
+    d: JSONObject = {"analyzer": f.analyzer, "file": f.file, "line": f.line, "message": f.message}
     if f.error:
         d["error"] = True
     d["points_at_leak"] = f.points_at_leak
     return d
 
 
-def to_json(r: ScenarioResult) -> dict[str, Any]:
+def to_json(r: ScenarioResult) -> JSONObject:
     """One entry of results.json (schema v1)."""
     found = r.culprits
-    d: dict[str, Any] = {
+    d: JSONObject = {
         "name": r.name, "file": r.file, "description": r.description, "expect": r.expect,
         "culprit_expected": r.culprit_expected, "verdict": r.verdict, "passed": r.passed, "message": r.message,
         "error": r.error, "duration_s": r.duration_s, "requests": r.requests,
