@@ -9,10 +9,9 @@ The view models are in views.py, the formatting in format.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -24,6 +23,7 @@ from .confusion import Validation
 from .detectors_page import BUCKETS, rows
 from .format import safe_href, scenario_dir_name, short_path
 from .views import (
+    ScenarioView,
     budget_signal,
     budget_title,
     comparison_view,
@@ -94,31 +94,31 @@ def write_html(report_dir: Path, report: RunReport) -> list[Path]:
     env = environment()
     taken: set[str] = {"index.html", "results.json", "detectors.html"}  # names a scenario dir must not take
     views = [scenario_view(s, scenario_dir_name(s.name, i, taken)) for i, s in enumerate(report.scenarios)]
-    views.sort(key=lambda v: v["order"])
+    views.sort(key=lambda v: v.order)
     common = {"tool": report.tool.strip()[:60], "created": report.created[:40], "run_error": report.error or ""}
     written: list[Path] = []
     for view in views:
         page = env.get_template("scenario.html").render(s=view, **common)
-        _write(report_dir / view["dir"] / "index.html", page, report_dir, written)
+        _write(report_dir / view.dir / "index.html", page, report_dir, written)
     index = env.get_template("index.html").render(
         scenarios=views, counts=_counts(views), validation=validation_rows(report.validation),
         comparison=comparison_view(report.comparison), stages=stage_rows(run_stages(report.scenarios)), **common
     )
     _write(report_dir / "index.html", index, report_dir, written)
     page = env.get_template("detectors.html").render(
-        rows=rows(report.detectors, {v["name"]: v["dir"] for v in views}), buckets=BUCKETS, **common)
+        rows=rows(report.detectors, {v.name: v.dir for v in views}), buckets=BUCKETS, **common)
     _write(report_dir / "detectors.html", page, report_dir, written)
     return written
 
 
-def _counts(views: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+def _counts(views: Iterable[ScenarioView]) -> dict[str, int]:
     counts = {"failed": 0, "error": 0, "passed": 0, "skipped": 0}
     for v in views:
-        if v["verdict"] == "error":
+        if v.verdict == "error":
             counts["error"] += 1
-        elif v["verdict"] == "skipped":
+        elif v.verdict == "skipped":
             counts["skipped"] += 1
-        elif v["passed"] is False:
+        elif v.passed is False:
             counts["failed"] += 1
         else:
             counts["passed"] += 1

@@ -30,18 +30,18 @@ def cells_for(result: object) -> list[str]:
     if not isinstance(result, Mapping):
         return ['<td class="col-goleak"></td>'] * len(HEADERS)
     s = scenario_summary(from_json(result))
-    colour = _VERDICT_COLOURS.get(s["verdict"], "#4b5563")
-    verdict = Markup('<b style="color:{}">{}</b>').format(colour, s["verdict"].upper())
-    if s["expect"]:
-        verdict += Markup(" <small>(expected {})</small>").format(s["expect"])
+    colour = _VERDICT_COLOURS.get(s.verdict, "#4b5563")
+    verdict = Markup('<b style="color:{}">{}</b>').format(colour, s.verdict.upper())
+    if s.expect:
+        verdict += Markup(" <small>(expected {})</small>").format(s.expect)
     culprit = Markup("")
-    if s["culprit"]:
-        culprit = Markup("<code>{}</code><br><small>{}</small>").format(s["culprit"], s["culprit_where"])
+    if s.culprit:
+        culprit = Markup("<code>{}</code><br><small>{}</small>").format(s.culprit, s.culprit_where)
     growth = Markup("<br>").join(
         Markup('<span style="color:#b91c1c">{}</span>').format(g)
-        if any(g.startswith(e + " ") for e in s["exceeded"])
+        if any(g.startswith(e + " ") for e in s.exceeded)
         else escape(g)
-        for g in s["growth"]
+        for g in s.growth
     )
     return [str(Markup('<td class="col-goleak">{}</td>').format(c)) for c in (verdict, culprit, growth)]
 

@@ -8,14 +8,16 @@ The shapes are the program's own (the typed result); what came from a profile or
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
 from urllib.parse import quote
+
+from markupsafe import Markup
 
 from .. import signals as signals_mod
 from ..judge.culprit import Culprit, Frame, GrowthSite
 from ..record import STAGES, ScenarioResult, SignalResult
 from ..run import grpcload
+from ..run.capture import Snapshot
 from ..units import (
     DASH,
     fmt_bytes,
@@ -31,6 +33,7 @@ from ..units import (
 from . import flame, svg
 from .comparison import Comparison, Figures, Row
 from .confusion import Validation
+from .flame import FlameStats
 from .format import safe_href, short_path
 
 DEFAULT_KEY_SIGNALS = ("goroutines", "heap_inuse_bytes")
@@ -65,64 +68,107 @@ def _where(file: str | None, line: int | None, short: bool = False) -> str:
     return text + (f":{line}" if line is not None else "")
 
 
-def _budgets(s: ScenarioResult) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class BudgetRow:
+    key: str
+    title: str
+    detail: str
+    unit: str
+    limit: float
+    measured: float | None
+    exceeded: bool
+    signal: str | None  # the signal it bounds, when known
+    kind: str | None  # slope | cap
+    limit_text: str
+    measured_text: str
+
+
+def _budgets(s: ScenarioResult) -> list[BudgetRow]:
     rows = []
     for b in s.budgets:
         target = budget_signal(b.name)
         kind = target[1] if target else None
         # Slope budgets say "/1k req" in their title, so the figures go without it.
         fmt = fmt_delta if kind == "slope" else fmt_value
-        rows.append({
-            "key": b.name, "title": budget_title(b.name), "detail": b.detail, "unit": b.unit, "limit": b.limit,
-            "measured": b.measured, "exceeded": b.exceeded, "signal": b.signal if target else None, "kind": kind,
-            "limit_text": fmt(b.limit, b.unit), "measured_text": fmt(b.measured, b.unit),
-        })
+        rows.append(BudgetRow(b.name, budget_title(b.name), b.detail, b.unit, b.limit, b.measured, b.exceeded,
+                              b.signal if target else None, kind, fmt(b.limit, b.unit), fmt(b.measured, b.unit)))
     return rows
 
 
-def _frame(f: Frame) -> dict[str, str]:
-    return {"function": f.function, "where": _where(f.file, f.line)}
+@dataclass(frozen=True)
+class FrameRow:
+    function: str
+    where: str
 
 
-def _culprit(c: Culprit) -> dict[str, Any]:
-    context = [{"line": str(n), "text": text, "hit": n == c.line} for n, text in c.source_context]
+@dataclass(frozen=True)
+class SourceLine:
+    line: str
+    text: str
+    hit: bool
+
+
+@dataclass(frozen=True)
+class CulpritView:
+    kind: str
+    function: str
+    where: str
+    where_short: str
+    state: str
+    context: tuple[SourceLine, ...]
+    delta: float | None
+    delta_space: float | None
+    delta_objects: float | None
+    stack: tuple[FrameRow, ...]
+
+
+def _frame(f: Frame) -> FrameRow:
+    return FrameRow(f.function, _where(f.file, f.line))
+
+
+def _culprit(c: Culprit) -> CulpritView:
+    context = [SourceLine(str(n), text, n == c.line) for n, text in c.source_context]
     if not context and c.source:
-        context.append({"line": "" if c.line is None else str(c.line), "text": c.source, "hit": True})
-    return {
-        "kind": c.kind, "function": c.function or "(unknown function)", "where": _where(c.file, c.line),
-        "where_short": _where(c.file, c.line, short=True), "state": c.state or "", "context": context,
-        "delta": c.delta, "delta_space": c.delta_space, "delta_objects": c.delta_objects,
-        "stack": [_frame(f) for f in c.stack],
-    }
+        context.append(SourceLine("" if c.line is None else str(c.line), c.source, True))
+    return CulpritView(c.kind, c.function or "(unknown function)", _where(c.file, c.line),
+                       _where(c.file, c.line, short=True), c.state or "", tuple(context), c.delta, c.delta_space,
+                       c.delta_objects, tuple(_frame(f) for f in c.stack))
 
 
-def _key_growth(s: ScenarioResult, budgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    names = [b["signal"] for b in budgets if b["signal"]] or [n for n in DEFAULT_KEY_SIGNALS if n in s.signals]
+@dataclass(frozen=True)
+class KeyGrowth:
+    signal: str
+    title: str
+    slope: str
+    decision: str
+    exceeded: bool
+
+
+def _key_growth(s: ScenarioResult, budgets: Sequence[BudgetRow]) -> list[KeyGrowth]:
+    names = [b.signal for b in budgets if b.signal] or [n for n in DEFAULT_KEY_SIGNALS if n in s.signals]
     out, seen = [], set()
     for name in names:
         if name in seen or name not in s.signals:
             continue
         seen.add(name)
         sig = s.signals[name]
-        out.append({
-            "signal": name, "title": _title(name), "slope": fmt_slope(sig.slope_per_1k, sig.unit),
-            "decision": sig.decision, "exceeded": any(b["exceeded"] for b in budgets if b["signal"] == name),
-        })
+        out.append(KeyGrowth(name, _title(name), fmt_slope(sig.slope_per_1k, sig.unit), sig.decision,
+                             any(b.exceeded for b in budgets if b.signal == name)))
     return out
 
 
 def _per_minute(v: float | None, unit: str) -> str:
     """A slope per minute of wall time (time as the second axis)."""
-    return "\u2014" if v is None else f"{fmt_value(v, unit)}/min"
+    return DASH if v is None else f"{fmt_value(v, unit)}/min"
 
 
-def _chart(s: ScenarioResult, name: str, sig: SignalResult, budgets: list[dict[str, Any]], chart_id: int) -> Any:
+def _chart(s: ScenarioResult, name: str, sig: SignalResult, budgets: Sequence[BudgetRow], chart_id: int) -> Markup:
     budget = None
     for b in budgets:
-        if b["signal"] == name and num(b["limit"]) is not None:
-            label = (f"budget {fmt_slope(b['limit'], sig.unit)}" if b["kind"] == "slope"
-                     else f"cap {fmt_value(b['limit'], sig.unit)}")
-            budget = svg.Budget(b["kind"], float(b["limit"]), label)
+        if b.signal == name and num(b.limit) is not None:
+            label = (f"budget {fmt_slope(b.limit, sig.unit)}" if b.kind == "slope"
+                     else f"cap {fmt_value(b.limit, sig.unit)}")
+            budget = svg.Budget(b.kind or "cap", float(b.limit), label)
             break
     note = f"{sig.decision} (p={sig.trend.p_value:.2g})" if sig.decision else f"p={sig.trend.p_value:.2g}"
     if sig.extended is not None:
@@ -132,7 +178,7 @@ def _chart(s: ScenarioResult, name: str, sig: SignalResult, budgets: list[dict[s
                           note=note, extension_from=s.extension.requests_at_start if s.extension else None)
 
 
-def _charts(s: ScenarioResult, budgets: list[dict[str, Any]], first_id: int) -> list[Any]:
+def _charts(s: ScenarioResult, budgets: Sequence[BudgetRow], first_id: int) -> list[Markup]:
     titles = signals_mod.titles()
     ordered = [k for k in titles if k in s.signals] + sorted(k for k in s.signals if k not in titles)
     charts = [_chart(s, name, s.signals[name], budgets, first_id + i) for i, name in enumerate(ordered)]
@@ -142,27 +188,40 @@ def _charts(s: ScenarioResult, budgets: list[dict[str, Any]], first_id: int) -> 
     return charts
 
 
-def snapshot_columns_of(snaps: Iterable[Any]) -> list[tuple[str, str, str]]:
+def snapshot_columns_of(snaps: Iterable[Snapshot]) -> list[tuple[str, str, str]]:
     """The columns at least one snapshot has a value for (a local run has no cgroup, say)."""
     snaps = list(snaps)
     columns = [("requests", "count", "requests"), *signals_mod.snapshot_columns(), ("settle_s", "seconds", "settle")]
     return [c for c in columns if any(getattr(sd, c[0], None) is not None for sd in snaps)]
 
 
-def _snapshots(s: ScenarioResult, prefix: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Link:
+    name: str
+    href: str | None  # None: the path could leave the report, so it is shown unlinked
+    path: str
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    index: str
+    t: str
+    cells: tuple[str, ...]
+    links: tuple[Link, ...]
+
+
+def _snapshots(s: ScenarioResult, prefix: str) -> list[SnapshotRow]:
     columns = snapshot_columns_of(s.snapshots)
     rows = []
     for snap in s.snapshots:
-        links = [{"name": k, "href": safe_href(v, prefix), "path": v}
-                 for k, v in sorted(snap.profiles.items(), key=lambda kv: _PROFILE_ORDER.get(kv[0], 9))]
-        rows.append({
-            "index": str(snap.index) + (" (ext)" if snap.phase == "extension" else ""), "t": fmt_seconds(snap.t),
-            "cells": [fmt_value(getattr(snap, col), unit) for col, unit, _ in columns], "links": links,
-        })
+        links = tuple(Link(k, safe_href(v, prefix), v)
+                      for k, v in sorted(snap.profiles.items(), key=lambda kv: _PROFILE_ORDER.get(kv[0], 9)))
+        rows.append(SnapshotRow(str(snap.index) + (" (ext)" if snap.phase == "extension" else ""), fmt_seconds(snap.t),
+                                tuple(fmt_value(getattr(snap, col), unit) for col, unit, _ in columns), links))
     return rows
 
 
-def _kv(data: Mapping[str, Any], first: tuple[str, ...], skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+def _kv(data: Mapping[str, object], first: tuple[str, ...], skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """Label/value rows for a flat mapping: known keys first, then whatever else is there."""
     keys = [k for k in first if k in data] + sorted(k for k in data if k not in first and k not in skip)
     rows = []
@@ -182,7 +241,8 @@ def _kv(data: Mapping[str, Any], first: tuple[str, ...], skip: tuple[str, ...] =
     return rows
 
 
-def _container(s: ScenarioResult) -> Mapping[str, Any]:
+def _container(s: ScenarioResult) -> Mapping[str, object]:
+    """What the engine told of the container (its details are the runtime's own, untyped)."""
     c = s.container
     if c is None:
         return {}
@@ -190,17 +250,39 @@ def _container(s: ScenarioResult) -> Mapping[str, Any]:
     return {"runtime": c.runtime, **c.details, **status}
 
 
-def _load_phases(s: ScenarioResult) -> list[dict[str, Any]]:
+def _build(s: ScenarioResult) -> Mapping[str, object]:
+    b = s.build
+    if b is None:
+        return {}
+    return {**asdict(b), "binary": None if b.binary is None else str(b.binary)}
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    """One load phase (``label`` empty) or one request of the mix over all phases."""
+
+    label: str
+    requests: str
+    ok: str
+    errors: str
+    aborted: str
+    status: str
+    bad: bool
+    phase: str = ""
+    rps: str = ""
+    p50: str = ""
+    p99: str = ""
+    first_error: str = ""
+
+
+def _load_phases(s: ScenarioResult) -> list[LoadRow]:
     rows = []
     for i, ph in enumerate(s.load.phases if s.load else ()):
-        rows.append({
-            # results.json does not mark the warm-up phase, so phases are only numbered.
-            "phase": str(i + 1), "requests": fmt_count(ph.requests), "ok": fmt_count(ph.ok),
-            "errors": fmt_count(ph.errors), "aborted": fmt_count(ph.aborted), "rps": fmt_count(round(ph.rps)),
-            "p50": f"{fmt_count(ph.p50_ms)} ms", "p99": f"{fmt_count(ph.p99_ms)} ms",
-            "status": _status_text(s, ph.status),
-            "first_error": ph.first_error or "", "bad": ph.ok < ph.requests - ph.aborted,
-        })
+        # results.json does not mark the warm-up phase, so phases are only numbered.
+        rows.append(LoadRow("", fmt_count(ph.requests), fmt_count(ph.ok), fmt_count(ph.errors), fmt_count(ph.aborted),
+                            _status_text(s, ph.status), ph.ok < ph.requests - ph.aborted, str(i + 1),
+                            fmt_count(round(ph.rps)), f"{fmt_count(ph.p50_ms)} ms", f"{fmt_count(ph.p99_ms)} ms",
+                            ph.first_error or ""))
     return rows
 
 
@@ -210,42 +292,83 @@ def _status_text(s: ScenarioResult, status: Mapping[str, int]) -> str:
     return ", ".join(f"{name(k)}\u00d7{fmt_count(v)}" for k, v in sorted(status.items()))
 
 
-def _load_entries(s: ScenarioResult) -> list[dict[str, Any]]:
+def _load_entries(s: ScenarioResult) -> list[LoadRow]:
     """Each request of the mix over all phases: how often it went, and what came back."""
-    return [{"label": e.label, "requests": fmt_count(e.requests), "ok": fmt_count(e.ok), "errors": fmt_count(e.errors),
-             "aborted": fmt_count(e.aborted), "bad": e.ok < e.requests - e.aborted,
-             "status": _status_text(s, e.status)}
+    return [LoadRow(e.label, fmt_count(e.requests), fmt_count(e.ok), fmt_count(e.errors), fmt_count(e.aborted),
+                    _status_text(s, e.status), e.ok < e.requests - e.aborted)
             for e in (s.load.entries if s.load else ())]
 
 
-def _growth_rows(entries: Sequence[GrowthSite], unit: str) -> list[dict[str, Any]]:
-    return [{"function": e.function, "where": _where(e.file, e.line, short=True), "where_full": e.file or "",
-             "delta": fmt_value(e.delta, unit)} for e in entries[:25]]
+@dataclass(frozen=True)
+class GrowthRow:
+    function: str
+    where: str
+    where_full: str
+    delta: str
 
 
-def _groups(s: ScenarioResult) -> list[dict[str, Any]]:
+def _growth_rows(entries: Sequence[GrowthSite], unit: str) -> list[GrowthRow]:
+    return [GrowthRow(e.function, _where(e.file, e.line, short=True), e.file or "", fmt_value(e.delta, unit))
+            for e in entries[:25]]
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    count: str
+    state: str
+    wait: str
+    created_by: str
+    top: str
+    frames: tuple[str, ...]
+
+
+def _groups(s: ScenarioResult) -> list[GroupRow]:
     rows = []
     for g in s.culprits.goroutine_groups[:30]:
         wait = g.wait_minutes
         wait_text = "" if not wait else (f"{wait[0]}\u2013{wait[-1]} min" if len(wait) > 1 and wait[0] != wait[-1]
                                          else f"{wait[0]} min")
-        frames = [f.function + "  " + _where(f.file, f.line, short=True) for f in g.stack]
-        rows.append({"count": fmt_count(g.count), "state": g.state or "", "wait": wait_text,
-                     "created_by": g.created_by or "", "top": frames[0] if frames else "", "frames": frames})
+        frames = tuple(f.function + "  " + _where(f.file, f.line, short=True) for f in g.stack)
+        rows.append(GroupRow(fmt_count(g.count), g.state or "", wait_text, g.created_by or "",
+                             frames[0] if frames else "", frames))
     return rows
 
 
-def scenario_summary(s: ScenarioResult) -> dict[str, Any]:
+@dataclass(frozen=True)
+class IgnoredRow:
+    rule: str
+    count: str
+    state: str
+    function: str
+    created_by: str
+
+
+@dataclass(frozen=True)
+class VetRow:
+    analyzer: str
+    position: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Summary:
     """The few figures a one-line listing needs: verdict, culprit and key growth, all as text."""
-    culprits = [_culprit(c) for c in s.culprits.culprits]
+
+    verdict: str
+    passed: bool
+    expect: str
+    culprit: str
+    culprit_where: str
+    growth: tuple[str, ...]
+    exceeded: tuple[str, ...]
+
+
+def scenario_summary(s: ScenarioResult) -> Summary:
+    culprits = [_culprit(c) for c in s.culprits.culprits[:1]]
     growth = _key_growth(s, _budgets(s))
-    return {
-        "verdict": s.verdict or "unknown", "passed": s.passed, "expect": s.expect or "",
-        "culprit": culprits[0]["function"] if culprits else "",
-        "culprit_where": culprits[0]["where_short"] if culprits else "",
-        "growth": [f"{g['title']} {g['slope']}" for g in growth],
-        "exceeded": [g["title"] for g in growth if g["exceeded"]],
-    }
+    return Summary(s.verdict or "unknown", s.passed, s.expect or "", culprits[0].function if culprits else "",
+                   culprits[0].where_short if culprits else "", tuple(f"{g.title} {g.slope}" for g in growth),
+                   tuple(g.title for g in growth if g.exceeded))
 
 
 def _signal_rank(name: str) -> tuple[int, str]:
@@ -259,7 +382,72 @@ def _order(s: ScenarioResult) -> int:
     return 0 if s.passed is False else 2
 
 
-def scenario_view(s: ScenarioResult, dirname: str, chart_base: int = 0) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TrendRow:
+    title: str
+    slope: str
+    decision: str
+    per_minute: str
+
+
+@dataclass(frozen=True)
+class StageRow:
+    stage: str
+    seconds: str
+    share: str
+
+
+@dataclass(frozen=True)
+class ScenarioView:
+    """Everything a scenario's page and its row of the index show."""
+
+    name: str
+    dir: str
+    href: str
+    file: str
+    description: str
+    expect: str
+    verdict: str
+    verdict_class: str
+    passed: bool
+    order: int
+    message: str
+    error: str
+    duration: str
+    requests: str
+    budgets: tuple[BudgetRow, ...]
+    stages: tuple[StageRow, ...]
+    key_growth: tuple[KeyGrowth, ...]
+    culprit: CulpritView | None
+    other_culprits: tuple[CulpritView, ...]
+    charts: tuple[Markup, ...]
+    full: bool  # error and skipped pages hide empty sections instead of listing "nothing recorded"
+    trends: tuple[TrendRow, ...]
+    snapshot_columns: tuple[str, ...]
+    snapshots: tuple[SnapshotRow, ...]
+    growth_space: tuple[GrowthRow, ...]
+    growth_objects: tuple[GrowthRow, ...]
+    groups: tuple[GroupRow, ...]
+    ignored: tuple[IgnoredRow, ...]
+    flame: Markup
+    flame_stats: FlameStats
+    gctrace: tuple[str, ...]
+    pprof_command: str
+    pprof_diff_base_command: str
+    artifacts: tuple[Link, ...]
+    container: tuple[tuple[str, str], ...]
+    build: tuple[tuple[str, str], ...]
+    hardening: tuple[str, ...]
+    load: tuple[LoadRow, ...]
+    load_entries: tuple[LoadRow, ...]
+    load_seed: str
+    load_status: str
+    warnings: tuple[str, ...]
+    culprit_expected: str
+    vet: tuple[VetRow, ...]
+
+
+def scenario_view(s: ScenarioResult, dirname: str, chart_base: int = 0) -> ScenarioView:
     """Everything a template needs."""
     prefix = "../"
     budgets = _budgets(s)
@@ -267,48 +455,45 @@ def scenario_view(s: ScenarioResult, dirname: str, chart_base: int = 0) -> dict[
     found = s.culprits
     container = _container(s)
     verdict = s.verdict[:24] or "unknown"
-    return {
-        "name": s.name or dirname, "dir": dirname, "href": quote(dirname) + "/index.html", "file": s.file,
-        "description": s.description, "expect": s.expect or "", "verdict": verdict,
-        "verdict_class": verdict if verdict in ("leak", "clean", "error", "skipped") else "unknown",
-        "passed": s.passed, "order": _order(s), "message": s.message, "error": s.error or "",
-        "duration": fmt_seconds(s.duration_s), "requests": fmt_count(s.requests), "budgets": budgets,
-        "stages": stage_rows(s.stages_s),
-        "key_growth": _key_growth(s, budgets), "culprit": culprits[0] if culprits else None,
-        "other_culprits": culprits[1:], "charts": _charts(s, budgets, chart_base),
-        # Error and skipped runs have little data: their pages hide empty sections instead of
-        # listing "nothing recorded" a dozen times.
-        "full": verdict not in ("error", "skipped"),
-        "trends": [{"title": _title(k), "slope": fmt_slope(v.slope_per_1k, v.unit), "decision": v.decision,
-                    "per_minute": _per_minute(v.trend.slope_per_minute, v.unit)}
-                   for k, v in sorted(s.signals.items(), key=lambda kv: _signal_rank(kv[0]))],
-        "snapshot_columns": [h for _, _, h in snapshot_columns_of(s.snapshots)],
-        "snapshots": _snapshots(s, prefix),
-        "growth_space": _growth_rows(found.growth.get("inuse_space", ()), "bytes"),
-        "growth_objects": _growth_rows(found.growth.get("inuse_objects", ()), "count"),
-        "groups": _groups(s),
-        "ignored": [{"rule": g.rule, "count": str(g.count), "state": g.state or "", "function": g.function or "",
-                     "created_by": g.created_by or ""} for g in found.ignored],
-        "flame": flame.flame_svg(found.heap_diff_stacks), "flame_stats": flame.build_tree(found.heap_diff_stacks)[1],
-        "gctrace": list(s.gctrace_excerpt)[:60], "pprof_command": s.pprof_command or "",
-        "pprof_diff_base_command": s.pprof_diff_base_command or "",
-        "artifacts": [{"name": k, "href": safe_href(v, prefix), "path": v} for k, v in sorted(s.artifacts.items())],
-        "container": _kv(container, ("runtime", "image", "id", "name", "memory_limit"), ("hardening",)),
-        "build": _kv(s.build.to_json() if s.build else {}, ("go_version", "source", "hash", "cached", "seconds")),
-        "hardening": [str(h) for h in container.get("hardening") or ()],
-        "load": _load_phases(s), "load_entries": _load_entries(s),
-        "load_seed": "" if s.load is None or s.load.seed is None else str(s.load.seed),
-        "load_status": "gRPC status" if s.load and s.load.protocol == "grpc" else "HTTP status",
-        "warnings": list(found.errors)[:20], "culprit_expected": s.culprit_expected or "",
-        "vet": [{"analyzer": v.analyzer, "position": "", "message": v.message} for v in s.vet or ()],
-    }
+    hardening = container.get("hardening")
+    return ScenarioView(
+        name=s.name or dirname, dir=dirname, href=quote(dirname) + "/index.html", file=s.file,
+        description=s.description, expect=s.expect or "", verdict=verdict,
+        verdict_class=verdict if verdict in ("leak", "clean", "error", "skipped") else "unknown",
+        passed=s.passed, order=_order(s), message=s.message, error=s.error or "",
+        duration=fmt_seconds(s.duration_s), requests=fmt_count(s.requests), budgets=tuple(budgets),
+        stages=tuple(stage_rows(s.stages_s)), key_growth=tuple(_key_growth(s, budgets)),
+        culprit=culprits[0] if culprits else None, other_culprits=tuple(culprits[1:]),
+        charts=tuple(_charts(s, budgets, chart_base)), full=verdict not in ("error", "skipped"),
+        trends=tuple(TrendRow(_title(k), fmt_slope(v.slope_per_1k, v.unit), v.decision,
+                              _per_minute(v.trend.slope_per_minute, v.unit))
+                     for k, v in sorted(s.signals.items(), key=lambda kv: _signal_rank(kv[0]))),
+        snapshot_columns=tuple(h for _, _, h in snapshot_columns_of(s.snapshots)),
+        snapshots=tuple(_snapshots(s, prefix)),
+        growth_space=tuple(_growth_rows(found.growth.get("inuse_space", ()), "bytes")),
+        growth_objects=tuple(_growth_rows(found.growth.get("inuse_objects", ()), "count")),
+        groups=tuple(_groups(s)),
+        ignored=tuple(IgnoredRow(g.rule, str(g.count), g.state or "", g.function or "", g.created_by or "")
+                      for g in found.ignored),
+        flame=flame.flame_svg(found.heap_diff_stacks), flame_stats=flame.build_tree(found.heap_diff_stacks)[1],
+        gctrace=tuple(s.gctrace_excerpt)[:60], pprof_command=s.pprof_command or "",
+        pprof_diff_base_command=s.pprof_diff_base_command or "",
+        artifacts=tuple(Link(k, safe_href(v, prefix), v) for k, v in sorted(s.artifacts.items())),
+        container=tuple(_kv(container, ("runtime", "image", "id", "name", "memory_limit"), ("hardening",))),
+        build=tuple(_kv(_build(s), ("go_version", "source", "hash", "cached", "seconds"))),
+        hardening=tuple(str(h) for h in hardening) if isinstance(hardening, (list, tuple)) else (),
+        load=tuple(_load_phases(s)), load_entries=tuple(_load_entries(s)),
+        load_seed="" if s.load is None or s.load.seed is None else str(s.load.seed),
+        load_status="gRPC status" if s.load and s.load.protocol == "grpc" else "HTTP status",
+        warnings=tuple(found.errors)[:20], culprit_expected=s.culprit_expected or "",
+        vet=tuple(VetRow(v.analyzer, "", v.message) for v in s.vet or ()),
+    )
 
 
-def stage_rows(seconds: Mapping[str, float]) -> list[dict[str, str]]:
+def stage_rows(seconds: Mapping[str, float]) -> list[StageRow]:
     """Where the time went: one row per stage, in pipeline order, with its share of the total."""
     total = sum(seconds.values())
-    return [{"stage": k, "seconds": f"{v:.2f} s", "share": percent(v, total)}
-            for k, v in seconds.items()]
+    return [StageRow(k, f"{v:.2f} s", percent(v, total)) for k, v in seconds.items()]
 
 
 def run_stages(scenarios: Iterable[ScenarioResult]) -> dict[str, float]:
