@@ -142,12 +142,12 @@ class GoleakSession:
         runs = results_mod.ordered(self.results)
         self.validation = validation(runs)
         self.detector_matrix = session_matrix(runs)
-        results = results_mod.build(runs, self.settings_json(), created=created, comparison=self.comparison,
-                                    error=self.setup_error, cells=self.detector_matrix)
         write_html(self.settings.report_dir, RunReport(runs, self.validation, self.comparison,
                                                        f"pytest-goleak {__version__}", created, self.setup_error,
                                                        self.detector_matrix))
-        results["timing"] = {"report_s": round(time.monotonic() - t0, 3)}  # results.json itself: milliseconds
+        results = results_mod.build(runs, self.settings_json(), created=created, comparison=self.comparison,
+                                    error=self.setup_error, cells=self.detector_matrix,
+                                    report_s=round(time.monotonic() - t0, 3))  # results.json itself: milliseconds
         self.written = results_mod.write(self.settings.report_dir, results)
         return self.written
 

@@ -353,8 +353,9 @@ def now() -> str:
 
 def build(scenarios: Sequence[ScenarioResult], settings: Mapping[str, Any], *, created: str | None = None,
           comparison: Comparison | None = None, error: str | None = None,
-          cells: Sequence[Cell] | None = None) -> JSONObject:
-    """The results.json document; ``cells``: the detector matrix, when the session made one."""
+          cells: Sequence[Cell] | None = None, report_s: float | None = None) -> JSONObject:
+    """The results.json document; ``cells``: the detector matrix, when the session made one;
+    ``report_s``: the seconds the session took to write its reports."""
     runs = ordered(scenarios)
     doc: JSONObject = {
         "schema_version": SCHEMA_VERSION,
@@ -369,6 +370,8 @@ def build(scenarios: Sequence[ScenarioResult], settings: Mapping[str, Any], *, c
         doc["error"] = error
     if cells is not None:
         doc["detectors"] = cells_json(cells)
+    if report_s is not None:
+        doc["timing"] = {"report_s": report_s}
     return doc
 
 
