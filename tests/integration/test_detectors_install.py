@@ -48,7 +48,7 @@ def test_vet_misses_the_http_body_leak(go_toolchain):
     stack = (culprit.Frame("main.fetchStatus", main, 24), culprit.Frame("main.handleWork", main, 32))
     top = culprit.Culprit("heap", "main.fetchStatus", main, 24, None, 1.0, 1.0, None, stack)
     findings = run_vet(FIXTURES / "http_body" / "leaky")
-    assert not any(f.get("error") for f in findings), findings
+    assert not any(f.error for f in findings), findings
     assert not any(f.points_at_leak for f in relate(findings, [top])), findings
 
 
