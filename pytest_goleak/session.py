@@ -123,9 +123,7 @@ class GoleakSession:
     def settings_json(self) -> Mapping[str, object]:
         if self.settings_doc is not None:
             return dict(self.settings_doc)
-        s = self.settings
-        return {"runtime": s.runtime, "budgets": s.budgets, "memprofilerate": s.memprofilerate,
-                "snapshots": s.snapshots, "requests": s.requests, "report_dir": str(s.report_dir)}
+        return results_mod.settings_json(self.settings)
 
     def write_report(self, unsaved: str | None = None) -> Path:
         """``unsaved``: why the run's figures must not replace the baseline (--goleak-save), if so."""

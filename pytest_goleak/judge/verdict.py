@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import signals
 from ..run.capture import IdleWindow, Snapshot
-from ..units import format_bytes
+from ..units import figure, format_bytes
 from .analysis import Trend
 
 
@@ -41,9 +41,7 @@ class Verdict:
 
 
 def fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    return format_bytes(value) if unit == "bytes" else f"{value:.1f}"
+    return figure(value, unit, missing="n/a")
 
 
 #: The request rate a leak's size per day is said at, unless --goleak-rate-per-second says otherwise.

@@ -26,6 +26,7 @@ from ..judge.analysis import Trend
 from ..judge.culprit import Culprit, CulpritReport, Frame, GoroutineGroup, GrowthSite, HeapDiffStack, IgnoredGroup
 from ..judge.extension import ExtensionInfo
 from ..judge.verdict import BudgetCheck
+from ..options import Settings
 from ..record import ContainerInfo, Extended, MemProfileRate, ScenarioResult, SignalResult
 from ..run.build import Artifact
 from ..run.capture import Snapshot
@@ -373,6 +374,12 @@ def build(scenarios: Sequence[ScenarioResult], settings: Mapping[str, Any], *, c
     if report_s is not None:
         doc["timing"] = {"report_s": report_s}
     return doc
+
+
+def settings_json(s: Settings) -> JSONObject:
+    """results.json's ``settings``: what a run was asked to do."""
+    return {"runtime": s.runtime, "budgets": s.budgets, "memprofilerate": s.memprofilerate,
+            "snapshots": s.snapshots, "requests": s.requests, "report_dir": str(s.report_dir)}
 
 
 def _tool() -> JSONObject:
