@@ -26,9 +26,9 @@ from .. import signals
 from ..judge.analysis import ALPHA, Trend
 from ..record import ScenarioResult
 from ..units import figure_grouped as figure
-from ..units import parse_size, percent_change
+from ..units import parse_size
 from . import results as results_mod
-from .comparison import Baseline, Comparison, Figures, Row, Rule, SavedScenario
+from .comparison import Baseline, Comparison, Figures, Row, Rule, SavedScenario, change_text, trend_text
 
 BASELINE_KIND = results_mod.BASELINE_KIND
 BASELINE_VERSION = results_mod.BASELINE_VERSION
@@ -209,18 +209,15 @@ def _row(scenario: str, signal: str, base: Figures | None, cur: Figures | None, 
 
 
 def fmt_trend(fig: Figures | None, unit: str) -> str:
-    if fig is None or fig.slope_per_1k is None:
-        return "-"
-    lo, hi = fig.ci
-    return f"{figure(fig.slope_per_1k, unit)} [{figure(lo, unit)}..{figure(hi, unit)}]"
+    return trend_text(fig, unit, figure, "-")
+
+
+def _signed(value: float, unit: str) -> str:
+    return ("+" if value >= 0 else "") + figure(value, unit)
 
 
 def fmt_change(row: Row) -> str:
-    if row.change is not None:
-        return percent_change(row.change)
-    if row.delta_per_1k is not None:
-        return ("+" if row.delta_per_1k >= 0 else "") + figure(row.delta_per_1k, row.unit)
-    return "-"
+    return change_text(row, _signed, "-")
 
 
 def failure_message(row: Row) -> str:

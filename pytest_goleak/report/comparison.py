@@ -6,8 +6,11 @@ Plain frozen data; :mod:`.baseline` makes them, :mod:`.results` turns them into 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from ..units import percent_change
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,22 @@ class Comparison:
     missing_scenarios: tuple[str, ...] = ()
     error: str | None = None
     saved_to: str | None = None
+
+
+#: How a figure is written: (value, unit) -> text (units.figure_grouped for the terminal, units.fmt_value for HTML).
+Number = Callable[[float, str], str]
+
+
+def trend_text(fig: Figures | None, unit: str, number: Number, missing: str) -> str:
+    """``slope [low..high]`` of saved figures; ``missing`` when not measured."""
+    if fig is None or fig.slope_per_1k is None or not math.isfinite(fig.slope_per_1k):
+        return missing
+    lo, hi = fig.ci
+    return f"{number(fig.slope_per_1k, unit)} [{number(lo, unit)}..{number(hi, unit)}]"
+
+
+def change_text(row: Row, delta: Number, missing: str) -> str:
+    """The change against the baseline: relative when the baseline slope is not 0, else the difference."""
+    if row.change is not None:
+        return percent_change(row.change)
+    return missing if row.delta_per_1k is None else delta(row.delta_per_1k, row.unit)

@@ -28,10 +28,9 @@ from ..units import (
     fmt_value,
     num,
     percent,
-    percent_change,
 )
 from . import flame, svg
-from .comparison import Comparison, Figures, Row
+from .comparison import Comparison, Row, change_text, trend_text
 from .confusion import Validation
 from .flame import FlameStats
 from .format import safe_href, short_path
@@ -555,18 +554,11 @@ class ComparisonView:
     missing: tuple[str, ...]
 
 
-def _trend_text(fig: Figures | None, unit: str) -> str:
-    if fig is None or num(fig.slope_per_1k) is None:
-        return DASH
-    lo, hi = fig.ci
-    return f"{fmt_value(fig.slope_per_1k, unit)} [{fmt_value(lo, unit)}..{fmt_value(hi, unit)}]"
-
-
 def _comparison_row(r: Row) -> ComparisonRow:
     unit = "bytes" if r.unit == "bytes" else "count"
-    change = fmt_delta(r.delta_per_1k, unit) if r.change is None else percent_change(r.change)
-    return ComparisonRow(r.scenario, _title(r.signal), _trend_text(r.baseline, unit), _trend_text(r.current, unit),
-                         change, r.rule or "", r.status, _COMPARISON_STATUS.get(r.status, ""))
+    return ComparisonRow(r.scenario, _title(r.signal), trend_text(r.baseline, unit, fmt_value, DASH),
+                         trend_text(r.current, unit, fmt_value, DASH), change_text(r, fmt_delta, DASH), r.rule or "",
+                         r.status, _COMPARISON_STATUS.get(r.status, ""))
 
 
 def comparison_view(c: Comparison | None) -> ComparisonView | None:
