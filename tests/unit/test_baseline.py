@@ -264,3 +264,20 @@ def test_html_report_without_comparison_has_no_section(tmp_path):
 
     write_html(tmp_path, results_mod.report_of(document(run(**CLEAN)) | {"comparison": None}))
     assert 'id="comparison"' not in (tmp_path / "index.html").read_text()
+
+
+def test_baseline_file_round_trip():
+    saved = bl.snapshot([*run("a", **CLEAN), *run("b", **LEAKY)], "abc")
+    doc = json.loads(json.dumps(results_mod.baseline_json(saved)))
+    assert doc["kind"] == bl.BASELINE_KIND and doc["scenarios"]["b"]["signals"]["goroutines"]["ci"] == [1000.0, 1001.7]
+    assert results_mod.baseline_of(doc) == saved
+
+
+def test_a_baseline_figure_that_is_not_a_number_is_not_measured(tmp_path):
+    doc = results_mod.baseline_json(bl.snapshot(run(**CLEAN), None))
+    doc["scenarios"]["svc"]["signals"]["goroutines"]["slope_per_1k"] = "lots"
+    (tmp_path / "b.json").write_text(json.dumps(doc))
+    comparison, failures = bl.apply(run(**LEAKY), save=None, compare=str(tmp_path / "b.json"),
+                                    fail_exprs=("goroutines:+0",), rootdir=tmp_path)
+    assert comparison is not None and failures == []
+    assert {r.signal: r.status for r in comparison.rows}["goroutines"] == "not measured"

@@ -80,6 +80,17 @@ def test_a_comparison_validates(validator):
     assert errors(validator, doc) == []
 
 
+def test_a_comparison_without_a_baseline_validates(validator, tmp_path):
+    doc = example()
+    runs = results_mod.read_document(doc)
+    compared, failures = baseline.apply(runs, save=None, compare="nope", fail_exprs=(), rootdir=tmp_path)
+    assert compared is not None and compared.error and failures == [compared.error]
+    doc["comparison"] = json.loads(json.dumps(results_mod.comparison_json(compared)))
+    assert set(doc["comparison"]["baseline"]) == {"path"} and doc["comparison"]["error"] == compared.error
+    assert errors(validator, doc) == []
+    assert results_mod.comparison_of(doc["comparison"]) == compared
+
+
 @pytest.mark.parametrize(
     ("breakage", "where"),
     [
