@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..judge.culprit import CulpritReport
+from ..judge.extension import near_limit
 from ..judge.judgement import Judgement, judge_run, with_gc_live_heap
 from ..judge.verdict import outcome
 from ..options import Settings
@@ -23,8 +24,9 @@ from ..record import ContainerInfo, Evidence, ScenarioResult
 from ..scenario.parse import Extension, Scenario
 from ..services import ServiceUnavailable
 from ..textsafe import clip
+from ..units import format_bytes
 from . import build, gotool, grpcload, load
-from .capture import CaptureError
+from .capture import CaptureError, Snapshot
 from .drive import Driver, OOMKilled, explain_death
 from .httpget import FetchError
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
@@ -169,7 +171,7 @@ class Runner:
             try:
                 snaps = driver.run(loadgen)
             except (CaptureError, FetchError, load.LoadError, RuntimeFailure, SetupError) as exc:
-                cut = what_ended(instance, scenario, ev.requests, exc)
+                cut = what_ended(instance, scenario, ev.requests, exc, ev.snapshots[-1] if ev.snapshots else None)
                 if not judgeable(cut, len(ev.snapshots)):
                     if cut is exc:
                         raise
@@ -199,16 +201,37 @@ class Runner:
 MIN_GOOD_SNAPSHOTS = 4
 
 
-def what_ended(instance: Instance, scenario: Scenario, requests: int, exc: Exception) -> Exception:
+def what_ended(instance: Instance, scenario: Scenario, requests: int, exc: Exception,
+               last: Snapshot | None = None) -> Exception:
     """What really stopped the drive loop: an OOM-kill or the fixture's exit where the symptom was
-    a failed capture or a dead load driver (see drive.explain_death), else the failure itself."""
+    a failed capture or a dead load driver (see drive.explain_death), else the failure itself.
+    ``last`` is the last good snapshot (see :func:`killed_at_limit`)."""
     if isinstance(exc, OOMKilled):
         return exc
     try:
         explain_death(instance, scenario, requests, exc)
     except RuntimeFailure as real:
+        exc = real
+    return killed_at_limit(exc, scenario, requests, last) if isinstance(exc, RuntimeFailure) else exc
+
+
+#: The exit status of a process ended by SIGKILL.
+SIGKILL_EXIT = 128 + 9
+
+
+def killed_at_limit(real: RuntimeFailure, scenario: Scenario, requests: int,
+                    last: Snapshot | None) -> RuntimeFailure:
+    """An exit by SIGKILL, with the last good snapshot already at extension.LIMIT_SHARE of the
+    memory limit, is the kernel's OOM killer even when the engine does not say so: Docker's
+    ``OOMKilled`` flag misses kills under cgroup v1 (seen in CI: a 24 MiB leak killed while it
+    wrote a heap profile, exit 137, OOMKilled false, and the run called an error). Anything else
+    stays what the engine said."""
+    if (isinstance(real, OOMKilled) or real.exit_code != SIGKILL_EXIT or last is None
+            or near_limit(last, scenario.limits.memory, None) != "memory"):
         return real
-    return exc
+    return OOMKilled(f"OOM-killed at {format_bytes(scenario.limits.memory)} after {requests} requests "
+                     "(killed by SIGKILL near the memory limit; the engine did not flag an OOM)",
+                     real.exit_code, real.logs, True)
 
 
 def judgeable(cut: Exception, good: int) -> bool:
