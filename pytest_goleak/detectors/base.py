@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Status = Literal["ran", "absent", "error"]
 
@@ -23,8 +23,8 @@ class Target:
     scenario: str
     source_dir: Path | None = None  # the Go main package directory (static detectors need it)
     # The scenario as results.json has it (the published shape: a stable API for a user's detector).
-    culprits: Sequence[Mapping[str, object]] = ()  # the harness's culprits, top first
-    result: Mapping[str, object] | None = None  # the scenario's whole result, for detectors of the run
+    culprits: Sequence[Mapping[str, Any]] = ()  # the harness's culprits, top first
+    result: Mapping[str, Any] | None = None  # the scenario's whole result, for detectors of the run
 
 
 @dataclass(frozen=True)
