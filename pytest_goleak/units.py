@@ -132,6 +132,12 @@ def delta_label(value: float, unit: str) -> str:
     return f"{sign}{v:.1f}".removesuffix(".0") if v >= 1 else f"{sign}{v:.2g}"
 
 
+def bytes_label(value: float) -> str:
+    """Bytes with a space before the unit and no grouping, for chart labels: ``1.5 KiB``, ``512 B``."""
+    disp, div = unit_scale("bytes", abs(value))
+    return f"{value / div:.1f} {disp}" if div > 1 else f"{value:.0f} B"
+
+
 def slope_label(slope: float, unit: str) -> str:
     """``+1.0 MiB/1k req`` or ``+998.2/1k req``."""
     return f"{delta_label(slope, unit)}/1k req"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 from ..judge.culprit import HeapDiffStack
-from ..units import unit_scale
+from ..units import bytes_label
 
 ROW_H = 20
 MIN_PX = 0.75  # narrower frames are merged into their parent's hover text instead of drawn
@@ -92,13 +92,8 @@ def color(net: float, total: float) -> str:
     return f"hsl({hue},{60 + 25 * t:.0f}%,{88 - 36 * t:.0f}%)"
 
 
-def _bytes(v: float) -> str:
-    disp, div = unit_scale("bytes", abs(v))
-    return f"{v / div:.1f} {disp}" if div > 1 else f"{v:.0f} B"
-
-
 def _signed(v: float) -> str:
-    return ("+" if v >= 0 else "\u2212") + _bytes(abs(v))
+    return ("+" if v >= 0 else "\u2212") + bytes_label(abs(v))
 
 
 def _label(name: str, width_px: float) -> str:
@@ -129,13 +124,13 @@ def flame_svg(stacks: Iterable[HeapDiffStack], width: int = 1160) -> Markup:
 
 def _tip(node: Node, total: float, hidden: list[Node]) -> str:
     pct = 100.0 * node.value / total
-    lines = [node.name, f"{_signed(node.net)} net: +{_bytes(node.grown)} grown, \u2212{_bytes(node.shrunk)} "
+    lines = [node.name, f"{_signed(node.net)} net: +{bytes_label(node.grown)} grown, \u2212{bytes_label(node.shrunk)} "
              f"shrunk ({pct:.1f}% of all change)"]
     if hidden:
         grown, shrunk = sum(c.grown for c in hidden), sum(c.shrunk for c in hidden)
         plural = "s" if len(hidden) > 1 else ""
-        lines.append(f"{len(hidden)} narrower frame{plural} not drawn: +{_bytes(grown)} grown, "
-                     f"\u2212{_bytes(shrunk)} shrunk")
+        lines.append(f"{len(hidden)} narrower frame{plural} not drawn: +{bytes_label(grown)} grown, "
+                     f"\u2212{bytes_label(shrunk)} shrunk")
     return "\n".join(lines)
 
 
@@ -144,7 +139,8 @@ def _draw(node: Node, x: float, level: int, px_per_byte: float, total: float, ou
     y = level * ROW_H
     children = sorted(node.children.values(), key=lambda c: (-c.value, c.name))
     hidden = [c for c in children if c.value * px_per_byte < MIN_PX]
-    label = _label(node.name if level else f"all change: +{_bytes(node.grown)}, \u2212{_bytes(node.shrunk)}", w)
+    whole = f"all change: +{bytes_label(node.grown)}, \u2212{bytes_label(node.shrunk)}"
+    label = _label(node.name if level else whole, w)
     growth = "grew" if node.net > 0 else "shrank" if node.net < 0 else "unchanged"
     out.append(
         f'<g class="frame {growth}"><title>{escape(_tip(node, total, hidden))}</title>'

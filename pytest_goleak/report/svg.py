@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ..units import slope_label, unit_scale
+from ..units import bytes_label, slope_label, unit_scale
 
 Point = tuple[float, float]
 Scale = Callable[[float], float]
@@ -224,9 +224,8 @@ def line_chart(
 
 
 def _value_label(y: float, unit: str) -> str:
-    disp, div = unit_scale(unit, abs(y))
     if unit == "bytes":
-        return f"{y / div:.1f} {disp}" if div > 1 else f"{y:.0f} B"
+        return bytes_label(y)
     return f"{y:,.6g} {unit}".rstrip()
 
 
