@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from .judge.culprit import CulpritReport
 from .judge.extension import ExtensionInfo
 from .judge.verdict import BudgetCheck
 from .run.build import Artifact
-from .run.capture import IdleWindow, Snapshot
+from .run.capture import Snapshot
 from .run.load import LoadSummary
 from .run.runtime.base import Status
 
@@ -150,33 +150,45 @@ class ScenarioResult:
         return flags
 
 
-@dataclass
-class Evidence:
-    """What a running scenario has gathered so far: the runner's only mutable state, turned
-    into the frozen :class:`ScenarioResult` once, whatever way the run ends."""
+class Stopwatch:
+    """Wall time per stage (one of STAGES), added up over the blocks timed."""
 
-    requests: int = 0
-    container: ContainerInfo | None = None
-    build: Artifact | None = None
-    health_path: str | None = None
-    load: LoadSummary | None = None
-    extension: ExtensionInfo | None = None
-    idle: IdleWindow | None = None  # the pause in the load that per-minute budgets are judged on
-    artifacts: dict[str, str] = field(default_factory=dict)
-    gctrace_excerpt: tuple[str, ...] = ()
-    server_connections: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
-    snapshots: list[Snapshot] = field(default_factory=list)  # the good ones so far: judged from if the run is cut short
-    stages_s: dict[str, float] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.stages_s: dict[str, float] = {}
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
-        """Add the block's wall time to ``stage`` (one of STAGES), however the block ends."""
+        """Add the block's wall time to ``stage``, however the block ends."""
         t0 = time.monotonic()
         try:
             yield
         finally:
             self.stages_s[stage] = self.stages_s.get(stage, 0.0) + time.monotonic() - t0
 
+    def add(self, stages_s: Mapping[str, float]) -> None:
+        for k, v in stages_s.items():
+            self.stages_s[k] = self.stages_s.get(k, 0.0) + v
+
     def stage_seconds(self) -> dict[str, float]:
         """The stages reached, in pipeline order, rounded for results.json."""
         return {k: round(self.stages_s[k], 3) for k in STAGES if k in self.stages_s}
+
+
+@dataclass
+class Evidence:
+    """What the runner has gathered around the drive loop (build, start, health, logs): its only
+    mutable state, turned into the frozen :class:`ScenarioResult` once, whatever way the run
+    ends. The drive loop's own findings come back as one frozen ``DriveOutcome`` (run/drive.py),
+    whole or partial."""
+
+    container: ContainerInfo | None = None
+    build: Artifact | None = None
+    health_path: str | None = None
+    services: tuple[str, ...] = ()  # the services provided, in order (their connection series)
+    artifacts: dict[str, str] = field(default_factory=dict)
+    gctrace_excerpt: tuple[str, ...] = ()
+    clock: Stopwatch = field(default_factory=Stopwatch)
+
+    def timed(self, stage: str) -> AbstractContextManager[None]:
+        """Add the block's wall time to ``stage`` (one of STAGES), however the block ends."""
+        return self.clock.timed(stage)

@@ -17,11 +17,11 @@ import random
 import select
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from ..scenario.parse import Load, Request
 from . import gotool, grpcload
@@ -170,6 +170,26 @@ def loadgen_binary(cache_dir: Path) -> Path:
         except gotool.GoError as exc:
             raise LoadError(f"cannot build the load driver: {exc}") from exc
     return binary
+
+
+class LoadRun(Protocol):
+    """A running load driver as the drive loop uses it (LoadDriver; a fake in unit tests)."""
+
+    seed: int
+    total: int  # requests sent so far
+
+    def run(self, requests: int) -> PhaseResult: ...
+
+    def run_for(self, seconds: float) -> PhaseResult: ...
+
+    def __enter__(self) -> LoadRun: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+
+#: Starts a load driver: (binary, base URL, the load, captured variables, seed) -> a running one.
+LoadDriverFactory = Callable[[Path, str, Load, dict[str, str], int | None], LoadRun]
 
 
 class LoadDriver:
