@@ -16,14 +16,14 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .detectors.base import DetectorResult
 from .detectors.vet import VetFinding
-from .judge.analysis import Trend
+from .judge.analysis import Trend, TrendDecision
 from .judge.culprit import CulpritReport
 from .judge.extension import ExtensionInfo
-from .judge.verdict import BudgetCheck
+from .judge.verdict import BudgetCheck, VerdictName
 from .run.build import Artifact
 from .run.capture import Snapshot
 from .run.load import LoadSummary
@@ -36,6 +36,14 @@ from .run.runtime.base import Status
 #: detector matrix's answers. The run's report writing is ``timing.report_s`` of the document.
 STAGES = ("build", "start", "health", "warm-up", "load", "settle", "capture", "extension", "trace", "stop",
           "analyse", "vet", "detectors")
+
+
+L = TypeVar("L", bound=str)
+
+
+def one_of(allowed: tuple[L, ...], value: object, default: L) -> L:
+    """``value`` read from JSON as one of a Literal's ``allowed`` values, else ``default``."""
+    return next((a for a in allowed if a == value), default)
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,7 @@ class Extended:
 
     from_requests: int
     slope_per_1k: float
-    decision: str
+    decision: TrendDecision
     late_slope_per_1k: float
 
 
@@ -74,7 +82,7 @@ class SignalResult:
         return self.trend.slope_per_1k
 
     @property
-    def decision(self) -> str:
+    def decision(self) -> TrendDecision:
         return self.trend.decision
 
 
@@ -93,7 +101,7 @@ class ScenarioResult:
     description: str
     expect: str | None
     culprit_expected: str | None
-    verdict: str  # "leak" | "clean" | "error" | "skipped"
+    verdict: VerdictName
     passed: bool
     message: str = ""
     error: str | None = None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .. import signals
 from ..judge import analysis, extension
-from ..judge.extension import ExtensionInfo
+from ..judge.extension import ExtensionInfo, Stop
 from ..judge.verdict import judge
 from ..record import Stopwatch
 from ..scenario.parse import Scenario
@@ -205,7 +205,7 @@ class Driver:
         start_requests, first = snaps[-1].requests, snaps[0].requests
         reason = ", ".join(c.name for c in over)
         self.progress(f"extension: {reason} over budget; load continues up to {bound} requests")
-        stopped = "bound"
+        stopped: Stop = "bound"
         while snaps[-1].requests - first < bound:
             if time.monotonic() >= stop_at:
                 stopped = "timeout"
