@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from .detectors.base import DetectorResult
 from .detectors.vet import VetFinding
@@ -36,14 +36,6 @@ from .run.runtime.base import Status
 #: detector matrix's answers. The run's report writing is ``timing.report_s`` of the document.
 STAGES = ("build", "start", "health", "warm-up", "load", "settle", "capture", "extension", "trace", "stop",
           "analyse", "vet", "detectors")
-
-
-L = TypeVar("L", bound=str)
-
-
-def one_of(allowed: tuple[L, ...], value: object, default: L) -> L:
-    """``value`` read from JSON as one of a Literal's ``allowed`` values, else ``default``."""
-    return next((a for a in allowed if a == value), default)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Literal
 
 from .. import signals
 
@@ -26,7 +26,6 @@ PLATEAU_RATIO = 0.2
 
 #: What a series does: rises significantly, rose and stopped (a filled cache), or neither.
 TrendDecision = Literal["growing", "flat", "plateau"]
-TREND_DECISIONS: tuple[TrendDecision, ...] = get_args(TrendDecision)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from .. import signals
 from ..run.capture import Snapshot
@@ -75,7 +75,6 @@ LIMIT_SHARE = 0.7
 
 #: Why the extension stopped: its bound, a plateau, a decisive leak, near a limit, or out of time.
 Stop = Literal["bound", "plateau", "decisive", "memory", "pids", "timeout"]
-STOPS: tuple[Stop, ...] = get_args(Stop)
 #: What the extension found, once judged.
 ExtensionOutcome = Literal["leak", "plateau"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from .. import signals
 from ..run.capture import IdleWindow, Snapshot
@@ -15,7 +15,6 @@ from .analysis import Trend
 Judged = Literal["leak", "clean"]
 #: A scenario's verdict: judged, or not measured (an error), or not run here (a missing service).
 VerdictName = Literal["leak", "clean", "error", "skipped"]
-VERDICTS: tuple[VerdictName, ...] = get_args(VerdictName)
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,16 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .. import __version__, signals
 from ..detectors.base import DetectorResult
 from ..detectors.vet import VetFinding
-from ..judge.analysis import TREND_DECISIONS, Trend
+from ..judge.analysis import Trend, TrendDecision
 from ..judge.culprit import Culprit, CulpritReport, Frame, GoroutineGroup, GrowthSite, HeapDiffStack, IgnoredGroup
-from ..judge.extension import STOPS, ExtensionInfo
-from ..judge.verdict import VERDICTS, BudgetCheck
-from ..record import ContainerInfo, Extended, MemProfileRate, ScenarioResult, SignalResult, one_of
+from ..judge.extension import ExtensionInfo, Stop
+from ..judge.verdict import BudgetCheck, VerdictName
+from ..record import ContainerInfo, Extended, MemProfileRate, ScenarioResult, SignalResult
 from ..run.build import Artifact
 from ..run.capture import Snapshot
 from ..run.load import EntryResult, LoadSummary, PhaseResult
@@ -146,7 +146,7 @@ def _trend_of(d: Mapping[str, Any]) -> Trend:
     ci = d.get("ci") or [d.get("slope_per_1k", 0.0)] * 2
     series = tuple((float(a), float(b)) for a, b in d.get("series") or [])
     return Trend(str(d.get("unit") or "count"), float(d.get("slope_per_1k", 0.0)), (float(ci[0]), float(ci[1])),
-                 float(d.get("p_value", 1.0)), one_of(TREND_DECISIONS, d.get("decision"), "flat"),
+                 float(d.get("p_value", 1.0)), cast(TrendDecision, str(d.get("decision") or "flat")),
                  float(d.get("late_slope_per_1k", d.get("slope_per_1k", 0.0))), series,
                  _opt_float(d.get("slope_per_minute")))
 
@@ -155,7 +155,7 @@ def _signal_of(d: Mapping[str, Any]) -> SignalResult:
     trend = _trend_of(d)
     ext = d.get("extended")
     extended = None if not ext else Extended(int(ext["from_requests"]), float(ext["slope_per_1k"]),
-                                             one_of(TREND_DECISIONS, ext["decision"], "flat"),
+                                             cast(TrendDecision, str(ext["decision"])),
                                              float(ext["late_slope_per_1k"]))
     return SignalResult(trend, trend.series, extended)
 
@@ -208,7 +208,7 @@ def _load_of(d: Mapping[str, Any]) -> LoadSummary:
 def _extension_of(d: Mapping[str, Any]) -> ExtensionInfo:
     return ExtensionInfo(str(d.get("reason") or ""), tuple(d.get("budgets") or ()), int(d.get("from_snapshot") or 0),
                          int(d.get("requests_at_start") or 0), int(d.get("requests_at_end") or 0),
-                         int(d.get("bound_requests") or 0), one_of(STOPS, d.get("stopped"), "bound"),
+                         int(d.get("bound_requests") or 0), cast(Stop, str(d.get("stopped") or "")),
                          int(d.get("snapshots") or 0), float(d.get("seconds") or 0.0), d.get("outcome"),
                          tuple(d.get("plateaus") or ()), tuple(d.get("notes") or ()))
 
@@ -238,7 +238,7 @@ def from_json(d: Mapping[str, Any]) -> ScenarioResult:
     return ScenarioResult(
         name=str(d["name"]), file=str(d.get("file") or ""), description=str(d.get("description") or ""),
         expect=d.get("expect"), culprit_expected=d.get("culprit_expected"),
-        verdict=one_of(VERDICTS, d.get("verdict"), "error"),
+        verdict=cast(VerdictName, str(d.get("verdict") or "")),
         passed=d.get("passed") is True, message=str(d.get("message") or ""), error=d.get("error"), oom=d.get("oom"),
         duration_s=float(d.get("duration_s") or 0.0), requests=int(d.get("requests") or 0),
         budgets=tuple(_budget_of(k, v) for k, v in (d.get("budgets") or {}).items()),
