@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from .detectors.base import DetectorResult
 from .detectors.vet import VetFinding
@@ -27,7 +26,7 @@ from .judge.verdict import BudgetCheck, VerdictName
 from .run.build import Artifact
 from .run.capture import Snapshot
 from .run.load import LoadSummary
-from .run.runtime.base import Status
+from .run.runtime.base import Detail, Status
 
 #: Where a scenario's time goes, in pipeline order: ``stages_s`` in results.json has these keys
 #: (those a run reached). The drive loop's load, settle and capture past the measured window
@@ -43,7 +42,7 @@ class ContainerInfo:
     runtime: str  # "docker" | "local" (or a fake's name)
     #: What the runtime reports about the running fixture (image, id, pid, hardening...): it
     #: differs per runtime, is JSON-ready and only shown, so it stays a mapping.
-    details: Mapping[str, Any]
+    details: Mapping[str, Detail]
     status: Status | None = None  # how it ended, once stopped
 
 
