@@ -4,10 +4,12 @@ The stages hand back frozen values (:class:`~pytest_goleak.run.build.Artifact`, 
 :class:`ContainerInfo` of the run, :class:`~pytest_goleak.run.load.LoadSummary`, a tuple of
 :class:`~pytest_goleak.run.capture.Snapshot`, :class:`SignalResult` per signal,
 :class:`~pytest_goleak.judge.verdict.BudgetCheck` per budget, :class:`~pytest_goleak.judge.extension.ExtensionInfo`,
-:class:`~pytest_goleak.judge.culprit.CulpritReport`). While a scenario runs, the runner collects them in
-a :class:`Evidence` (so an error or a skip still reports what was gathered so far) and turns it
-into one frozen :class:`ScenarioResult` at the end. JSON is made from it, and read back into it,
-only in ``report/results.py``.
+:class:`~pytest_goleak.judge.culprit.CulpritReport`). The drive loop returns one frozen
+``DriveOutcome`` (run/drive.py; a failure carries the partial one), the judge one ``Judgement``
+(judge/judgement.py; an error, a skip and an OOM-kill are Judgements too), and what the runner
+gathers around them (build, start, health, logs) sits in an :class:`Evidence`: the runner turns
+the three into one frozen :class:`ScenarioResult` in one place, however the run ended. JSON is
+made from it, and read back into it, only in ``report/results.py``.
 """
 
 from __future__ import annotations
