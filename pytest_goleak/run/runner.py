@@ -15,14 +15,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..judge.extension import near_limit
 from ..judge.judgement import Judgement, judge_run, with_gc_live_heap
 from ..options import Settings
 from ..record import ContainerInfo, Evidence, ScenarioResult
 from ..scenario.parse import Extension, Scenario
 from ..services import Service, ServiceUnavailable
 from ..textsafe import clip
+from ..units import format_bytes
 from . import build, gotool, grpcload, load
-from .capture import CaptureError
+from .capture import CaptureError, Snapshot
 from .drive import DriveFailed, DriveOutcome, Driver, OOMKilled, explain_death
 from .httpget import FetchError
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
@@ -172,7 +174,8 @@ class Runner:
                 ev.clock.add(drive.stages_s)
                 if not isinstance(failed.cause, _DRIVE_FAULTS):
                     raise
-                cut = what_ended(instance, scenario, drive.requests, failed.cause)
+                cut = what_ended(instance, scenario, drive.requests, failed.cause,
+                                 drive.snapshots[-1] if drive.snapshots else None)
                 if not judgeable(cut, len(drive.snapshots)):
                     raise DriveFailed(cut, drive) from failed.cause
                 self.progress(f"cut short after {len(drive.snapshots)} good snapshots: {_first_line(cut)}")
@@ -225,16 +228,37 @@ def _not_judged(exc: Exception, scenario: Scenario, drive: DriveOutcome) -> Judg
 MIN_GOOD_SNAPSHOTS = 4
 
 
-def what_ended(instance: Instance, scenario: Scenario, requests: int, exc: Exception) -> Exception:
+def what_ended(instance: Instance, scenario: Scenario, requests: int, exc: Exception,
+               last: Snapshot | None = None) -> Exception:
     """What really stopped the drive loop: an OOM-kill or the fixture's exit where the symptom was
-    a failed capture or a dead load driver (see drive.explain_death), else the failure itself."""
+    a failed capture or a dead load driver (see drive.explain_death), else the failure itself.
+    ``last`` is the last good snapshot (see :func:`killed_at_limit`)."""
     if isinstance(exc, OOMKilled):
         return exc
     try:
         explain_death(instance, scenario, requests, exc)
     except RuntimeFailure as real:
+        exc = real
+    return killed_at_limit(exc, scenario, requests, last) if isinstance(exc, RuntimeFailure) else exc
+
+
+#: The exit status of a process ended by SIGKILL.
+SIGKILL_EXIT = 128 + 9
+
+
+def killed_at_limit(real: RuntimeFailure, scenario: Scenario, requests: int,
+                    last: Snapshot | None) -> RuntimeFailure:
+    """An exit by SIGKILL, with the last good snapshot already at extension.LIMIT_SHARE of the
+    memory limit, is the kernel's OOM killer even when the engine does not say so: Docker's
+    ``OOMKilled`` flag misses kills under cgroup v1 (seen in CI: a 24 MiB leak killed while it
+    wrote a heap profile, exit 137, OOMKilled false, and the run called an error). Anything else
+    stays what the engine said."""
+    if (isinstance(real, OOMKilled) or real.exit_code != SIGKILL_EXIT or last is None
+            or near_limit(last, scenario.limits.memory, None) != "memory"):
         return real
-    return exc
+    return OOMKilled(f"OOM-killed at {format_bytes(scenario.limits.memory)} after {requests} requests "
+                     "(killed by SIGKILL near the memory limit; the engine did not flag an OOM)",
+                     real.exit_code, real.logs, True)
 
 
 def judgeable(cut: Exception, good: int) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from . import ignore as _ignore
 
@@ -17,6 +18,9 @@ GRPC_CODES = ("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEED
               "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
               "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED")
 EXPECTATIONS = ("leak", "clean")
+#: A mapping as PyYAML loaded it from a scenario file: the input edge, untyped until parse.py has
+#: checked each key and put it into the frozen values below.
+YamlMapping = dict[str, Any]
 
 
 class ScenarioError(Exception):

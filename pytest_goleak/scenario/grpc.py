@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import validate
-from .definition import GRPC_CODES, GrpcLoad, ScenarioError
+from .definition import GRPC_CODES, GrpcLoad, ScenarioError, YamlMapping
 
 GRPC_KEYS = {f.name for f in dataclasses.fields(GrpcLoad)} | {"expect_codes"}
 HTTP_ONLY_KEYS = ("path", "method", "body", "headers", "expect_status", "mix")
@@ -25,13 +25,13 @@ class Builder(Protocol):
     path: Path
 
     def fail(self, key: str, message: str) -> ScenarioError: ...
-    def mapping(self, data: Any, key: str, allowed: set[str]) -> dict[str, Any]: ...
-    def typed(self, data: dict[str, Any], key: str, kind: type | tuple[type, ...], full: str = "") -> Any: ...
-    def positive_int(self, data: dict[str, Any], key: str, full: str, minimum: int = 1) -> int | None: ...
+    def mapping(self, data: Any, key: str, allowed: set[str]) -> YamlMapping: ...
+    def typed(self, data: YamlMapping, key: str, kind: type | tuple[type, ...], full: str = "") -> Any: ...
+    def positive_int(self, data: YamlMapping, key: str, full: str, minimum: int = 1) -> int | None: ...
 
 
-def parse(b: Builder, load: dict[str, Any], captured: Sequence[str]) -> dict[str, Any]:
-    """The Load keywords ``load.grpc`` gives: ``grpc`` and, when given, ``expect_codes``."""
+def parse(b: Builder, load: YamlMapping, captured: Sequence[str]) -> tuple[GrpcLoad, tuple[int, ...] | None]:
+    """``load.grpc`` as a :class:`GrpcLoad`, and its expected status codes when given."""
     http = [k for k in HTTP_ONLY_KEYS if k in load]
     if http:
         raise b.fail(f"load.{http[0]}", f"'load.{http[0]}' is for HTTP; a gRPC load (load.grpc) does not take it")
@@ -40,28 +40,24 @@ def parse(b: Builder, load: dict[str, Any], captured: Sequence[str]) -> dict[str
     if call is None or not _CALL_RE.match(call):
         raise b.fail("load.grpc.call" if call else "load.grpc",
                      f"'load.grpc.call' must be package.Service/Method, got {call!r}")
-    g: dict[str, Any] = {"call": call}
     body = b.typed(data, "data", str, "load.grpc.data")
-    if body is not None:
-        g["data"] = _json_template(b, body, captured)
     proto = b.typed(data, "proto", str, "load.grpc.proto")
+    proto_path = None
     if proto is not None:
-        g["proto"] = (b.path.parent / proto).resolve()
-        if not g["proto"].is_file():
-            raise b.fail("load.grpc.proto", f"'load.grpc.proto': {g['proto']} is not a file")
-    g["metadata"] = _metadata(b, b.typed(data, "metadata", dict, "load.grpc.metadata") or {}, captured)
+        proto_path = (b.path.parent / proto).resolve()
+        if not proto_path.is_file():
+            raise b.fail("load.grpc.proto", f"'load.grpc.proto': {proto_path} is not a file")
     n = b.positive_int(data, "stream_messages", "load.grpc.stream_messages", minimum=0)
-    if n is not None:
-        g["stream_messages"] = n
-    kw: dict[str, Any] = {"grpc": GrpcLoad(**g)}
+    grpc = GrpcLoad(call=call, data=GrpcLoad.data if body is None else _json_template(b, body, captured),
+                    proto=proto_path,
+                    metadata=_metadata(b, b.typed(data, "metadata", dict, "load.grpc.metadata") or {}, captured),
+                    stream_messages=GrpcLoad.stream_messages if n is None else n)
     # expect_codes sits under load.grpc, or beside it as load.expect_status does
     given = [(f"load.{k}", d["expect_codes"]) for k, d in (("expect_codes", load), ("grpc.expect_codes", data))
              if "expect_codes" in d]
     if len(given) > 1:
         raise b.fail(given[1][0], "'expect_codes' is given twice (load.expect_codes, load.grpc.expect_codes)")
-    if given:
-        kw["expect_codes"] = codes(b, *given[0])
-    return kw
+    return grpc, codes(b, *given[0]) if given else None
 
 
 def _json_template(b: Builder, text: str, captured: Sequence[str]) -> str:

@@ -30,6 +30,7 @@ from .definition import (
     Scenario,
     ScenarioError,
     SetupStep,
+    YamlMapping,
 )
 
 __all__ = ["EXPECTATIONS", "SERVICES", "Abort", "Extension", "Hardening", "Limits", "Load", "Request", "Scenario",
@@ -127,7 +128,7 @@ class _Builder:
     def fail(self, key: str, message: str) -> ScenarioError:
         return ScenarioError(self.path, self.lines.get(key, 1), message)
 
-    def mapping(self, data: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+    def mapping(self, data: Any, key: str, allowed: set[str]) -> YamlMapping:
         if data is None:
             return {}
         if not isinstance(data, dict):
@@ -138,7 +139,7 @@ class _Builder:
                 raise self.fail(full, f"unknown key '{full}' (allowed: {', '.join(sorted(allowed))})")
         return data
 
-    def typed(self, data: dict[str, Any], key: str, kind: type | tuple[type, ...], full: str = "") -> Any:
+    def typed(self, data: YamlMapping, key: str, kind: type | tuple[type, ...], full: str = "") -> Any:
         value = data.get(key)
         full = full or key
         if value is None:
@@ -155,84 +156,84 @@ class _Builder:
         except validate.InvalidSetting as exc:
             raise self.fail(full, str(exc)) from exc
 
-    def positive_int(self, data: dict[str, Any], key: str, full: str, minimum: int = 1) -> int | None:
+    def positive_int(self, data: YamlMapping, key: str, full: str, minimum: int = 1) -> int | None:
         if data.get(key) is None:
             return None
         return int(self.checked(full, lambda v, k: validate.whole(v, k, minimum), data[key]))
 
-    def build(self, data: dict[str, Any]) -> Scenario:
+    def build(self, data: YamlMapping) -> Scenario:
         data = self.mapping(data, "", _TOP_KEYS)
-        kw: dict[str, Any] = {"path": self.path, "lines": self.lines}
         name = self.typed(data, "name", str) or self.path.stem.removesuffix(".goleak")
         if not _NAME_RE.match(name):
             raise self.fail("name", f"'name' may hold letters, digits, '.', '_' and '-' only, got {name!r}")
-        kw["name"] = name
-        kw["description"] = self.typed(data, "description", str) or ""
-        self._source(data, kw)
+        kind, source = self._source(data)
         expect = self.typed(data, "expect", str)
         if expect is not None and expect not in EXPECTATIONS:
             raise self.fail("expect", f"'expect' must be one of leak, clean; got {expect!r}")
-        kw["expect"] = expect
-        kw["culprit"] = self.typed(data, "culprit", str)
         services = data.get("services") or []
         if not isinstance(services, list) or any(s not in SERVICES for s in services):
             raise self.fail("services", f"'services' must be a list drawn from {', '.join(SERVICES)}; got {services!r}")
-        kw["services"] = tuple(services)
         env = self.typed(data, "env", dict) or {}
         bad = [k for k, v in env.items() if not isinstance(k, str) or not isinstance(v, (str, int, float))]
         if bad:
             raise self.fail("env", f"'env' must map names to strings; bad entries: {bad!r}")
-        kw["env"] = {k: str(v) for k, v in env.items()}
-        kw["args"] = self._args(data.get("args"))
-        kw["files"] = self._files(data.get("files"))
-        for key in ("port", "pprof_port"):
-            port = self.positive_int(data, key, key)
-            if port is not None and port > 65535:
-                raise self.fail(key, f"'{key}' must be a TCP port, got {port}")
-            if port is not None:
-                kw[key] = port
-        if self.typed(data, "port_env", str) is not None:
-            kw["port_env"] = data["port_env"]
+        port, pprof_port = self._port(data, "port"), self._port(data, "pprof_port")
         health = self.mapping(data.get("health"), "health", _HEALTH_KEYS)
-        if self.typed(health, "path", str, "health.path") is not None:
-            kw["health_path"] = health["path"]
-        if "timeout" in health:
-            kw["health_timeout"] = self.checked("health.timeout", validate.duration, health["timeout"])
+        health_path = self.typed(health, "path", str, "health.path")
         network = self.typed(data, "network", str) or "auto"
         if network not in ("auto", "bridge", "host"):
             raise self.fail("network", f"'network' must be auto, bridge or host; got {network!r}")
-        kw["network"] = network
-        kw["setup"] = self._setup(data.get("setup"))
-        captured = [name for step in kw["setup"] for name in step.capture]
-        kw["load"] = self._load(data.get("load"), captured)
-        # validate.MIN_SNAPSHOTS says why at least 4; the default of 6 leaves room for a blip.
-        if data.get("snapshots") is not None:
-            kw["snapshots"] = self.checked("snapshots", validate.snapshot_count, data["snapshots"])
-        kw["budgets"] = self._budgets(data.get("budgets"))
-        kw["limits"] = self._limits(data.get("limits"))
+        setup = self._setup(data.get("setup"))
+        load = self._load(data.get("load"), [name for step in setup for name in step.capture])
         hardening = self.mapping(data.get("hardening"), "hardening", _HARDENING_KEYS)
-        kw["hardening"] = Hardening(**{k: bool(self.typed(hardening, k, bool, f"hardening.{k}"))
-                                       for k in _HARDENING_KEYS})
-        kw["extension"] = self._extension(data.get("extension"))
+        port_env = self.typed(data, "port_env", str)
+        return Scenario(
+            path=self.path, lines=self.lines, name=name, description=self.typed(data, "description", str) or "",
+            fixture=Path(source) if kind == "fixture" else None,
+            dockerfile=Path(source) if kind == "dockerfile" else None,
+            image=str(source) if kind == "image" else None,
+            expect=expect, culprit=self.typed(data, "culprit", str), services=tuple(services),
+            env={k: str(v) for k, v in env.items()}, args=self._args(data.get("args")),
+            files=self._files(data.get("files")),
+            port=Scenario.port if port is None else port, pprof_port=pprof_port,
+            port_env=Scenario.port_env if port_env is None else port_env,
+            health_path=health_path,
+            health_timeout=self._duration(health, "timeout", "health.timeout", Scenario.health_timeout),
+            network=network, setup=setup, load=load,
+            # validate.MIN_SNAPSHOTS says why at least 4; the default of 6 leaves room for a blip.
+            snapshots=(Scenario.snapshots if data.get("snapshots") is None
+                       else self.checked("snapshots", validate.snapshot_count, data["snapshots"])),
+            budgets=self._budgets(data.get("budgets")), limits=self._limits(data.get("limits")),
+            hardening=Hardening(**{k: bool(self.typed(hardening, k, bool, f"hardening.{k}"))
+                                   for k in _HARDENING_KEYS}),
+            extension=self._extension(data.get("extension")), ignore=self._ignore(data.get("ignore")),
+            memprofilerate=self.positive_int(data, "memprofilerate", "memprofilerate", minimum=1),
+            # a soak by time gets room for its own length
+            timeout=self._duration(data, "timeout", "timeout",
+                                   max(Scenario.timeout, 1.5 * load.duration + 120) if load.duration
+                                   else Scenario.timeout),
+            capture_timeout=self._duration(data, "capture_timeout", "capture_timeout", Scenario.capture_timeout))
+
+    def _duration(self, data: YamlMapping, key: str, full: str, default: float) -> float:
+        """A duration key (validate.duration: above zero and finite), or ``default`` when absent."""
+        return float(self.checked(full, validate.duration, data[key])) if key in data else default
+
+    def _port(self, data: YamlMapping, key: str) -> int | None:
+        port = self.positive_int(data, key, key)
+        if port is not None and port > 65535:
+            raise self.fail(key, f"'{key}' must be a TCP port, got {port}")
+        return port
+
+    def _ignore(self, raw: Any) -> tuple[_ignore.IgnoreRule, ...]:
         try:
-            kw["ignore"] = _ignore.parse(data.get("ignore"))
+            return _ignore.parse(raw)
         except _ignore.IgnoreError as exc:
             index = getattr(exc, "index", None)
             line = self.item_line("ignore", index) if index is not None else self.lines.get("ignore", 1)
             raise ScenarioError(self.path, line, f"'ignore': {exc}") from exc
-        mpr = self.positive_int(data, "memprofilerate", "memprofilerate", minimum=1)
-        kw["memprofilerate"] = mpr
-        if "timeout" in data:
-            kw["timeout"] = self.checked("timeout", validate.duration, data["timeout"])
-        elif kw["load"].duration:  # a soak by time gets room for its own length
-            kw["timeout"] = max(Scenario.timeout, 1.5 * kw["load"].duration + 120)
-        if "capture_timeout" in data:
-            kw["capture_timeout"] = self.checked("capture_timeout", validate.duration, data["capture_timeout"])
-            if kw["capture_timeout"] <= 0:
-                raise self.fail("capture_timeout", "'capture_timeout' must be more than zero")
-        return Scenario(**kw)
 
-    def _source(self, data: dict[str, Any], kw: dict[str, Any]) -> None:
+    def _source(self, data: YamlMapping) -> tuple[str, Path | str]:
+        """Which of ``fixture`` and ``dockerfile`` (a resolved path) or ``image`` (a name) is given."""
         given = [k for k in ("fixture", "dockerfile", "image") if data.get(k) is not None]
         if len(given) != 1:
             raise self.fail(given[1] if len(given) > 1 else "name",
@@ -241,8 +242,7 @@ class _Builder:
         key = given[0]
         value = self.typed(data, key, str)
         if key == "image":
-            kw["image"] = value
-            return
+            return key, str(value)
         try:
             resolved = (self.path.parent / value).resolve()
         except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop
@@ -251,7 +251,7 @@ class _Builder:
             raise self.fail(key, f"'fixture' must be a Go main package directory; {resolved} is not a directory")
         if key == "dockerfile" and not resolved.is_file():
             raise self.fail(key, f"'dockerfile' {resolved} does not exist")
-        kw[key] = resolved
+        return key, resolved
 
     def _args(self, raw: Any) -> tuple[str, ...]:
         if raw is None:
@@ -294,85 +294,94 @@ class _Builder:
 
     def _load(self, raw: Any, captured: list[str]) -> Load:
         data = self.mapping(raw, "load", _LOAD_KEYS)
-        kw: dict[str, Any] = {}
         shorthand = self._request(data, "load", lambda k: self.lines.get(f"load.{k}"), captured)
-        for key in ("path", "method", "body", "headers"):
-            if key in data:
-                kw[key] = getattr(shorthand, key)
-        for key, minimum in (("requests", 1), ("warmup_requests", 0), ("concurrency", 1)):
-            value = self.positive_int(data, key, f"load.{key}", minimum)
-            if value is not None:
-                kw[key] = value
-        if "rate" in data:
-            rate = self.typed(data, "rate", (int, float), "load.rate")
-            if rate is not None and rate < 0:
-                raise self.fail("load.rate", f"'load.rate' cannot be negative, got {rate}")
-            kw["rate"] = float(rate or 0)
-        if "timeout" in data:
-            kw["timeout"] = self.checked("load.timeout", validate.duration, data["timeout"])
-        if "expect_status" in data:
-            kw["expect_status"] = shorthand.expect_status
+        counts = {key: self.positive_int(data, key, f"load.{key}", minimum)
+                  for key, minimum in (("requests", 1), ("warmup_requests", 0), ("concurrency", 1))}
+        rate = self.typed(data, "rate", (int, float), "load.rate")
+        if rate is not None and rate < 0:
+            raise self.fail("load.rate", f"'load.rate' cannot be negative, got {rate}")
+        duration = None
         if data.get("duration") is not None:
             if "requests" in data:
                 raise self.fail("load.duration", "'load.duration' and 'load.requests' both say how long the "
                                                  "measured load runs: give one of them")
-            kw["duration"] = self.checked("load.duration", validate.duration, data["duration"])
+            duration = self.checked("load.duration", validate.duration, data["duration"])
+        seed = None
         if data.get("seed") is not None:
-            kw["seed"] = int(self.checked("load.seed", lambda v, k: validate.whole(v, k, 0), data["seed"]))
-            if kw["seed"] >= 2**63:
-                raise self.fail("load.seed", f"'load.seed' must be below 2**63, got {kw['seed']}")
-        kw["abort"] = self._abort(data.get("abort"))
+            seed = int(self.checked("load.seed", lambda v, k: validate.whole(v, k, 0), data["seed"]))
+            if seed >= 2**63:
+                raise self.fail("load.seed", f"'load.seed' must be below 2**63, got {seed}")
+        abort = self._abort(data.get("abort"))
+        mix: tuple[Request, ...] = ()
         if data.get("mix") is not None:
-            kw["mix"] = self._mix(data["mix"], captured)
+            mix = self._mix(data["mix"], captured)
             given = [k for k in ("path", "method", "body", "headers") if k in data]
             if given:
                 raise self.fail(f"load.{given[0]}", f"'load.{given[0]}' belongs to the one-request shorthand; "
                                                     "with 'load.mix' give it on each entry")
+        grpc, expect_codes = None, Load.expect_codes
         if "grpc" in data:
-            kw.update(scenario_grpc.parse(self, data, captured))
+            grpc, codes = scenario_grpc.parse(self, data, captured)
+            expect_codes = expect_codes if codes is None else codes
         elif "expect_codes" in data:
             raise self.fail("load.expect_codes", "'load.expect_codes' is for a gRPC load (load.grpc)")
-        return Load(**kw)
 
-    def _request(self, data: dict[str, Any], where: str, line_of: Callable[[str], int | None],
+        def count(key: str, default: int) -> int:
+            value = counts[key]
+            return default if value is None else value
+
+        # The shorthand's defaults (Request) are the load's own (path /, GET, no body, no headers).
+        return Load(path=shorthand.path, method=shorthand.method, body=shorthand.body, headers=shorthand.headers,
+                    mix=mix, abort=abort, seed=seed, duration=duration,
+                    requests=count("requests", Load.requests),
+                    warmup_requests=count("warmup_requests", Load.warmup_requests),
+                    concurrency=count("concurrency", Load.concurrency), rate=float(rate or 0),
+                    timeout=self._duration(data, "timeout", "load.timeout", Load.timeout),
+                    expect_status=shorthand.expect_status, grpc=grpc, expect_codes=expect_codes)
+
+    def _request(self, data: YamlMapping, where: str, line_of: Callable[[str], int | None],
                  captured: list[str]) -> Request:
         """The request keys of ``data`` (load shorthand, a mix entry, a setup step), checked."""
         def fail(key: str, message: str) -> ScenarioError:
             return ScenarioError(self.path, line_of(key) or line_of("") or 1, message)
 
-        kw: dict[str, Any] = {}
+        text: dict[str, str] = {}
         for key in ("path", "method", "body"):
             value = data.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, str)):
                 raise fail(key, f"'{where}.{key}' must be str, got {value!r}")
             if value is not None:
-                kw[key] = value
-        if "path" in kw and not kw["path"].startswith("/"):
-            raise fail("path", f"'{where}.path' must start with '/', got {kw['path']!r}")
-        if "method" in kw and not _TOKEN_RE.match(kw["method"]):
-            raise fail("method", f"'{where}.method' must be an HTTP method such as GET or POST, got {kw['method']!r}")
+                text[key] = value
+        path, method = text.get("path", Request.path), text.get("method", Request.method)
+        if not path.startswith("/"):
+            raise fail("path", f"'{where}.path' must start with '/', got {path!r}")
+        if not _TOKEN_RE.match(method):
+            raise fail("method", f"'{where}.method' must be an HTTP method such as GET or POST, got {method!r}")
+        headers: dict[str, str] = {}
         if data.get("headers") is not None:
-            headers = data["headers"]
-            if not isinstance(headers, dict) or any(not _TOKEN_RE.match(str(k)) for k in headers):
-                raise fail("headers", f"'{where}.headers' must map header names to values, got {headers!r}")
-            kw["headers"] = {str(k): str(v) for k, v in headers.items()}
+            raw = data["headers"]
+            if not isinstance(raw, dict) or any(not _TOKEN_RE.match(str(k)) for k in raw):
+                raise fail("headers", f"'{where}.headers' must map header names to values, got {raw!r}")
+            headers = {str(k): str(v) for k, v in raw.items()}
+        expect_status: tuple[int, ...] = ()
         if "expect_status" in data:
             codes = data["expect_status"]
             if not isinstance(codes, list) or not codes or any(
                     isinstance(c, bool) or not isinstance(c, int) or not 100 <= c <= 599 for c in codes):
                 raise fail("expect_status", f"'{where}.expect_status' must be a list of HTTP status codes, "
                                             f"got {codes!r}")
-            kw["expect_status"] = tuple(codes)
-        for key, text in [("path", kw.get("path")), ("body", kw.get("body")),
-                          *[("headers", v) for v in kw.get("headers", {}).values()]]:
-            if text is not None:
+            expect_status = tuple(codes)
+        for key, value in [("path", text.get("path")), ("body", text.get("body")),
+                           *[("headers", v) for v in headers.values()]]:
+            if value is not None:
                 try:
-                    validate.template(text, captured, f"'{where}.{key}'")
+                    validate.template(value, captured, f"'{where}.{key}'")
                     if key == "body":
-                        validate.json_braces(text, f"'{where}.body'")
+                        validate.json_braces(value, f"'{where}.body'")
                 except validate.InvalidSetting as exc:
                     raise fail(key, str(exc)) from exc
-        return Request(**kw)
+        return Request(path=path, method=method, headers=headers, body=text.get("body"),
+                       expect_status=expect_status)
 
     def _mix(self, raw: Any, captured: list[str]) -> tuple[Request, ...]:
         lines = self.items("load", "mix")
@@ -437,7 +446,7 @@ class _Builder:
             steps.append(step)
         return tuple(steps)
 
-    def _command_step(self, item: dict[str, Any], i: int, line: int, keys: dict[str, int]) -> SetupStep:
+    def _command_step(self, item: YamlMapping, i: int, line: int, keys: dict[str, int]) -> SetupStep:
         command = item["command"]
         if not isinstance(command, list) or not command or any(
                 isinstance(a, bool) or not isinstance(a, (str, int, float)) or "\0" in str(a) for a in command):
@@ -452,7 +461,7 @@ class _Builder:
                 raise ScenarioError(self.path, keys.get("timeout", line), str(exc)) from exc
         return SetupStep(index=i, line=line, command=tuple(str(a) for a in command), timeout=timeout)
 
-    def _request_step(self, item: dict[str, Any], i: int, line: int, keys: dict[str, int],
+    def _request_step(self, item: YamlMapping, i: int, line: int, keys: dict[str, int],
                       captured: list[str]) -> SetupStep:
         where = f"setup[{i}]"
         if "path" not in item:
@@ -493,23 +502,19 @@ class _Builder:
         if raw is False:
             return Extension(factor=1.0)
         data = self.mapping(raw, "extension", _EXTENSION_KEYS)
-        kw: dict[str, Any] = {}
-        if "factor" in data:
-            kw["factor"] = self.checked("extension.factor", validate.extension_factor, data["factor"])
-        if "timeout" in data:
-            kw["timeout"] = self.checked("extension.timeout", validate.duration, data["timeout"])
-        return Extension(**kw)
+        return Extension(
+            factor=self.checked("extension.factor", validate.extension_factor, data["factor"])
+            if "factor" in data else None,
+            timeout=self._duration(data, "timeout", "extension.timeout", 0.0) if "timeout" in data else None)
 
     def _limits(self, raw: Any) -> Limits:
         data = self.mapping(raw, "limits", _LIMIT_KEYS)
-        kw: dict[str, Any] = {}
+        memory = Limits.memory
         if "memory" in data:
-            memory = self.checked("limits.memory", lambda v, k: validate.size(v, k), data["memory"])
-            if memory < 6 * 1024 * 1024:
+            size = self.checked("limits.memory", lambda v, k: validate.size(v, k), data["memory"])
+            if size < 6 * 1024 * 1024:
                 raise self.fail("limits.memory",
-                                f"'limits.memory' must be at least 6MiB (Docker's floor), got {memory:.0f}")
-            kw["memory"] = int(memory)
+                                f"'limits.memory' must be at least 6MiB (Docker's floor), got {size:.0f}")
+            memory = int(size)
         pids = self.positive_int(data, "pids", "limits.pids", minimum=16)
-        if pids is not None:
-            kw["pids"] = pids
-        return Limits(**kw)
+        return Limits(memory=memory, pids=Limits.pids if pids is None else pids)
