@@ -3,7 +3,6 @@ no Go). It returns a frozen DriveOutcome; a failure raises DriveFailed carrying 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,6 @@ from pytest_goleak.run.load import LoadError
 from tests.unit.drive_fakes import GOROUTINES, HEAP, HEAP_LEAK, WARMUP, OOMInstance, scenario
 from tests.unit.fake_instance import FakeInstance, Pair, Series
 from tests.unit.fake_load import FakeLoad
-
-
-@pytest.fixture
-def instances() -> Iterator[list[FakeInstance]]:
-    made: list[FakeInstance] = []
-    yield made
-    for fake in made:
-        fake.close()
 
 
 def drive(tmp_path: Path, fake: FakeInstance, load: FakeLoad | None = None, expect: str = "leak") -> DriveOutcome:

@@ -4,10 +4,7 @@ after enough snapshots (judged from them), an OOM-kill, an error before any snap
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from pytest_goleak.judge.extension import ExtensionInfo
 from pytest_goleak.judge.judgement import Judgement, judge_run
@@ -15,14 +12,6 @@ from pytest_goleak.run.drive import Driver
 from tests.unit.drive_fakes import GOROUTINES, HEAP, HEAP_LEAK, WARMUP, OOMInstance, runner, scenario, settings
 from tests.unit.fake_instance import FakeInstance, Series
 from tests.unit.fake_load import FakeLoad
-
-
-@pytest.fixture
-def instances() -> Iterator[list[FakeInstance]]:
-    made: list[FakeInstance] = []
-    yield made
-    for fake in made:
-        fake.close()
 
 
 def test_judge_run_names_the_leak_and_its_culprit(tmp_path, instances):
