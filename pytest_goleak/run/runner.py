@@ -123,32 +123,24 @@ class Runner:
                          services: Sequence[Service]) -> Instance:
         """The run stage: build the fixture (recorded in ``ev.build``) and start it (Docker, or
         a local process)."""
-        cache = self.settings.cache_dir
-        if self.settings.runtime == "local":
-            with ev.timed("build"):
-                art = build.build_for_local(scenario, cache)
-            ev.build = art
-            self._said_build(art)
-            assert art.binary is not None
-            with ev.timed("start"):
+        cache, local = self.settings.cache_dir, self.settings.runtime == "local"
+        with ev.timed("build"):
+            art = build.build_for_local(scenario, cache) if local else build.build_for_docker(scenario, self.docker,
+                                                                                              cache)
+        ev.build = art
+        self.progress(f"build {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
+        with ev.timed("start"):
+            if local:
+                assert art.binary is not None
                 return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env, args=scenario.args,
                                             files=scenario.files, port=scenario.port, pprof_port=scenario.pprof_port,
                                             timeout=scenario.health_timeout, port_wait=scenario.timeout)
-        with ev.timed("build"):
-            art = build.build_for_docker(scenario, self.docker, cache)
-        ev.build = art
-        self._said_build(art)
-        assert art.image is not None
-        network = self._network(scenario, services)
-        with ev.timed("start"):
+            assert art.image is not None
             return DockerRuntime(self.docker, self.run_id).start(
                 art.image, scenario_name=scenario.name, port=scenario.port, port_env=scenario.port_env,
-                pprof_port=scenario.pprof_port, env=env, network=network, memory=scenario.limits.memory,
-                pids=scenario.limits.pids, nonroot=not scenario.hardening.root, args=scenario.args,
-                files=scenario.files, writable_root=scenario.hardening.writable_root)
-
-    def _said_build(self, art: build.Artifact) -> None:
-        self.progress(f"build {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
+                pprof_port=scenario.pprof_port, env=env, network=self._network(scenario, services),
+                memory=scenario.limits.memory, pids=scenario.limits.pids, nonroot=not scenario.hardening.root,
+                args=scenario.args, files=scenario.files, writable_root=scenario.hardening.writable_root)
 
     def _run(self, scenario: Scenario, ev: Evidence, out_dir: Path) -> tuple[DriveOutcome, Judgement]:
         """Build, start, drive and judge; DriveFailed (with the partial outcome) when the drive
