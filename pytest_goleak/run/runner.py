@@ -20,7 +20,7 @@ from ..judge.judgement import Judgement, judge_run, with_gc_live_heap
 from ..options import Settings
 from ..record import ContainerInfo, Evidence, ScenarioResult
 from ..scenario.parse import Extension, Scenario
-from ..services import Service, ServiceUnavailable
+from ..services import Service, Services, ServiceUnavailable
 from ..textsafe import clip
 from ..units import format_bytes
 from . import build, gotool, grpcload, load
@@ -58,7 +58,7 @@ StartFixture = Callable[[Scenario, dict[str, str], Evidence, Sequence[Service]],
 
 
 class Runner:
-    def __init__(self, settings: Settings, run_id: str, docker_client: Any = None, services: Any = None, *,
+    def __init__(self, settings: Settings, run_id: str, docker_client: Any = None, services: Services | None = None, *,
                  progress: Callable[[str], None] | None = None, start: StartFixture | None = None,
                  loadgen: Callable[[Path], Path] = load.loadgen_binary,
                  load_driver: load.LoadDriverFactory = load.LoadDriver) -> None:
