@@ -3,9 +3,11 @@ OOM-killed, and a Runner wired to the fakes (no Docker, no Go)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_goleak.options import Settings
+from pytest_goleak.run.drive import DriveOutcome
 from pytest_goleak.run.runner import Runner, effective
 from pytest_goleak.run.runtime.base import Status
 from pytest_goleak.scenario.parse import Load, Scenario
@@ -29,6 +31,15 @@ def scenario(tmp_path: Path, expect: str, culprit: str | None = None, name: str 
                    snapshots=6, load=Load(path="/work", requests=500, warmup_requests=WARMUP, concurrency=4,
                                           timeout=2.0))
     return effective(raw, settings(tmp_path))
+
+
+@dataclass(frozen=True)
+class Driven:
+    """A goroutine leak driven once per session (Driver with the fakes) for the tests to read."""
+
+    root: Path  # report_dir is root / "report"
+    scenario: Scenario
+    outcome: DriveOutcome
 
 
 class OOMInstance(FakeInstance):

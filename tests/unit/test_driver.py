@@ -10,7 +10,7 @@ import pytest
 from pytest_goleak.run.capture import CaptureError
 from pytest_goleak.run.drive import DriveFailed, DriveOutcome, Driver, OOMKilled
 from pytest_goleak.run.load import LoadError
-from tests.unit.drive_fakes import GOROUTINES, HEAP, HEAP_LEAK, WARMUP, OOMInstance, scenario
+from tests.unit.drive_fakes import GOROUTINES, HEAP, HEAP_LEAK, WARMUP, Driven, OOMInstance, scenario
 from tests.unit.fake_instance import FakeInstance, Pair, Series
 from tests.unit.fake_load import FakeLoad
 
@@ -44,9 +44,8 @@ def test_a_flat_series_is_the_measured_window_and_no_more(tmp_path, instances):
         out.requests = 0  # type: ignore[misc]  # frozen
 
 
-def test_a_leak_goes_on_into_the_extension_until_decisive(tmp_path, instances):
-    fake = started(instances, GOROUTINES, Series(goroutines_per_1k=1000))
-    out = drive(tmp_path, fake)
+def test_a_leak_goes_on_into_the_extension_until_decisive(decisive_leak: Driven):
+    out = decisive_leak.outcome
     ext = out.extension
     assert ext is not None and ext.stopped == "decisive" and ext.budgets == ("goroutines_per_1k_requests",)
     assert ext.outcome is None  # judged later, by judge_run

@@ -4,32 +4,25 @@ after enough snapshots (judged from them), an OOM-kill, an error before any snap
 
 from __future__ import annotations
 
-from pathlib import Path
+import dataclasses
 
 from pytest_goleak.judge.extension import ExtensionInfo
 from pytest_goleak.judge.judgement import Judgement, judge_run
-from pytest_goleak.run.drive import Driver
-from tests.unit.drive_fakes import GOROUTINES, HEAP, HEAP_LEAK, WARMUP, OOMInstance, runner, scenario, settings
+from tests.unit.drive_fakes import GOROUTINES, HEAP, HEAP_LEAK, WARMUP, Driven, OOMInstance, runner, scenario, settings
 from tests.unit.fake_instance import FakeInstance, Series
 from tests.unit.fake_load import FakeLoad
 
 
-def test_judge_run_names_the_leak_and_its_culprit(tmp_path, instances):
-    fake = FakeInstance(GOROUTINES, Series(goroutines_per_1k=1000), switch_at=WARMUP)
-    instances.append(fake)
-    s = scenario(tmp_path, "leak", "main.lookup")
-    (tmp_path / "report" / s.name).mkdir(parents=True)
-    out = Driver(s, fake, (), tmp_path / "report" / s.name, tmp_path / "report",
-                 load_driver=FakeLoad(fake)).run(Path("unused"))
-    j = judge_run(s, out.snapshots, out.extension, settings(tmp_path), idle=out.idle)
+def test_judge_run_names_the_leak_and_its_culprit(decisive_leak: Driven):
+    s, out, config = decisive_leak.scenario, decisive_leak.outcome, settings(decisive_leak.root)
+    j = judge_run(s, out.snapshots, out.extension, config, idle=out.idle)
     assert (j.verdict, j.passed, j.error) == ("leak", True, None), j.message
     assert j.extension is not None and j.extension.outcome == "leak" and j.extension.stopped == "decisive"
     assert j.culprits.top == "main.lookup" and "top growing goroutine stack: main.lookup" in j.message
     assert j.signals["goroutines"].extended is not None  # the whole series' trend beside the window's
     assert j.memprofilerate is not None and j.pprof_command and not j.ignore_listed
     # the same series judged against a truth it does not match fails, with the reason
-    wrong = judge_run(s.__class__(**{**s.__dict__, "culprit": "main.other"}), out.snapshots, out.extension,
-                      settings(tmp_path))
+    wrong = judge_run(dataclasses.replace(s, culprit="main.other"), out.snapshots, out.extension, config)
     assert (wrong.verdict, wrong.passed) == ("leak", False) and "not main.other" in wrong.message
 
 
