@@ -43,16 +43,21 @@ class Driven:
 
 
 class OOMInstance(FakeInstance):
-    """Killed at its memory limit once it has served ``killed_at`` requests."""
+    """Killed at its memory limit once it has served ``killed_at`` requests; ``flagged``: the
+    engine says it was an OOM-kill (cgroup v1 can miss one: exit 137 and no flag)."""
 
-    def __init__(self, pair: Pair, series: Series, killed_at: int) -> None:
+    def __init__(self, pair: Pair, series: Series, killed_at: int, *, flagged: bool = True,
+                 cgroup_bytes: int | None = None) -> None:
         super().__init__(pair, series, switch_at=WARMUP)
-        self.killed_at = killed_at
+        self.killed_at, self.flagged, self.cgroup_bytes = killed_at, flagged, cgroup_bytes
 
     def status(self) -> Status:
         if self.hits >= self.killed_at:
-            return Status(running=False, exit_code=137, oom_killed=True)
+            return Status(running=False, exit_code=137, oom_killed=self.flagged)
         return Status(running=True)
+
+    def cgroup_memory(self) -> int | None:
+        return self.cgroup_bytes
 
 
 def runner(tmp_path: Path, fake: FakeInstance, load: FakeLoad | None = None) -> Runner:

@@ -87,3 +87,17 @@ def test_an_error_before_any_snapshot_keeps_what_was_gathered(tmp_path, instance
     assert r.snapshots == () and r.budgets == () and r.requests == 0
     assert r.load is not None and r.load.seed == 42  # the partial outcome: the seed to replay it
     assert r.health_path == "/healthz" and "warm-up" in r.stages_s and "log" in r.artifacts
+
+
+def test_a_sigkill_near_the_memory_limit_the_engine_did_not_flag_is_an_oom_kill(tmp_path, instances):
+    """Exit 137 with no OOM flag, the last good snapshot at 78% of the 256 MiB limit: an OOM-kill
+    (runner.killed_at_limit, fed the outcome's last snapshot), judged from the five before it."""
+    fake = OOMInstance(HEAP, HEAP_LEAK, killed_at=WARMUP + 450, flagged=False, cgroup_bytes=200 * 1024 * 1024)
+    instances.append(fake)
+    r = runner(tmp_path, fake).run(scenario(tmp_path, "leak", "main.remember", name="sigkill"))
+    assert (r.verdict, r.passed, r.error) == ("leak", True, None), r.message
+    assert r.oom is not None and "the engine did not flag an OOM" in r.oom and len(r.snapshots) == 5
+    far = OOMInstance(HEAP, HEAP_LEAK, killed_at=WARMUP + 450, flagged=False, cgroup_bytes=20 * 1024 * 1024)
+    instances.append(far)
+    r = runner(tmp_path, far).run(scenario(tmp_path, "leak", "main.remember", name="kill9"))
+    assert (r.verdict, r.oom) == ("error", None) and "exited with code 137" in r.message  # someone's kill -9
