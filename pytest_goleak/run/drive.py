@@ -62,7 +62,7 @@ class DriveFailed(Exception):
         self.cause, self.outcome = cause, outcome
 
 
-@dataclasses.dataclass
+@dataclass
 class _Gathered:
     """The drive loop's mutable state, frozen into a DriveOutcome however the loop ends."""
 
@@ -82,7 +82,7 @@ class _Gathered:
                             dict(self.artifacts), dict(self.clock.stages_s))
 
 
-@dataclasses.dataclass
+@dataclass
 class Driver:
     """One scenario's drive loop; ``report_dir`` holds the profiles the snapshots name.
     ``load_driver`` starts the load driver (the Go one by default; a fake in unit tests)."""
