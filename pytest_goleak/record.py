@@ -4,30 +4,31 @@ The stages hand back frozen values (:class:`~pytest_goleak.run.build.Artifact`, 
 :class:`ContainerInfo` of the run, :class:`~pytest_goleak.run.load.LoadSummary`, a tuple of
 :class:`~pytest_goleak.run.capture.Snapshot`, :class:`SignalResult` per signal,
 :class:`~pytest_goleak.judge.verdict.BudgetCheck` per budget, :class:`~pytest_goleak.judge.extension.ExtensionInfo`,
-:class:`~pytest_goleak.judge.culprit.CulpritReport`). While a scenario runs, the runner collects them in
-a :class:`Evidence` (so an error or a skip still reports what was gathered so far) and turns it
-into one frozen :class:`ScenarioResult` at the end. JSON is made from it, and read back into it,
-only in ``report/results.py``.
+:class:`~pytest_goleak.judge.culprit.CulpritReport`). The drive loop returns one frozen
+``DriveOutcome`` (run/drive.py; a failure carries the partial one), the judge one ``Judgement``
+(judge/judgement.py; an error, a skip and an OOM-kill are Judgements too), and what the runner
+gathers around them (build, start, health, logs) sits in an :class:`Evidence`: the runner turns
+the three into one frozen :class:`ScenarioResult` in one place, however the run ended. JSON is
+made from it, and read back into it, only in ``report/results.py``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from .detectors.base import DetectorResult
 from .detectors.vet import VetFinding
-from .judge.analysis import Trend
+from .judge.analysis import Trend, TrendDecision
 from .judge.culprit import CulpritReport
 from .judge.extension import ExtensionInfo
-from .judge.verdict import BudgetCheck
+from .judge.verdict import BudgetCheck, VerdictName
 from .run.build import Artifact
-from .run.capture import IdleWindow, Snapshot
+from .run.capture import Snapshot
 from .run.load import LoadSummary
-from .run.runtime.base import Status
+from .run.runtime.base import Detail, Status
 
 #: Where a scenario's time goes, in pipeline order: ``stages_s`` in results.json has these keys
 #: (those a run reached). The drive loop's load, settle and capture past the measured window
@@ -43,7 +44,7 @@ class ContainerInfo:
     runtime: str  # "docker" | "local" (or a fake's name)
     #: What the runtime reports about the running fixture (image, id, pid, hardening...): it
     #: differs per runtime, is JSON-ready and only shown, so it stays a mapping.
-    details: Mapping[str, Any]
+    details: Mapping[str, Detail]
     status: Status | None = None  # how it ended, once stopped
 
 
@@ -53,7 +54,7 @@ class Extended:
 
     from_requests: int
     slope_per_1k: float
-    decision: str
+    decision: TrendDecision
     late_slope_per_1k: float
 
 
@@ -74,7 +75,7 @@ class SignalResult:
         return self.trend.slope_per_1k
 
     @property
-    def decision(self) -> str:
+    def decision(self) -> TrendDecision:
         return self.trend.decision
 
 
@@ -93,7 +94,7 @@ class ScenarioResult:
     description: str
     expect: str | None
     culprit_expected: str | None
-    verdict: str  # "leak" | "clean" | "error" | "skipped"
+    verdict: VerdictName
     passed: bool
     message: str = ""
     error: str | None = None
@@ -150,33 +151,45 @@ class ScenarioResult:
         return flags
 
 
-@dataclass
-class Evidence:
-    """What a running scenario has gathered so far: the runner's only mutable state, turned
-    into the frozen :class:`ScenarioResult` once, whatever way the run ends."""
+class Stopwatch:
+    """Wall time per stage (one of STAGES), added up over the blocks timed."""
 
-    requests: int = 0
-    container: ContainerInfo | None = None
-    build: Artifact | None = None
-    health_path: str | None = None
-    load: LoadSummary | None = None
-    extension: ExtensionInfo | None = None
-    idle: IdleWindow | None = None  # the pause in the load that per-minute budgets are judged on
-    artifacts: dict[str, str] = field(default_factory=dict)
-    gctrace_excerpt: tuple[str, ...] = ()
-    server_connections: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
-    snapshots: list[Snapshot] = field(default_factory=list)  # the good ones so far: judged from if the run is cut short
-    stages_s: dict[str, float] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.stages_s: dict[str, float] = {}
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
-        """Add the block's wall time to ``stage`` (one of STAGES), however the block ends."""
+        """Add the block's wall time to ``stage``, however the block ends."""
         t0 = time.monotonic()
         try:
             yield
         finally:
             self.stages_s[stage] = self.stages_s.get(stage, 0.0) + time.monotonic() - t0
 
+    def add(self, stages_s: Mapping[str, float]) -> None:
+        for k, v in stages_s.items():
+            self.stages_s[k] = self.stages_s.get(k, 0.0) + v
+
     def stage_seconds(self) -> dict[str, float]:
         """The stages reached, in pipeline order, rounded for results.json."""
         return {k: round(self.stages_s[k], 3) for k in STAGES if k in self.stages_s}
+
+
+@dataclass
+class Evidence:
+    """What the runner has gathered around the drive loop (build, start, health, logs): its only
+    mutable state, turned into the frozen :class:`ScenarioResult` once, whatever way the run
+    ends. The drive loop's own findings come back as one frozen ``DriveOutcome`` (run/drive.py),
+    whole or partial."""
+
+    container: ContainerInfo | None = None
+    build: Artifact | None = None
+    health_path: str | None = None
+    services: tuple[str, ...] = ()  # the services provided, in order (their connection series)
+    artifacts: dict[str, str] = field(default_factory=dict)
+    gctrace_excerpt: tuple[str, ...] = ()
+    clock: Stopwatch = field(default_factory=Stopwatch)
+
+    def timed(self, stage: str) -> AbstractContextManager[None]:
+        """Add the block's wall time to ``stage`` (one of STAGES), however the block ends."""
+        return self.clock.timed(stage)

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .. import signals
 
@@ -24,13 +24,17 @@ ALPHA = 0.05
 PLATEAU_RATIO = 0.2
 
 
+#: What a series does: rises significantly, rose and stopped (a filled cache), or neither.
+TrendDecision = Literal["growing", "flat", "plateau"]
+
+
 @dataclass(frozen=True)
 class Trend:
     unit: str
     slope_per_1k: float  # growth per 1,000 requests
     ci: tuple[float, float]  # Sen's confidence interval at 1 - ALPHA (per 1,000 requests)
     p_value: float  # one-sided Mann–Kendall: probability of this much rise by chance
-    decision: str  # "growing" | "flat" | "plateau"
+    decision: TrendDecision
     late_slope_per_1k: float  # slope over the last half of the series
     series: tuple[tuple[float, float], ...]
     slope_per_minute: float | None = None  # the same series against wall time (time as a second axis)
@@ -127,6 +131,7 @@ def trend(series: Sequence[tuple[float, float]], unit: str, alpha: float = ALPHA
     p = mann_kendall(ys)
     half = len(xs) // 2
     late = theil_sen(xs[half:], ys[half:]) if len(xs) - half >= 3 else slope
+    decision: TrendDecision
     if p < alpha and slope > 0:
         decision = "plateau" if late <= PLATEAU_RATIO * slope else "growing"
     else:

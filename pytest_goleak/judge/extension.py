@@ -41,7 +41,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from .. import signals
 from ..run.capture import Snapshot
@@ -73,6 +73,12 @@ TAIL_SHARE = 0.25
 LIMIT_SHARE = 0.7
 
 
+#: Why the extension stopped: its bound, a plateau, a decisive leak, near a limit, or out of time.
+Stop = Literal["bound", "plateau", "decisive", "memory", "pids", "timeout"]
+#: What the extension found, once judged.
+ExtensionOutcome = Literal["leak", "plateau"]
+
+
 @dataclass(frozen=True)
 class ExtensionInfo:
     """What the extension did (the runner's drive loop) and, once judged, what it found."""
@@ -83,10 +89,10 @@ class ExtensionInfo:
     requests_at_start: int
     requests_at_end: int
     bound_requests: int
-    stopped: str  # "bound" | "plateau" | "decisive" | "memory" | "pids" | "timeout"
+    stopped: Stop
     snapshots: int
     seconds: float
-    outcome: str | None = None  # "leak" | "plateau", once judged
+    outcome: ExtensionOutcome | None = None  # once judged
     plateaus: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -232,7 +238,8 @@ def plateau_reached(checks: Sequence[BudgetCheck], snapshots: Sequence[Snapshot]
     return True
 
 
-def near_limit(snap: Snapshot, memory_limit: int | None, pids_limit: int | None) -> str | None:
+def near_limit(snap: Snapshot, memory_limit: int | None,
+               pids_limit: int | None) -> Literal["memory", "pids"] | None:
     """``"memory"`` or ``"pids"`` when the snapshot is at LIMIT_SHARE of that limit, else None."""
     memory = snap.value("cgroup_memory_bytes") or snap.value("rss_bytes")
     if memory_limit and memory is not None and memory >= LIMIT_SHARE * memory_limit:

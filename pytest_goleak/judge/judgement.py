@@ -22,25 +22,48 @@ from . import analysis, culprit, extension
 from .culprit import Culprit, CulpritReport
 from .extension import ExtensionInfo
 from .reproduce import pprof_commands
-from .verdict import BudgetCheck, Verdict, judge, outcome
+from .verdict import BudgetCheck, Verdict, VerdictName, judge, outcome
 
 
 @dataclasses.dataclass(frozen=True)
 class Judgement:
-    verdict: str
+    """A scenario's verdict and what it rests on. A run that was judged comes from
+    :func:`judge_run`; one that was not (an error, a skip, an OOM-kill before enough snapshots)
+    from the constructors below, with the extension it had gathered, if any."""
+
+    verdict: VerdictName
     passed: bool
     message: str
-    snapshots: tuple[Snapshot, ...]
-    signals: Mapping[str, SignalResult]
-    budgets: tuple[BudgetCheck, ...]
-    culprits: CulpritReport
-    memprofilerate: MemProfileRate
-    extension: ExtensionInfo | None
-    vet: tuple[VetFinding, ...] | None
-    pprof_command: str | None
-    pprof_diff_base_command: str | None
-    oom: str | None = None  # the OOM-kill that ended the run, judged from the snapshots before it
+    snapshots: tuple[Snapshot, ...] = ()
+    signals: Mapping[str, SignalResult] = dataclasses.field(default_factory=dict)
+    budgets: tuple[BudgetCheck, ...] = ()
+    culprits: CulpritReport = dataclasses.field(default_factory=CulpritReport)
+    memprofilerate: MemProfileRate | None = None
+    extension: ExtensionInfo | None = None
+    vet: tuple[VetFinding, ...] | None = None
+    pprof_command: str | None = None
+    pprof_diff_base_command: str | None = None
+    oom: str | None = None  # the OOM-kill that ended the run (judged from the snapshots before it, if any)
     cut_short: str | None = None  # what ended the run early (see runner.judgeable)
+    error: str | None = None  # why the scenario could not be measured
+    ignore_listed: bool = False  # judged with the scenario's ignore list: ignored goroutines are reported
+
+    @classmethod
+    def failed(cls, error: str, message: str, extension: ExtensionInfo | None = None) -> Judgement:
+        """The scenario could not be measured: ``error`` in full, ``message`` its one line."""
+        return cls("error", False, message, extension=extension, error=error)
+
+    @classmethod
+    def skipped(cls, why: str) -> Judgement:
+        """The scenario cannot run here (a service is missing): it passes, saying how to run it."""
+        return cls("skipped", True, why)
+
+    @classmethod
+    def oom_killed(cls, oom: str, expect: str | None, extension: ExtensionInfo | None = None) -> Judgement:
+        """OOM-killed before enough snapshots to judge from: running out of memory at the limit
+        under load is the strongest evidence of a leak."""
+        passed, why = outcome("leak", expect, None, None)
+        return cls("leak", passed, f"{why}\n  {oom}", extension=extension, oom=oom)
 
 
 Timer = Callable[[str], AbstractContextManager[None]]
@@ -97,7 +120,8 @@ def judge_run(scenario: Scenario, snaps: Sequence[Snapshot], ext: ExtensionInfo 
     if cut_short:
         message += f"\n  judged from the {len(snaps)} good snapshots before the run was cut short: {cut_short}"
     return Judgement(verdict.verdict, passed, message, tuple(snaps), signals, verdict.checks, found, rate, ext, vet,
-                     commands["pprof_command"], commands["pprof_diff_base_command"], oom, cut_short)
+                     commands["pprof_command"], commands["pprof_diff_base_command"], oom, cut_short,
+                     ignore_listed=bool(scenario.ignore))
 
 
 def source_roots(scenario: Scenario) -> tuple[Path, ...]:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .. import signals
 from ..run.capture import IdleWindow, Snapshot
 from ..units import figure, format_bytes
 from .analysis import Trend
+
+#: What the budgets say of a measured series.
+Judged = Literal["leak", "clean"]
+#: A scenario's verdict: judged, or not measured (an error), or not run here (a missing service).
+VerdictName = Literal["leak", "clean", "error", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ class BudgetCheck:
 
 @dataclass(frozen=True)
 class Verdict:
-    verdict: str  # "leak" | "clean"
+    verdict: Judged
     checks: tuple[BudgetCheck, ...]
     reasons: tuple[str, ...] = field(default=())
 
@@ -123,7 +128,8 @@ def culprit_matches(found: str | None, truth: str) -> bool:
     return found is not None and (found == truth or found.startswith(truth + ".func"))
 
 
-def outcome(verdict: str, expect: str | None, culprit_truth: str | None, top_culprit: str | None) -> tuple[bool, str]:
+def outcome(verdict: VerdictName, expect: str | None, culprit_truth: str | None,
+            top_culprit: str | None) -> tuple[bool, str]:
     """Whether the item passes, and a one-line why. A detected known leak passes: it validates the
     detector. A scenario without ``expect`` is a user's service and must stay within budget."""
     if verdict == "error":

@@ -16,16 +16,16 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .. import __version__, signals
 from ..detectors.base import DetectorResult, Finding
 from ..detectors.matrix import BUCKETS, Cell
 from ..detectors.vet import VetFinding
-from ..judge.analysis import Trend
+from ..judge.analysis import Trend, TrendDecision
 from ..judge.culprit import Culprit, CulpritReport, Frame, GoroutineGroup, GrowthSite, HeapDiffStack, IgnoredGroup
-from ..judge.extension import ExtensionInfo
-from ..judge.verdict import BudgetCheck
+from ..judge.extension import ExtensionInfo, Stop
+from ..judge.verdict import BudgetCheck, VerdictName
 from ..options import Settings
 from ..record import ContainerInfo, Extended, MemProfileRate, ScenarioResult, SignalResult
 from ..run.build import Artifact
@@ -154,7 +154,7 @@ def _trend_of(d: Mapping[str, Any]) -> Trend:
     ci = d.get("ci") or [d.get("slope_per_1k", 0.0)] * 2
     series = tuple((float(a), float(b)) for a, b in d.get("series") or [])
     return Trend(str(d.get("unit") or "count"), float(d.get("slope_per_1k", 0.0)), (float(ci[0]), float(ci[1])),
-                 float(d.get("p_value", 1.0)), str(d.get("decision") or "flat"),
+                 float(d.get("p_value", 1.0)), cast(TrendDecision, str(d.get("decision") or "flat")),
                  float(d.get("late_slope_per_1k", d.get("slope_per_1k", 0.0))), series,
                  _opt_float(d.get("slope_per_minute")))
 
@@ -163,7 +163,8 @@ def _signal_of(d: Mapping[str, Any]) -> SignalResult:
     trend = _trend_of(d)
     ext = d.get("extended")
     extended = None if not ext else Extended(int(ext["from_requests"]), float(ext["slope_per_1k"]),
-                                             str(ext["decision"]), float(ext["late_slope_per_1k"]))
+                                             cast(TrendDecision, str(ext["decision"])),
+                                             float(ext["late_slope_per_1k"]))
     return SignalResult(trend, trend.series, extended)
 
 
@@ -215,7 +216,7 @@ def _load_of(d: Mapping[str, Any]) -> LoadSummary:
 def _extension_of(d: Mapping[str, Any]) -> ExtensionInfo:
     return ExtensionInfo(str(d.get("reason") or ""), tuple(d.get("budgets") or ()), int(d.get("from_snapshot") or 0),
                          int(d.get("requests_at_start") or 0), int(d.get("requests_at_end") or 0),
-                         int(d.get("bound_requests") or 0), str(d.get("stopped") or ""),
+                         int(d.get("bound_requests") or 0), cast(Stop, str(d.get("stopped") or "")),
                          int(d.get("snapshots") or 0), float(d.get("seconds") or 0.0), d.get("outcome"),
                          tuple(d.get("plateaus") or ()), tuple(d.get("notes") or ()))
 
@@ -244,7 +245,8 @@ def from_json(d: Mapping[str, Any]) -> ScenarioResult:
     rate = d.get("memprofilerate")
     return ScenarioResult(
         name=str(d["name"]), file=str(d.get("file") or ""), description=str(d.get("description") or ""),
-        expect=d.get("expect"), culprit_expected=d.get("culprit_expected"), verdict=str(d.get("verdict") or ""),
+        expect=d.get("expect"), culprit_expected=d.get("culprit_expected"),
+        verdict=cast(VerdictName, str(d.get("verdict") or "")),
         passed=d.get("passed") is True, message=str(d.get("message") or ""), error=d.get("error"), oom=d.get("oom"),
         duration_s=float(d.get("duration_s") or 0.0), requests=int(d.get("requests") or 0),
         budgets=tuple(_budget_of(k, v) for k, v in (d.get("budgets") or {}).items()),

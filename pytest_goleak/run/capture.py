@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..pprof import ProfileError, parse
 from ..pprof.goroutines import group_by_stack, parse_text
@@ -49,6 +49,10 @@ class CaptureError(Exception):
     """A profile endpoint answered with something that is not a profile, or not at all."""
 
 
+#: Which part of the run a snapshot is from: the measured window, or the extension past it.
+Phase = Literal["main", "extension"]
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One point of the series. Frozen: the stages after capture make changed copies."""
@@ -69,7 +73,7 @@ class Snapshot:
     heap_source: str | None = None  # "memstats" (exact, debug=1 heap), "expvar" or "profile" (estimates)
     memprofilerate: int | None = None  # runtime.MemProfileRate in force, from the heap profile header
     settle_s: float | None = None  # how long in-flight work took to wind down before this snapshot
-    phase: str = "main"  # "main", or "extension" for snapshots taken to tell filling from leaking
+    phase: Phase = "main"  # "extension" for snapshots taken to tell filling from leaking
     goroutines_ignored: int | None = None  # left out of `goroutines` by the scenario's ignore list
     profiles: dict[str, str] = field(default_factory=dict)
     memstats: dict[str, float] = field(default_factory=dict)
@@ -85,7 +89,7 @@ class Snapshot:
 
 def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int, out_dir: Path,
                   report_dir: Path, *, leak_profile: bool = True, timeout: float = 30.0,
-                  phase: str = "main", settle_s: float | None = None,
+                  phase: Phase = "main", settle_s: float | None = None,
                   ignore: Sequence[IgnoreRule] = ()) -> Snapshot:
     base = instance.pprof_url + "/debug/pprof"
     snap = Snapshot(index=index, t=t, requests=driver_requests, phase=phase, settle_s=settle_s)

@@ -1,9 +1,10 @@
 """Drive stage: load in phases, a snapshot after each, the extension past a budget, a trace.
 
-Runs against a started :class:`~pytest_goleak.run.runtime.base.Instance` and returns the series of
-snapshots; what it learns on the way (requests answered, the load summary, what the extension
-did, server connections, artifacts) goes into the run's :class:`~pytest_goleak.record.Evidence`,
-so a fixture that dies half-way still leaves its evidence.
+Runs against a started :class:`~pytest_goleak.run.runtime.base.Instance` and returns one frozen
+:class:`DriveOutcome`: the series of snapshots and what it learnt on the way (requests answered,
+the load summary, what the extension did, server connections, the trace). A failure raises
+:class:`DriveFailed` carrying the outcome up to it, so a fixture that dies half-way still leaves
+its evidence.
 """
 
 from __future__ import annotations
@@ -11,19 +12,20 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .. import signals
 from ..judge import analysis, extension
-from ..judge.extension import ExtensionInfo
+from ..judge.extension import ExtensionInfo, Stop
 from ..judge.verdict import judge
-from ..record import Evidence
+from ..record import Stopwatch
 from ..scenario.parse import Scenario
+from ..services import Service
 from ..units import format_bytes
 from . import load, setup_steps
-from .capture import Snapshot, idle_window, prime, settle, take_snapshot
+from .capture import IdleWindow, Phase, Snapshot, idle_window, prime, settle, take_snapshot
 from .httpget import FetchError, get
 from .runtime.base import Instance, RuntimeFailure
 
@@ -37,51 +39,107 @@ class OOMKilled(RuntimeFailure):
     """The fixture was OOM-killed at its memory limit: under load, the strongest leak evidence."""
 
 
-@dataclasses.dataclass
+@dataclass(frozen=True)
+class DriveOutcome:
+    """What the drive loop gathered, whole or (carried by :class:`DriveFailed`) up to a failure."""
+
+    snapshots: tuple[Snapshot, ...] = ()  # the good ones: judged from if the run was cut short
+    requests: int = 0  # answered so far
+    load: load.LoadSummary | None = None
+    extension: ExtensionInfo | None = None
+    idle: IdleWindow | None = None  # the pause in the load that per-minute budgets are judged on
+    #: per service, (requests, connections) at each snapshot; None where it could not be read
+    server_connections: Mapping[str, tuple[tuple[int, int | None], ...]] = field(default_factory=dict)
+    artifacts: Mapping[str, str] = field(default_factory=dict)  # the trace, when one was taken
+    stages_s: Mapping[str, float] = field(default_factory=dict)  # unrounded, added to the run's
+
+
+class DriveFailed(Exception):
+    """The drive loop failed: ``cause`` is why, ``outcome`` what it had gathered before."""
+
+    def __init__(self, cause: Exception, outcome: DriveOutcome) -> None:
+        super().__init__(str(cause))
+        self.cause, self.outcome = cause, outcome
+
+
+@dataclass
+class _Gathered:
+    """The drive loop's mutable state, frozen into a DriveOutcome however the loop ends."""
+
+    services: Sequence[str]
+    snapshots: list[Snapshot] = field(default_factory=list)
+    requests: int = 0
+    load: load.LoadSummary | None = None
+    extension: ExtensionInfo | None = None
+    idle: IdleWindow | None = None
+    connections: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
+    artifacts: dict[str, str] = field(default_factory=dict)
+    clock: Stopwatch = field(default_factory=Stopwatch)
+
+    def freeze(self) -> DriveOutcome:
+        conns = {name: tuple(self.connections.get(name, ())) for name in self.services}
+        return DriveOutcome(tuple(self.snapshots), self.requests, self.load, self.extension, self.idle, conns,
+                            dict(self.artifacts), dict(self.clock.stages_s))
+
+
+@dataclass
 class Driver:
-    """One scenario's drive loop; ``report_dir`` holds the profiles the snapshots name."""
+    """One scenario's drive loop; ``report_dir`` holds the profiles the snapshots name.
+    ``load_driver`` starts the load driver (the Go one by default; a fake in unit tests)."""
 
     scenario: Scenario
     instance: Instance
-    services: Sequence[Any]
-    evidence: Evidence
+    services: Sequence[Service]
     out_dir: Path
     report_dir: Path
-    progress: Callable[[str], None]
+    progress: Callable[[str], None] = lambda line: None
+    load_driver: load.LoadDriverFactory = load.LoadDriver
+    _got: _Gathered = field(init=False)
 
-    def run(self, loadgen: Path) -> list[Snapshot]:
-        scenario, ev = self.scenario, self.evidence
-        snaps = ev.snapshots  # the good snapshots, kept in the evidence: judged from if the run is cut short
+    def run(self, loadgen: Path) -> DriveOutcome:
+        """The series of snapshots and what the load and the extension did; DriveFailed (with the
+        outcome so far) when anything fails."""
+        self._got = _Gathered(tuple(svc.name for svc in self.services))
+        try:
+            self._drive(loadgen)
+        except Exception as exc:
+            raise DriveFailed(exc, self._got.freeze()) from exc
+        return self._got.freeze()
+
+    def _drive(self, loadgen: Path) -> None:
+        scenario, got = self.scenario, self._got
+        timed = got.clock.timed
+        snaps = got.snapshots
         phases: list[load.PhaseResult] = []
         per_phase = max(1, scenario.load.requests // (scenario.snapshots - 1))
         deadline = time.monotonic() + scenario.timeout
         protocol = "grpc" if scenario.load.grpc else "http"
-        with ev.timed("warm-up"):
+        with timed("warm-up"):
             prime(self.instance, timeout=scenario.capture_timeout)
             variables = self._setup()
-        with load.LoadDriver(loadgen, self.instance.base_url, scenario.load, variables,
-                             scenario.load.seed) as driver:
-            ev.load = load.LoadSummary.of(phases, 0, driver.seed, protocol)  # the seed, even if the load fails
+        with self.load_driver(loadgen, self.instance.base_url, scenario.load, variables,
+                              scenario.load.seed) as driver:
+            got.load = load.LoadSummary.of(phases, 0, driver.seed, protocol)  # the seed, even if the load fails
             if scenario.load.warmup_requests:
-                with ev.timed("warm-up"):
+                with timed("warm-up"):
                     phases.append(driver.run(scenario.load.warmup_requests))
                 self.progress(f"warm-up: {scenario.load.warmup_requests} requests")
             t_start = time.monotonic()
             seconds = (scenario.load.duration or 0.0) / (scenario.snapshots - 1)
 
-            def step(phase: str) -> None:
+            def step(phase: Phase) -> None:
                 main = phase == "main"
                 if snaps:
-                    with ev.timed("load" if main else "extension"):
+                    with timed("load" if main else "extension"):
                         phases.append(driver.run_for(seconds) if seconds else driver.run(per_phase))
                 answered = sum(p.ok for p in phases)  # so far: the evidence if the fixture dies next
-                ev.requests = answered
+                got.requests = answered
                 check_alive(self.instance, scenario, answered)
                 # Every fetch of the capture ends by the scenario's deadline, not only the snapshot.
-                with ev.timed("settle" if main else "extension"):
+                with timed("settle" if main else "extension"):
                     settled = settle(self.instance, timeout=_within(deadline, scenario,
                                                                     f"before snapshot {len(snaps) + 1}"))
-                with ev.timed("capture" if main else "extension"):
+                with timed("capture" if main else "extension"):
                     snap = self._snapshot(len(snaps), round(time.monotonic() - t_start, 3), driver.total, phase,
                                           settled, _within(deadline, scenario, f"in snapshot {len(snaps) + 1}"))
                 snaps.append(snap)
@@ -92,20 +150,19 @@ class Driver:
                 if time.monotonic() > deadline:
                     raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s "
                                          f"after {i + 1} of {scenario.snapshots} snapshots")
-            ev.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
-            ev.load.check(scenario.load.entries())
+            got.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
+            got.load.check(scenario.load.entries())
             if any(signals.budgets()[n].axis == "time" for n in scenario.budgets if n in signals.budgets()):
-                ev.idle = idle_window(self.instance, IDLE_SECONDS, scenario.capture_timeout)
-            ev.extension = self._extend(snaps, step, deadline)
+                got.idle = idle_window(self.instance, IDLE_SECONDS, scenario.capture_timeout)
+            got.extension = self._extend(snaps, step, deadline)
             # The trace is for diagnosing a leak: a scenario within every budget skips its second.
-            if ev.extension is not None or judge(scenario.budgets, analysis.trends(snaps), snaps).exceeded:
-                with ev.timed("trace"):
+            if got.extension is not None or judge(scenario.budgets, analysis.trends(snaps), snaps).exceeded:
+                with timed("trace"):
                     self._trace(driver, per_phase)
-        ev.requests = snaps[-1].requests
-        ev.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
-        return list(snaps)
+        got.requests = snaps[-1].requests
+        got.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
 
-    def _snapshot(self, index: int, t: float, requests: int, phase: str, settled: float,
+    def _snapshot(self, index: int, t: float, requests: int, phase: Phase, settled: float,
                   timeout: float) -> Snapshot:
         """One snapshot, with the services' connection counts beside it; every fetch ends by ``timeout``."""
         snap = take_snapshot(self.instance, index, t, requests, self.out_dir, self.report_dir,
@@ -113,7 +170,7 @@ class Driver:
                              ignore=self.scenario.ignore)
         counts = [svc.connections() for svc in self.services]
         for svc, count in zip(self.services, counts, strict=True):
-            self.evidence.server_connections[svc.name].append((snap.requests, count))
+            self._got.connections.setdefault(svc.name, []).append((snap.requests, count))
         if counts and all(c is not None for c in counts):
             snap = dataclasses.replace(snap, server_connections=float(sum(c for c in counts if c is not None)))
         return snap
@@ -130,12 +187,12 @@ class Driver:
                       + (f", captured {', '.join(sorted(variables))}" if variables else ""))
         return variables
 
-    def _extend(self, snaps: list[Snapshot], step: Callable[[str], None], deadline: float) -> ExtensionInfo | None:
+    def _extend(self, snaps: list[Snapshot], step: Callable[[Phase], None], deadline: float) -> ExtensionInfo | None:
         """Keep the load going while a per-1k budget is over, up to the bound: see judge/extension.py."""
         scenario = self.scenario
         # A per-minute budget over on the idle window is a leak whatever happens next, as a crossed cap.
         over = extension.over_slope_budgets(judge(scenario.budgets, analysis.trends(snaps), snaps,
-                                                  idle=self.evidence.idle))
+                                                  idle=self._got.idle))
         factor = scenario.extension.factor or 1.0
         if not over or factor <= 1:
             return None
@@ -148,7 +205,7 @@ class Driver:
         start_requests, first = snaps[-1].requests, snaps[0].requests
         reason = ", ".join(c.name for c in over)
         self.progress(f"extension: {reason} over budget; load continues up to {bound} requests")
-        stopped = "bound"
+        stopped: Stop = "bound"
         while snaps[-1].requests - first < bound:
             if time.monotonic() >= stop_at:
                 stopped = "timeout"
@@ -168,7 +225,7 @@ class Driver:
                              bound_requests=bound + first, stopped=stopped,
                              snapshots=len(snaps) - scenario.snapshots, seconds=round(time.monotonic() - t0, 2))
 
-    def _trace(self, driver: load.LoadDriver, per_phase: int) -> None:
+    def _trace(self, driver: load.LoadRun, per_phase: int) -> None:
         """A short execution trace under load, for ``go tool trace`` (field guide, ch. 2.2)."""
         box: list[bytes] = []
 
@@ -184,7 +241,7 @@ class Driver:
         thread.join(timeout=35)
         if box:
             (self.out_dir / "trace.out").write_bytes(box[0])
-            self.evidence.artifacts["trace"] = f"{self.scenario.name}/trace.out"
+            self._got.artifacts["trace"] = f"{self.scenario.name}/trace.out"
 
 
 def _within(deadline: float, scenario: Scenario, where: str) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 from ..scenario.definition import GRPC_CODES, GrpcLoad
@@ -36,7 +36,18 @@ def target(base_url: str) -> str:
     return f"{parts.hostname}:{parts.port}"
 
 
-def driver_config(grpc: GrpcLoad, base_url: str) -> dict[str, Any]:
+class GrpcConfig(TypedDict):
+    """``loadgen/grpc.go``'s grpcConfig."""
+
+    target: str
+    call: str
+    data: str
+    proto: str
+    metadata: dict[str, str]
+    stream_messages: int
+
+
+def driver_config(grpc: GrpcLoad, base_url: str) -> GrpcConfig:
     """The ``grpc`` part of the load driver's spec (``loadgen/grpc.go``'s grpcConfig)."""
     return {"target": target(base_url), "call": grpc.call, "data": grpc.data,
             "proto": str(grpc.proto) if grpc.proto else "", "metadata": dict(grpc.metadata),

@@ -17,11 +17,11 @@ import random
 import select
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol, TypedDict
 
 from ..scenario.parse import Load, Request
 from . import gotool, grpcload
@@ -32,6 +32,60 @@ LOADGEN_DIR = Path(__file__).parents[1] / "loadgen"
 
 class LoadError(Exception):
     """The load driver could not be built or started, or stopped answering."""
+
+
+class EntryJSON(TypedDict, total=False):
+    """One request of the mix in a phase's answer (``loadgen/main.go``)."""
+
+    label: str
+    requests: int
+    ok: int
+    errors: int
+    aborted: int
+    status: dict[str, int]
+
+
+class PhaseJSON(TypedDict, total=False):
+    """The load driver's answer to one phase (``loadgen/main.go``)."""
+
+    requests: int
+    ok: int
+    errors: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    status: dict[str, int]
+    first_error: str
+    aborted: int
+    entries: list[EntryJSON]
+
+
+class RequestSpec(TypedDict):
+    method: str
+    path: str
+    headers: list[list[str]]
+    body: str
+    weight: float
+
+
+class AbortSpec(TypedDict):
+    share: float
+    after_s: float
+
+
+class Spec(TypedDict, total=False):
+    """The driver's configuration, its first stdin line (``loadgen/spec.go``)."""
+
+    base_url: str
+    concurrency: int
+    rate: float
+    timeout_s: float
+    seed: int
+    vars: dict[str, str]
+    requests: list[RequestSpec]
+    abort: AbortSpec
+    grpc: grpcload.GrpcConfig
 
 
 @dataclass(frozen=True)
@@ -46,7 +100,7 @@ class EntryResult:
     status: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, d: dict[str, Any], label: str = "") -> EntryResult:
+    def from_json(cls, d: EntryJSON, label: str = "") -> EntryResult:
         return cls(str(d.get("label") or label), int(d["requests"]), int(d["ok"]), int(d["errors"]),
                    int(d.get("aborted", 0)), {k: int(v) for k, v in (d.get("status") or {}).items()})
 
@@ -78,7 +132,7 @@ class PhaseResult:
     entries: tuple[EntryResult, ...] = ()
 
     @classmethod
-    def from_json(cls, d: dict[str, Any], labels: Sequence[str] = ()) -> PhaseResult:
+    def from_json(cls, d: PhaseJSON, labels: Sequence[str] = ()) -> PhaseResult:
         raw = d.get("entries") or ()
         entries = tuple(EntryResult.from_json(e, labels[i] if i < len(labels) else "") for i, e in enumerate(raw))
         return cls(requests=int(d["requests"]), ok=int(d["ok"]), errors=int(d["errors"]),
@@ -149,16 +203,17 @@ class LoadSummary:
                 + f": not the load the scenario describes. {fix}")
 
 
-def spec(base_url: str, load: Load, variables: dict[str, str], seed: int) -> dict[str, Any]:
+def spec(base_url: str, load: Load, variables: dict[str, str], seed: int) -> Spec:
     """The driver's configuration (``loadgen/spec.go``)."""
-    return {
-        "base_url": base_url, "concurrency": load.concurrency, "rate": load.rate, "timeout_s": load.timeout,
-        "seed": seed, "vars": variables,
-        "requests": [{"method": r.method, "path": r.path, "headers": [[k, v] for k, v in r.headers.items()],
-                      "body": r.body or "", "weight": r.weight} for r in load.entries()],
-        **({"abort": {"share": load.abort.share, "after_s": load.abort.after}} if load.abort else {}),
-        **({"grpc": grpcload.driver_config(load.grpc, base_url)} if load.grpc else {}),
-    }
+    out = Spec(base_url=base_url, concurrency=load.concurrency, rate=load.rate, timeout_s=load.timeout, seed=seed,
+               vars=variables,
+               requests=[RequestSpec(method=r.method, path=r.path, headers=[[k, v] for k, v in r.headers.items()],
+                                     body=r.body or "", weight=r.weight) for r in load.entries()])
+    if load.abort:
+        out["abort"] = AbortSpec(share=load.abort.share, after_s=load.abort.after)
+    if load.grpc:
+        out["grpc"] = grpcload.driver_config(load.grpc, base_url)
+    return out
 
 
 def loadgen_binary(cache_dir: Path) -> Path:
@@ -170,6 +225,26 @@ def loadgen_binary(cache_dir: Path) -> Path:
         except gotool.GoError as exc:
             raise LoadError(f"cannot build the load driver: {exc}") from exc
     return binary
+
+
+class LoadRun(Protocol):
+    """A running load driver as the drive loop uses it (LoadDriver; a fake in unit tests)."""
+
+    seed: int
+    total: int  # requests sent so far
+
+    def run(self, requests: int) -> PhaseResult: ...
+
+    def run_for(self, seconds: float) -> PhaseResult: ...
+
+    def __enter__(self) -> LoadRun: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+
+#: Starts a load driver: (binary, base URL, the load, captured variables, seed) -> a running one.
+LoadDriverFactory = Callable[[Path, str, Load, dict[str, str], int | None], LoadRun]
 
 
 class LoadDriver:

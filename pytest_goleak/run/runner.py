@@ -11,23 +11,21 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..judge.culprit import CulpritReport
 from ..judge.extension import near_limit
 from ..judge.judgement import Judgement, judge_run, with_gc_live_heap
-from ..judge.verdict import outcome
 from ..options import Settings
 from ..record import ContainerInfo, Evidence, ScenarioResult
 from ..scenario.parse import Extension, Scenario
-from ..services import ServiceUnavailable
+from ..services import Service, Services, ServiceUnavailable
 from ..textsafe import clip
 from ..units import format_bytes
 from . import build, gotool, grpcload, load
 from .capture import CaptureError, Snapshot
-from .drive import Driver, OOMKilled, explain_death
+from .drive import DriveFailed, DriveOutcome, Driver, OOMKilled, explain_death
 from .httpget import FetchError
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
 from .runtime.docker import DockerRuntime
@@ -53,14 +51,25 @@ def effective(scenario: Scenario, settings: Settings) -> Scenario:
     )
 
 
+#: The run stage: build the fixture (recorded in the evidence) and start it, given the scenario,
+#: its environment, the run's evidence and the services provided. Runner._build_and_start by
+#: default; a unit test hands out a fake Instance instead.
+StartFixture = Callable[[Scenario, dict[str, str], Evidence, Sequence[Service]], Instance]
+
+
 class Runner:
-    def __init__(self, settings: Settings, run_id: str, docker_client: Any = None, services: Any = None, *,
-                 progress: Callable[[str], None] | None = None) -> None:
+    def __init__(self, settings: Settings, run_id: str, docker_client: Any = None, services: Services | None = None, *,
+                 progress: Callable[[str], None] | None = None, start: StartFixture | None = None,
+                 loadgen: Callable[[Path], Path] = load.loadgen_binary,
+                 load_driver: load.LoadDriverFactory = load.LoadDriver) -> None:
         self.settings = settings
         self.run_id = run_id
         self.docker = docker_client
         self.services = services
         self.progress: Callable[[str], None] = progress or (lambda line: None)
+        self.start: StartFixture = start or self._build_and_start
+        self.loadgen = loadgen
+        self.load_driver = load_driver
 
     def run(self, raw: Scenario) -> ScenarioResult:
         scenario = effective(raw, self.settings)
@@ -69,37 +78,23 @@ class Runner:
         shutil.rmtree(out_dir, ignore_errors=True)
         out_dir.mkdir(parents=True, exist_ok=True)
         t0 = time.monotonic()
-        judged: Judgement | None = None
-        verdict, passed, message, error, oom = "error", False, "", None, None
+        drive = DriveOutcome()
         try:
-            judged = self._run(scenario, ev, out_dir)
-        except ScenarioSkipped as exc:
-            verdict, passed, message = "skipped", True, str(exc)
-        except OOMKilled as exc:
-            # Running out of memory at the limit under load is the strongest evidence of a leak.
-            oom = str(exc).splitlines()[0]
-            passed, why = outcome("leak", scenario.expect, None, None)
-            verdict, message = "leak", f"{why}\n  {oom}"
-        except (build.BuildError, RuntimeFailure, CaptureError, FetchError, load.LoadError, gotool.GoError,
-                SetupError) as exc:
-            error, message = str(exc), f"{type(exc).__name__}: {_first_line(exc)}"
+            drive, judged = self._run(scenario, ev, out_dir)
+        except DriveFailed as failed:
+            drive = failed.outcome
+            judged = _not_judged(failed.cause, scenario, drive)
         except Exception as exc:
-            if not _is_engine_error(exc):
-                raise
-            # The engine refused or timed out (docker.errors.APIError, a client ReadTimeout): this
-            # scenario's error, while the others still run.
-            error = f"Docker engine: {exc}"
-            message = f"Docker engine error ({type(exc).__name__}): {_first_line(exc)}"
+            judged = _not_judged(exc, scenario, drive)
         duration = round(time.monotonic() - t0, 2)
-        result = _assemble(scenario, ev, judged, duration, verdict=verdict, passed=passed, message=message,
-                           error=error, oom=oom)
+        result = _assemble(scenario, ev, drive, judged, duration)
         self.progress(f"verdict {result.verdict} ({'pass' if result.passed else 'FAIL'}, "
                       f"{result.duration_s:.1f}s)")
         return result
 
-    def _env(self, scenario: Scenario, ev: Evidence) -> tuple[dict[str, str], list[Any]]:
+    def _env(self, scenario: Scenario, ev: Evidence) -> tuple[dict[str, str], list[Service]]:
         env: dict[str, str] = {}
-        provided = []
+        provided: list[Service] = []
         for name in scenario.services:
             if self.services is None:
                 raise ScenarioSkipped(f"service {name!r} is not available in this runtime")
@@ -108,14 +103,14 @@ class Runner:
             except ServiceUnavailable as exc:
                 raise ScenarioSkipped(f"needs {name}: {exc}") from exc
             provided.append(svc)
-            ev.server_connections[name] = []
+            ev.services += (name,)
         for svc in provided:
             env.update(svc.env_for(self._network(scenario, provided)))
         env.update(scenario.env)
         env["GODEBUG"] = godebug(scenario.memprofilerate, scenario.env.get("GODEBUG"))
         return env, provided
 
-    def _network(self, scenario: Scenario, services: list[Any]) -> str:
+    def _network(self, scenario: Scenario, services: Sequence[Service]) -> str:
         """The scenario's network; ``auto`` is the bridge, or the host network when a service
         cannot be reached from the bridge (a URL you gave, a remote engine)."""
         if self.settings.runtime == "local":
@@ -124,41 +119,36 @@ class Runner:
             return scenario.network
         return "bridge" if all(s.bridge_url for s in services) else "host"
 
-    def _start(self, scenario: Scenario, env: dict[str, str], ev: Evidence, services: list[Any]) -> Instance:
-        """The run stage: build the fixture (recorded in ``ev.build``) and start it. The seam for
-        handing the runner another Instance (tests/unit/test_pipeline.py's fake)."""
-        cache = self.settings.cache_dir
-        if self.settings.runtime == "local":
-            with ev.timed("build"):
-                art = build.build_for_local(scenario, cache)
-            ev.build = art
-            self._said_build(art)
-            assert art.binary is not None
-            with ev.timed("start"):
+    def _build_and_start(self, scenario: Scenario, env: dict[str, str], ev: Evidence,
+                         services: Sequence[Service]) -> Instance:
+        """The run stage: build the fixture (recorded in ``ev.build``) and start it (Docker, or
+        a local process)."""
+        cache, local = self.settings.cache_dir, self.settings.runtime == "local"
+        with ev.timed("build"):
+            art = build.build_for_local(scenario, cache) if local else build.build_for_docker(scenario, self.docker,
+                                                                                              cache)
+        ev.build = art
+        self.progress(f"build {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
+        with ev.timed("start"):
+            if local:
+                assert art.binary is not None
                 return LocalRuntime().start(art.binary, port_env=scenario.port_env, env=env, args=scenario.args,
                                             files=scenario.files, port=scenario.port, pprof_port=scenario.pprof_port,
                                             timeout=scenario.health_timeout, port_wait=scenario.timeout)
-        with ev.timed("build"):
-            art = build.build_for_docker(scenario, self.docker, cache)
-        ev.build = art
-        self._said_build(art)
-        assert art.image is not None
-        network = self._network(scenario, services)
-        with ev.timed("start"):
+            assert art.image is not None
             return DockerRuntime(self.docker, self.run_id).start(
                 art.image, scenario_name=scenario.name, port=scenario.port, port_env=scenario.port_env,
-                pprof_port=scenario.pprof_port, env=env, network=network, memory=scenario.limits.memory,
-                pids=scenario.limits.pids, nonroot=not scenario.hardening.root, args=scenario.args,
-                files=scenario.files, writable_root=scenario.hardening.writable_root)
+                pprof_port=scenario.pprof_port, env=env, network=self._network(scenario, services),
+                memory=scenario.limits.memory, pids=scenario.limits.pids, nonroot=not scenario.hardening.root,
+                args=scenario.args, files=scenario.files, writable_root=scenario.hardening.writable_root)
 
-    def _said_build(self, art: build.Artifact) -> None:
-        self.progress(f"build {'cached' if art.cached else 'compiled'} ({art.seconds:.1f}s)")
-
-    def _run(self, scenario: Scenario, ev: Evidence, out_dir: Path) -> Judgement:
+    def _run(self, scenario: Scenario, ev: Evidence, out_dir: Path) -> tuple[DriveOutcome, Judgement]:
+        """Build, start, drive and judge; DriveFailed (with the partial outcome) when the drive
+        loop failed in a way not to judge from."""
         env, services = self._env(scenario, ev)
         with ev.timed("build"):
-            loadgen = load.loadgen_binary(self.settings.cache_dir)
-        instance = self._start(scenario, env, ev, services)
+            loadgen = self.loadgen(self.settings.cache_dir)
+        instance = self.start(scenario, env, ev, services)
         info = ContainerInfo(instance.info.runtime, dict(instance.info.details))
         ev.container = info
         self.progress(f"start: {instance.info.runtime} at {instance.base_url}")
@@ -167,17 +157,22 @@ class Runner:
             with ev.timed("health"):
                 ev.health_path = _wait_healthy(instance, scenario, loadgen)
             self.progress(f"health: {ev.health_path} answered")
-            driver = Driver(scenario, instance, services, ev, out_dir, self.settings.report_dir, self.progress)
+            driver = Driver(scenario, instance, services, out_dir, self.settings.report_dir, self.progress,
+                            self.load_driver)
             try:
-                snaps = driver.run(loadgen)
-            except (CaptureError, FetchError, load.LoadError, RuntimeFailure, SetupError) as exc:
-                cut = what_ended(instance, scenario, ev.requests, exc, ev.snapshots[-1] if ev.snapshots else None)
-                if not judgeable(cut, len(ev.snapshots)):
-                    if cut is exc:
-                        raise
-                    raise cut from exc
-                snaps = list(ev.snapshots)
-                self.progress(f"cut short after {len(snaps)} good snapshots: {_first_line(cut)}")
+                drive = driver.run(loadgen)
+            except DriveFailed as failed:
+                drive = failed.outcome
+                ev.clock.add(drive.stages_s)
+                if not isinstance(failed.cause, _DRIVE_FAULTS):
+                    raise
+                cut = what_ended(instance, scenario, drive.requests, failed.cause,
+                                 drive.snapshots[-1] if drive.snapshots else None)
+                if not judgeable(cut, len(drive.snapshots)):
+                    raise DriveFailed(cut, drive) from failed.cause
+                self.progress(f"cut short after {len(drive.snapshots)} good snapshots: {_first_line(cut)}")
+            else:
+                ev.clock.add(drive.stages_s)
         finally:
             with ev.timed("stop"):
                 try:
@@ -192,9 +187,33 @@ class Runner:
         (out_dir / "gctrace.txt").write_text("\n".join(gc_lines) + "\n")
         ev.artifacts["gctrace"] = f"{scenario.name}/gctrace.txt"
         ev.gctrace_excerpt = tuple(clip(line) for line in gc_lines[-12:])
-        return judge_run(scenario, with_gc_live_heap(logs, snaps), ev.extension, self.settings, timed=ev.timed,
-                         oom=_first_line(cut) if isinstance(cut, OOMKilled) else None,
-                         cut_short=_first_line(cut) if cut is not None else None, idle=ev.idle)
+        judged = judge_run(scenario, with_gc_live_heap(logs, drive.snapshots), drive.extension, self.settings,
+                           timed=ev.timed, oom=_first_line(cut) if isinstance(cut, OOMKilled) else None,
+                           cut_short=_first_line(cut) if cut is not None else None, idle=drive.idle)
+        return drive, judged
+
+
+#: What may end the drive loop early: judged from the good snapshots when there are enough.
+_DRIVE_FAULTS = (CaptureError, FetchError, load.LoadError, RuntimeFailure, SetupError)
+#: A fixture's or the environment's fault: the scenario's error, while the others still run.
+_SCENARIO_FAULTS = (build.BuildError, RuntimeFailure, CaptureError, FetchError, load.LoadError, gotool.GoError,
+                    SetupError)
+
+
+def _not_judged(exc: Exception, scenario: Scenario, drive: DriveOutcome) -> Judgement:
+    """The judgement of a run that ended before it could be judged: skipped, OOM-killed (a leak)
+    or an error; anything else is a bug, and raised."""
+    if isinstance(exc, ScenarioSkipped):
+        return Judgement.skipped(str(exc))
+    if isinstance(exc, OOMKilled):
+        return Judgement.oom_killed(str(exc).splitlines()[0], scenario.expect, drive.extension)
+    if isinstance(exc, _SCENARIO_FAULTS):
+        return Judgement.failed(str(exc), f"{type(exc).__name__}: {_first_line(exc)}", drive.extension)
+    if _is_engine_error(exc):
+        # The engine refused or timed out (docker.errors.APIError, a client ReadTimeout).
+        return Judgement.failed(f"Docker engine: {exc}",
+                                f"Docker engine error ({type(exc).__name__}): {_first_line(exc)}", drive.extension)
+    raise exc
 
 
 #: Snapshots enough to judge from (the fewest a scenario may ask for).
@@ -241,24 +260,18 @@ def judgeable(cut: Exception, good: int) -> bool:
     return good >= MIN_GOOD_SNAPSHOTS and isinstance(cut, (OOMKilled, CaptureError, FetchError))
 
 
-def _assemble(scenario: Scenario, ev: Evidence, j: Judgement | None, duration: float, *, verdict: str,
-              passed: bool, message: str, error: str | None, oom: str | None) -> ScenarioResult:
-    """The scenario's one result: the judgement when the run got that far, and the evidence."""
+def _assemble(scenario: Scenario, ev: Evidence, drive: DriveOutcome, j: Judgement, duration: float) -> ScenarioResult:
+    """The scenario's one result: the judgement, what the drive loop gathered and the evidence around it."""
+    connections = {name: tuple(drive.server_connections.get(name, ())) for name in ev.services}
     return ScenarioResult(
         name=scenario.name, file=str(scenario.path), description=scenario.description, expect=scenario.expect,
-        culprit_expected=scenario.culprit, duration_s=duration, requests=ev.requests,
-        artifacts=dict(ev.artifacts), gctrace_excerpt=ev.gctrace_excerpt, container=ev.container,
-        build=ev.build, health_path=ev.health_path, load=ev.load,
-        server_connections={k: tuple(v) for k, v in ev.server_connections.items()},
-        verdict=j.verdict if j else verdict, passed=j.passed if j else passed, message=j.message if j else message,
-        error=error, oom=j.oom if j else oom, cut_short=j.cut_short if j else None,
-        extension=j.extension if j else ev.extension,
-        budgets=j.budgets if j else (), signals=j.signals if j else {},
-        culprits=j.culprits if j else CulpritReport(), snapshots=j.snapshots if j else (),
-        pprof_command=j.pprof_command if j else None,
-        pprof_diff_base_command=j.pprof_diff_base_command if j else None, vet=j.vet if j else None,
-        memprofilerate=j.memprofilerate if j else None, ignore_listed=bool(scenario.ignore) and j is not None,
-        stages_s=ev.stage_seconds())
+        culprit_expected=scenario.culprit, duration_s=duration, requests=drive.requests,
+        artifacts={**drive.artifacts, **ev.artifacts}, gctrace_excerpt=ev.gctrace_excerpt, container=ev.container,
+        build=ev.build, health_path=ev.health_path, load=drive.load, server_connections=connections,
+        verdict=j.verdict, passed=j.passed, message=j.message, error=j.error, oom=j.oom, cut_short=j.cut_short,
+        extension=j.extension, budgets=j.budgets, signals=j.signals, culprits=j.culprits, snapshots=j.snapshots,
+        pprof_command=j.pprof_command, pprof_diff_base_command=j.pprof_diff_base_command, vet=j.vet,
+        memprofilerate=j.memprofilerate, ignore_listed=j.ignore_listed, stages_s=ev.clock.stage_seconds())
 
 
 def _wait_healthy(instance: Instance, scenario: Scenario, loadgen: Path) -> str:

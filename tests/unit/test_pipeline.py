@@ -13,7 +13,7 @@ import pytest
 
 from pytest_goleak.judge.verdict import BudgetCheck
 from pytest_goleak.options import Settings
-from pytest_goleak.record import Evidence, ScenarioResult
+from pytest_goleak.record import ScenarioResult
 from pytest_goleak.report import results as results_mod
 from pytest_goleak.report.html import write_html
 from pytest_goleak.run import load
@@ -37,15 +37,9 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return cache
 
 
-class FakeRunner(Runner):
-    """Runner whose run stage hands out the fake instead of building and starting a fixture."""
-
-    def __init__(self, settings: Settings, fake: FakeInstance) -> None:
-        super().__init__(settings, "unit")
-        self.fake = fake
-
-    def _start(self, scenario: Scenario, env: dict[str, str], evidence: Evidence, services: Any = ()) -> FakeInstance:
-        return self.fake
+def fake_runner(settings: Settings, fake: FakeInstance) -> Runner:
+    """A Runner whose run stage hands out the fake instead of building and starting a fixture."""
+    return Runner(settings, "unit", start=lambda scenario, env, evidence, services: fake)
 
 
 def run_pipeline(tmp_path: Path, cache: Path, pair: Pair, series: Series, expect: str,
@@ -55,7 +49,7 @@ def run_pipeline(tmp_path: Path, cache: Path, pair: Pair, series: Series, expect
                         expect=expect, culprit=culprit, snapshots=6,
                         load=Load(path="/work", requests=500, warmup_requests=WARMUP, concurrency=4, timeout=2.0))
     fake = FakeInstance(pair, series, switch_at=WARMUP, **fake_options)
-    result = FakeRunner(settings, fake).run(scenario)
+    result = fake_runner(settings, fake).run(scenario)
     results = results_mod.build([result], {"runtime": settings.runtime})
     results_mod.write(settings.report_dir, results)
     write_html(settings.report_dir, results_mod.report_of(results))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from ...textsafe import clip
 from ..httpget import FetchError, get
@@ -29,12 +30,16 @@ class Status:
     oom_killed: bool = False
 
 
+#: One fact about a running fixture: an image, a pid, the hardening applied, the files mounted...
+Detail = str | int | Sequence[str] | Mapping[str, str] | None
+
+
 @dataclass
 class InstanceInfo:
     """Facts about the running fixture for the report (no secrets, JSON-ready)."""
 
     runtime: str
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Detail] = field(default_factory=dict)
 
 
 class Instance(Protocol):

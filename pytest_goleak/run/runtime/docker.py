@@ -245,7 +245,7 @@ class DockerRuntime:
             kwargs["network_mode"] = "host"
         else:
             full_env[port_env] = str(port)
-            ports: dict[str, Any] = {f"{port}/tcp": (publish_ip, None)}
+            ports: dict[str, tuple[str, None]] = {f"{port}/tcp": (publish_ip, None)}  # any free host port
             if pprof_port:
                 ports[f"{pprof_port}/tcp"] = (publish_ip, None)
             kwargs["ports"] = ports
