@@ -281,3 +281,21 @@ def test_a_full_cache_that_rehashes_once_after_its_fill_is_not_a_leak():
     late = [b[0] + 7.5 * 1024 * 0.4 * i for i in range(len(b))]  # 7.5 KiB/1k from the start: a leak
     steady = [replace(s, heap_inuse_bytes=v) for s, v in zip(snaps, late, strict=True)]
     assert decide(judged(steady)[0], steady, 6).verdict.verdict == "leak"
+
+
+
+def test_a_set_leak_is_not_a_plateau_before_its_next_doubling():
+    """request_ids_leaky in a make test run (heap in bytes): its set doubled at 1,792 ids and is flat
+    until the next doubling at 3,584. Counting the fill from the first snapshot, the extension read
+    the gap as flat for as long as the fill had taken and stopped at 3,400 requests: clean. Ids
+    count from the service's start, so the flat stretch must outlast the requests before the fill."""
+    heap = [290760, 305552, 324648, 341080, 359848, 364504, 364984, 364584, 366600]
+    snaps = [Snapshot(index=i, t=float(i), requests=200 + 400 * i, heap_inuse_bytes=float(h), goroutines=10,
+                      phase="main" if i < 6 else "extension") for i, h in enumerate(heap)]
+    v, over = judged(snaps[:6])
+    assert [c.name for c in over] == ["heap_inuse_bytes_per_1k_requests"]
+    assert not plateau_reached(over, snaps, 6)
+    # Flat on past twice the requests it took to fill, it is a plateau.
+    longer = snaps + [Snapshot(index=i, t=float(i), requests=200 + 400 * i, heap_inuse_bytes=366000.0,
+                               goroutines=10, phase="extension") for i in range(9, 12)]
+    assert plateau_reached(over, longer, 6)
