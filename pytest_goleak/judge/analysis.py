@@ -39,14 +39,6 @@ class Trend:
     series: tuple[tuple[float, float], ...]
     slope_per_minute: float | None = None  # the same series against wall time (time as a second axis)
 
-    def to_json(self) -> dict[str, object]:
-        d: dict[str, object] = {"unit": self.unit, "slope_per_1k": self.slope_per_1k, "ci": list(self.ci),
-                                "p_value": self.p_value, "decision": self.decision,
-                                "late_slope_per_1k": self.late_slope_per_1k, "series": [list(p) for p in self.series]}
-        if self.slope_per_minute is not None:
-            d["slope_per_minute"] = self.slope_per_minute
-        return d
-
 
 def _pairwise_slopes(xs: Sequence[float], ys: Sequence[float]) -> list[float]:
     slopes = []

@@ -42,7 +42,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Literal
 
 from .. import signals
 from ..run.capture import Snapshot
@@ -98,15 +98,6 @@ class ExtensionInfo:
     outcome: ExtensionOutcome | None = None  # once judged
     plateaus: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"reason": self.reason, "budgets": list(self.budgets), "from_snapshot": self.from_snapshot,
-                             "requests_at_start": self.requests_at_start, "requests_at_end": self.requests_at_end,
-                             "bound_requests": self.bound_requests, "stopped": self.stopped,
-                             "snapshots": self.snapshots, "seconds": self.seconds}
-        if self.outcome is not None:
-            d.update(outcome=self.outcome, plateaus=list(self.plateaus), notes=list(self.notes))
-        return d
 
 
 @dataclass(frozen=True)

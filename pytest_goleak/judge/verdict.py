@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 from .. import signals
 from ..run.capture import IdleWindow, Snapshot
@@ -29,9 +29,6 @@ class BudgetCheck:
     late_slope_per_1k: float | None = None  # over the trailing window, when the run was extended
     plateau_at_requests: float | None = None  # where the growth stopped, when judged a plateau
     over_in_plateau: bool = False  # over the budget with a significant rise that reads as a plateau
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

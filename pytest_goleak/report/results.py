@@ -67,8 +67,37 @@ def _culprit(c: Culprit) -> JSONObject:
             "source": c.source}
 
 
+def _trend(t: Trend) -> JSONObject:
+    d: JSONObject = {"unit": t.unit, "slope_per_1k": t.slope_per_1k, "ci": list(t.ci), "p_value": t.p_value,
+                     "decision": t.decision, "late_slope_per_1k": t.late_slope_per_1k,
+                     "series": [list(p) for p in t.series]}
+    if t.slope_per_minute is not None:
+        d["slope_per_minute"] = t.slope_per_minute
+    return d
+
+
+def _artifact(a: Artifact) -> JSONObject:
+    return {**asdict(a), "binary": str(a.binary) if a.binary else None}
+
+
+def load_json(s: LoadSummary) -> JSONObject:
+    return {"phases": [asdict(p) for p in s.phases], "driver_requests": s.driver_requests, "rps": s.rps,
+            "errors": s.errors, "status": dict(s.status), "aborted": s.aborted,
+            "entries": [asdict(e) for e in s.entries], "seed": s.seed, "protocol": s.protocol}
+
+
+def _extension(e: ExtensionInfo) -> JSONObject:
+    d: JSONObject = {"reason": e.reason, "budgets": list(e.budgets), "from_snapshot": e.from_snapshot,
+                     "requests_at_start": e.requests_at_start, "requests_at_end": e.requests_at_end,
+                     "bound_requests": e.bound_requests, "stopped": e.stopped, "snapshots": e.snapshots,
+                     "seconds": e.seconds}
+    if e.outcome is not None:
+        d.update(outcome=e.outcome, plateaus=list(e.plateaus), notes=list(e.notes))
+    return d
+
+
 def _signal(s: SignalResult) -> JSONObject:
-    d: JSONObject = {**s.trend.to_json(), "series": [list(p) for p in s.series]}
+    d: JSONObject = {**_trend(s.trend), "series": [list(p) for p in s.series]}
     if s.extended is not None:
         d["extended"] = asdict(s.extended)
     return d
@@ -96,7 +125,7 @@ def to_json(r: ScenarioResult) -> JSONObject:
         "name": r.name, "file": r.file, "description": r.description, "expect": r.expect,
         "culprit_expected": r.culprit_expected, "verdict": r.verdict, "passed": r.passed, "message": r.message,
         "error": r.error, "duration_s": r.duration_s, "requests": r.requests,
-        "budgets": {c.name: c.to_json() for c in r.budgets},
+        "budgets": {c.name: asdict(c) for c in r.budgets},
         "signals": {name: _signal(s) for name, s in r.signals.items()},
         "culprits": [_culprit(c) for c in found.culprits],
         "growth": {k: [asdict(g) for g in v] for k, v in found.growth.items()},
@@ -104,16 +133,16 @@ def to_json(r: ScenarioResult) -> JSONObject:
         "goroutine_groups": [{"count": g.count, "state": g.state, "wait_minutes": list(g.wait_minutes),
                               "created_by": g.created_by, "stack": [_frame(f) for f in g.stack]}
                              for g in found.goroutine_groups],
-        "snapshots": [s.to_json() for s in r.snapshots],
+        "snapshots": [asdict(s) for s in r.snapshots],
         "artifacts": dict(r.artifacts), "gctrace_excerpt": list(r.gctrace_excerpt),
         "pprof_command": r.pprof_command,
         "container": _container(r.container) if r.container else None,
-        "build": r.build.to_json() if r.build else None,
+        "build": _artifact(r.build) if r.build else None,
         "pprof_diff_base_command": r.pprof_diff_base_command,
         "server_connections": {k: [list(p) for p in v] for k, v in r.server_connections.items()},
         "vet": [_vet(f) for f in r.vet] if r.vet is not None else None,
-        "load": r.load.to_json() if r.load else None,
-        "extension": r.extension.to_json() if r.extension else None,
+        "load": load_json(r.load) if r.load else None,
+        "extension": _extension(r.extension) if r.extension else None,
         "memprofilerate": asdict(r.memprofilerate) if r.memprofilerate else None,
         "health_path": r.health_path,
         "detectors": [detector_json(a) for a in r.detectors],

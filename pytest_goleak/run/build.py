@@ -13,7 +13,7 @@ import io
 import os
 import tarfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +40,6 @@ class Artifact:
     cached: bool
     seconds: float
     goexperiment: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["binary"] = str(self.binary) if self.binary else None
-        return d
 
 
 def goexperiment_for(version: str) -> str | None:

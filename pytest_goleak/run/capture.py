@@ -17,7 +17,7 @@ import math
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -82,9 +82,6 @@ class Snapshot:
         """The figure of a signal (a field named in signals.py), None when it was not measured."""
         v = getattr(self, signal, None)
         return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int, out_dir: Path,
@@ -170,9 +167,6 @@ class IdleWindow:
         if signal not in self.before or signal not in self.after:
             return None
         return self.after[signal] - self.before[signal]
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def idle_window(instance: Instance, seconds: float, timeout: float) -> IdleWindow:

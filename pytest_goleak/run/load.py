@@ -18,10 +18,10 @@ import select
 import signal
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, TypedDict
+from typing import Protocol, TypedDict
 
 from ..scenario.parse import Load, Request
 from . import gotool, grpcload
@@ -173,11 +173,6 @@ class LoadSummary:
         rps = sorted(p.rps for p in phases[1:]) or [0.0]
         return cls(tuple(phases), driver_requests, rps[len(rps) // 2], sum(p.errors for p in phases),
                    dict(sorted(status.items())), sum(p.aborted for p in phases), tuple(entries), seed, protocol)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"phases": [asdict(p) for p in self.phases], "driver_requests": self.driver_requests,
-                "rps": self.rps, "errors": self.errors, "status": dict(self.status), "aborted": self.aborted,
-                "entries": [asdict(e) for e in self.entries], "seed": self.seed, "protocol": self.protocol}
 
     def check(self, requests: Sequence[Request]) -> None:
         """Raise LoadError when too many responses to one request of the mix were not what it expects

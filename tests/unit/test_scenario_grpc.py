@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_goleak.report import results
 from pytest_goleak.run import grpcload, load
 from pytest_goleak.scenario.definition import GrpcLoad
 from pytest_goleak.scenario.parse import ScenarioError, load_scenario
@@ -97,6 +98,6 @@ def test_status_codes_count_like_http_statuses(tmp_path):
 
 def test_summary_round_trips_its_protocol():
     summary = _summary({"0": 3})
-    assert summary.to_json()["protocol"] == "grpc" and summary.status == {"0": 3}
+    assert results.load_json(summary)["protocol"] == "grpc" and summary.status == {"0": 3}
     assert grpcload.code_name("14") == "UNAVAILABLE" and grpcload.code_name("99") == "99"
     assert grpcload.target("http://127.0.0.1:5/") == "127.0.0.1:5"
