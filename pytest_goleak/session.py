@@ -29,7 +29,6 @@ from .report import results as results_mod
 from .report.comparison import Comparison
 from .report.confusion import Validation, validation
 from .report.html import RunReport, write_html
-from .report.results import to_json
 from .report.terminal import write_summary
 from .run.runner import Runner
 from .run.runtime import docker as rt
@@ -112,7 +111,7 @@ class GoleakSession:
             self._detectors = static + self.hook_detectors
         answers = builtin_answers(result)
         if result.verdict in ("leak", "clean") and self._detectors:
-            answers += run_answers(result, to_json(result), scenario.fixture, self._detectors)
+            answers += run_answers(result, results_mod.to_json(result), scenario.fixture, self._detectors)
         return answers
 
     def record(self, result: ScenarioResult) -> None:

@@ -196,8 +196,7 @@ class Runner:
 #: What may end the drive loop early: judged from the good snapshots when there are enough.
 _DRIVE_FAULTS = (CaptureError, FetchError, load.LoadError, RuntimeFailure, SetupError)
 #: A fixture's or the environment's fault: the scenario's error, while the others still run.
-_SCENARIO_FAULTS = (build.BuildError, RuntimeFailure, CaptureError, FetchError, load.LoadError, gotool.GoError,
-                    SetupError)
+_SCENARIO_FAULTS = (*_DRIVE_FAULTS, build.BuildError, gotool.GoError)
 
 
 def _not_judged(exc: Exception, scenario: Scenario, drive: DriveOutcome) -> Judgement:
