@@ -21,9 +21,17 @@ into a leak. The runner stops early:
   split at once when it doubles), so a fixed trailing window would take the gap between two steps
   for a plateau;
 - on a leak when the evidence is decisive (``decisive``): past ``DECISIVE_SPAN`` times the measured
-  window, the trailing window and its last half both kept at least half the measured pace, at
-  ``DECISIVE_FACTOR`` times the budget or more;
+  window, the trailing window (at least ``DECISIVE_POINTS`` snapshots) rose at Mann-Kendall
+  ``STRONG_ALPHA``, not in one step, and it and its last half both kept at least half the measured
+  pace, at ``DECISIVE_FACTOR`` times the budget or more;
 - when the service nears its memory or pids limit (the runner, run/drive.py): never into the OOM killer.
+
+At the bound the evidence may still be weak: still over, but only by a trend at ``LATE_ALPHA`` or
+by one clean step. A connection pool that opens one more connection (64 KiB of go-redis buffers) at
+3,300 requests and a map leak that doubles there look alike over one trailing window; they part
+over more requests (the pool stops, the map doubles again). So an undecided bound (``conclusive``
+false) moves once to ``UNDECIDED_FACTOR`` times itself, within the timeout, and the decision is
+taken there (``ExtensionInfo.undecided_at`` says where it was undecided).
 
 Per-minute budgets (time as a second axis) are not extended: they are judged on the idle window,
 growth with no request sent, which no request-driven cache can explain (verdict.py).
@@ -61,8 +69,17 @@ LATE_ALPHA = 0.2
 #: counted from the service's start: a map that leaks doubles again at twice the entries it held
 #: at its last doubling, and every request since the start (warm-up included) added one.
 FLAT_SHARE = 1.1
+#: Significance that ends the extension as a leak before its bound (``decisive``) or at it without
+#: more load (``conclusive``): a rise at every snapshot, not one step. A pool that opens one more
+#: connection late is one step (redis_client_fixed at 3,400 requests in CI: p = 0.03).
+STRONG_ALPHA = 0.01
+#: Undecided at the bound: the load goes on once to this multiple of the bound.
+UNDECIDED_FACTOR = 2.0
 #: Decisive leak: past this multiple of the measured window's span ...
 DECISIVE_SPAN = 3.0
+#: ... over a trailing window of at least this many snapshots (Mann-Kendall on fewer cannot
+#: reach STRONG_ALPHA) ...
+DECISIVE_POINTS = 6
 #: ... still growing at this multiple of the budget or more, at half the measured pace or more.
 DECISIVE_FACTOR = 4.0
 DECISIVE_PACE = 0.5
@@ -95,6 +112,7 @@ class ExtensionInfo:
     stopped: Stop
     snapshots: int
     seconds: float
+    undecided_at: int | None = None  # requests at the first bound, when the evidence there was weak
     outcome: ExtensionOutcome | None = None  # once judged
     plateaus: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -125,7 +143,9 @@ def step_rate(points: Sequence[tuple[float, float]]) -> float:
     step is the gap between the two. A leak that grows in steps (a slice's backing array,
     reallocated 1.25x at a time) shows a step whose values on either side drift a little down as
     garbage is collected, and Mann-Kendall counts those drifts against it (p = 0.5 on a real one);
-    a filled cache's noise goes both ways, so a clean gap of a budget's worth is not noise.
+    a filled cache's noise goes both ways, so a clean gap of a budget's worth is not noise. One
+    step, or one high last value (a spike or a new level), keeps a plateau from being called but
+    does not end the extension as a leak (``conclusive``).
     """
     ys = [y for _, y in points]
     span = (points[-1][0] - points[0][0]) / 1000.0 if len(points) >= 2 else 0.0
@@ -266,9 +286,29 @@ def decisive(checks: Sequence[BudgetCheck], snapshots: Sequence[Snapshot], windo
         measured = _trend_of(main)
         pace = max(measured.slope_per_1k if measured else 0.0, c.limit)
         need = max(DECISIVE_FACTOR * c.limit, DECISIVE_PACE * pace)
-        late, last_half = _trend_of(points[-window:]), _trend_of(points[-max(4, window // 2 + 1):])
-        if not (late and last_half and late.rising and still_over(c, late, noise_of(c, points))
+        late = _trend_of(points[-max(window, DECISIVE_POINTS):])
+        last_half = _trend_of(points[-max(4, window // 2 + 1):])
+        if not (late and last_half and strongly_over(c, late, noise_of(c, points))
                 and late.slope_per_1k >= need and last_half.slope_per_1k >= need):
+            return False
+    return True
+
+
+def strongly_over(check: BudgetCheck, late: LateTrend | None, noise: float) -> bool:
+    """A rise above the budget at nearly every snapshot of the window (STRONG_ALPHA), by more than
+    the noise floor: not one step, not a trend that chance gives one time in five."""
+    return (late is not None and late.p_value < STRONG_ALPHA and late.slope_per_1k > check.limit
+            and late.above_noise(late.slope_per_1k, noise))
+
+
+def conclusive(checks: Sequence[BudgetCheck], snapshots: Sequence[Snapshot], window: int) -> bool:
+    """At the bound: every budget that was over has either stopped (``still_over`` false: a
+    plateau) or is strongly over. A budget still over only by a weak trend or one step is
+    undecided, and more load decides it (module docstring)."""
+    for c in checks:
+        points = axis_points(snapshots, c)
+        late, noise = _late(points, window), noise_of(c, points)
+        if still_over(c, late, noise, measured_pace(points, window)) and not strongly_over(c, late, noise):
             return False
     return True
 

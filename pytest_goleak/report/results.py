@@ -90,7 +90,7 @@ def _extension(e: ExtensionInfo) -> JSONObject:
     d: JSONObject = {"reason": e.reason, "budgets": list(e.budgets), "from_snapshot": e.from_snapshot,
                      "requests_at_start": e.requests_at_start, "requests_at_end": e.requests_at_end,
                      "bound_requests": e.bound_requests, "stopped": e.stopped, "snapshots": e.snapshots,
-                     "seconds": e.seconds}
+                     "seconds": e.seconds, "undecided_at": e.undecided_at}
     if e.outcome is not None:
         d.update(outcome=e.outcome, plateaus=list(e.plateaus), notes=list(e.notes))
     return d
@@ -246,7 +246,8 @@ def _extension_of(d: Mapping[str, Any]) -> ExtensionInfo:
     return ExtensionInfo(str(d.get("reason") or ""), tuple(d.get("budgets") or ()), int(d.get("from_snapshot") or 0),
                          int(d.get("requests_at_start") or 0), int(d.get("requests_at_end") or 0),
                          int(d.get("bound_requests") or 0), cast(Stop, str(d.get("stopped") or "")),
-                         int(d.get("snapshots") or 0), float(d.get("seconds") or 0.0), d.get("outcome"),
+                         int(d.get("snapshots") or 0), float(d.get("seconds") or 0.0),
+                         None if d.get("undecided_at") is None else int(d["undecided_at"]), d.get("outcome"),
                          tuple(d.get("plateaus") or ()), tuple(d.get("notes") or ()))
 
 

@@ -206,7 +206,15 @@ class Driver:
         reason = ", ".join(c.name for c in over)
         self.progress(f"extension: {reason} over budget; load continues up to {bound} requests")
         stopped: Stop = "bound"
-        while snaps[-1].requests - first < bound:
+        undecided_at: int | None = None
+        while True:
+            if snaps[-1].requests - first >= bound:
+                # Weak evidence at the bound: once, more load decides (judge/extension.py).
+                if undecided_at is not None or extension.conclusive(over, snaps, scenario.snapshots):
+                    break
+                undecided_at, bound = snaps[-1].requests, int(extension.UNDECIDED_FACTOR * bound)
+                self.progress(f"extension: undecided at {undecided_at} requests; "
+                              f"load continues up to {bound + first} requests")
             if time.monotonic() >= stop_at:
                 stopped = "timeout"
                 break
@@ -223,7 +231,8 @@ class Driver:
         return ExtensionInfo(reason=reason, budgets=tuple(c.name for c in over), from_snapshot=scenario.snapshots,
                              requests_at_start=start_requests, requests_at_end=snaps[-1].requests,
                              bound_requests=bound + first, stopped=stopped,
-                             snapshots=len(snaps) - scenario.snapshots, seconds=round(time.monotonic() - t0, 2))
+                             snapshots=len(snaps) - scenario.snapshots, seconds=round(time.monotonic() - t0, 2),
+                             undecided_at=undecided_at)
 
     def _trace(self, driver: load.LoadRun, per_phase: int) -> None:
         """A short execution trace under load, for ``go tool trace`` (field guide, ch. 2.2)."""
