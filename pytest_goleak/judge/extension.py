@@ -93,8 +93,9 @@ TAIL_SHARE = 0.25
 LIMIT_SHARE = 0.7
 
 
-#: Why the extension stopped: its bound, a plateau, a decisive leak, near a limit, or out of time.
-Stop = Literal["bound", "plateau", "decisive", "memory", "pids", "timeout"]
+#: Why the extension stopped: its bound, a plateau, a decisive leak, near a limit, out of time, or
+#: the run was cut short in it (the fixture died; judged from the snapshots before).
+Stop = Literal["bound", "plateau", "decisive", "memory", "pids", "timeout", "cut_short"]
 #: What the extension found, once judged.
 ExtensionOutcome = Literal["leak", "plateau"]
 

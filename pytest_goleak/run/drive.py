@@ -204,35 +204,45 @@ class Driver:
         stop_at = min(t0 + (scenario.extension.timeout or 0.0), deadline - 5.0)
         start_requests, first = snaps[-1].requests, snaps[0].requests
         reason = ", ".join(c.name for c in over)
-        self.progress(f"extension: {reason} over budget; load continues up to {bound} requests")
+        self.progress(f"extension: {reason} over budget; load continues up to {bound + first} requests")
         stopped: Stop = "bound"
         undecided_at: int | None = None
-        while True:
-            if snaps[-1].requests - first >= bound:
-                # Weak evidence at the bound: once, more load decides (judge/extension.py).
-                if undecided_at is not None or extension.conclusive(over, snaps, scenario.snapshots):
+
+        def info() -> ExtensionInfo:
+            return ExtensionInfo(reason=reason, budgets=tuple(c.name for c in over),
+                                 from_snapshot=scenario.snapshots, requests_at_start=start_requests,
+                                 requests_at_end=snaps[-1].requests, bound_requests=bound + first, stopped=stopped,
+                                 snapshots=len(snaps) - scenario.snapshots, seconds=round(time.monotonic() - t0, 2),
+                                 undecided_at=undecided_at)
+
+        try:
+            while True:
+                if snaps[-1].requests - first >= bound:
+                    # Weak evidence at the bound: once, more load decides (judge/extension.py).
+                    if undecided_at is not None or extension.conclusive(over, snaps, scenario.snapshots):
+                        break
+                    undecided_at, bound = snaps[-1].requests, int(extension.UNDECIDED_FACTOR * bound)
+                    self.progress(f"extension: undecided at {undecided_at} requests; "
+                                  f"load continues up to {bound + first} requests")
+                if time.monotonic() >= stop_at:
+                    stopped = "timeout"
                     break
-                undecided_at, bound = snaps[-1].requests, int(extension.UNDECIDED_FACTOR * bound)
-                self.progress(f"extension: undecided at {undecided_at} requests; "
-                              f"load continues up to {bound + first} requests")
-            if time.monotonic() >= stop_at:
-                stopped = "timeout"
-                break
-            step("extension")
-            if len(snaps) - 1 > scenario.snapshots:
-                snaps[-2] = _drop_profiles(snaps[-2], self.report_dir)
-            self.progress(f"extension snapshot {len(snaps)} at {snaps[-1].requests} requests")
-            why = (extension.near_limit(snaps[-1], scenario.limits.memory, scenario.limits.pids)
-                   or ("decisive" if extension.decisive(over, snaps, scenario.snapshots) else None)
-                   or ("plateau" if extension.plateau_reached(over, snaps, scenario.snapshots) else None))
-            if why:
-                stopped = why
-                break
-        return ExtensionInfo(reason=reason, budgets=tuple(c.name for c in over), from_snapshot=scenario.snapshots,
-                             requests_at_start=start_requests, requests_at_end=snaps[-1].requests,
-                             bound_requests=bound + first, stopped=stopped,
-                             snapshots=len(snaps) - scenario.snapshots, seconds=round(time.monotonic() - t0, 2),
-                             undecided_at=undecided_at)
+                step("extension")
+                if len(snaps) - 1 > scenario.snapshots:
+                    snaps[-2] = _drop_profiles(snaps[-2], self.report_dir)
+                self.progress(f"extension snapshot {len(snaps)} at {snaps[-1].requests} requests")
+                why = (extension.near_limit(snaps[-1], scenario.limits.memory, scenario.limits.pids)
+                       or ("decisive" if extension.decisive(over, snaps, scenario.snapshots) else None)
+                       or ("plateau" if extension.plateau_reached(over, snaps, scenario.snapshots) else None))
+                if why:
+                    stopped = why
+                    break
+        except BaseException:
+            # The run was cut short in the extension (the fixture died, Ctrl-C): what it did so far.
+            stopped = "cut_short"
+            self._got.extension = info()
+            raise
+        return info()
 
     def _trace(self, driver: load.LoadRun, per_phase: int) -> None:
         """A short execution trace under load, for ``go tool trace`` (field guide, ch. 2.2)."""

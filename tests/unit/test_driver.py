@@ -79,6 +79,18 @@ def test_a_capture_that_fails_carries_the_good_snapshots(tmp_path, instances):
     assert out.load is not None and out.load.seed == 42
 
 
+def test_a_capture_that_fails_in_the_extension_carries_what_the_extension_did(tmp_path, instances):
+    fake = started(instances, HEAP, HEAP_LEAK, heap_breaks_at=WARMUP + 750)
+    with pytest.raises(DriveFailed) as info:
+        drive(tmp_path, fake)
+    assert isinstance(info.value.cause, CaptureError)
+    out = info.value.outcome
+    ext = out.extension
+    assert ext is not None and ext.stopped == "cut_short", ext
+    assert ext.requests_at_start == WARMUP + 500 and ext.requests_at_end == out.snapshots[-1].requests == WARMUP + 700
+    assert ext.snapshots == 2 and [s.phase for s in out.snapshots[6:]] == ["extension"] * 2
+
+
 def test_an_oom_kill_carries_what_was_gathered(tmp_path, instances):
     fake = OOMInstance(HEAP, HEAP_LEAK, killed_at=WARMUP + 250)
     instances.append(fake)
