@@ -155,12 +155,23 @@ class Driver:
             if any(signals.budgets()[n].axis == "time" for n in scenario.budgets if n in signals.budgets()):
                 got.idle = idle_window(self.instance, IDLE_SECONDS, scenario.capture_timeout)
             got.extension = self._extend(snaps, step, deadline)
-            # The trace is for diagnosing a leak: a scenario within every budget skips its second.
-            if got.extension is not None or judge(scenario.budgets, analysis.trends(snaps), snaps).exceeded:
+            # The trace is for diagnosing a leak: a scenario within every budget, or one the extension
+            # found filling, skips its second.
+            if self._leaking(snaps):
                 with timed("trace"):
                     self._trace(driver, per_phase)
         got.requests = snaps[-1].requests
         got.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
+
+    def _leaking(self, snaps: Sequence[Snapshot]) -> bool:
+        """Over a budget on the series so far, as judge_run will find it (the extension decides the
+        per-1k budgets it ran for)."""
+        scenario = self.scenario
+        main = [s for s in snaps if s.phase == "main"]
+        verdict = judge(scenario.budgets, analysis.trends(main), snaps, idle=self._got.idle)
+        if self._got.extension is not None:
+            verdict = extension.decide(verdict, snaps, scenario.snapshots).verdict
+        return bool(verdict.exceeded)
 
     def _snapshot(self, index: int, t: float, requests: int, phase: Phase, settled: float,
                   timeout: float) -> Snapshot:

@@ -112,3 +112,11 @@ def test_a_load_failure_before_any_snapshot_carries_the_seed(tmp_path, instances
     assert out.snapshots == () and out.requests == 0 and fake.hits == 0
     assert out.load is not None and out.load.seed == 42 and out.load.phases == ()  # the seed replays it
     assert "warm-up" in out.stages_s and load.closed
+
+
+def test_a_cache_found_filling_takes_no_trace_and_a_leak_does(tmp_path, instances, decisive_leak: Driven):
+    series = Series(heap_bytes_per_1k=512 * 1024, heap_objects_per_1k=2000, heap_full_at=WARMUP + 900)
+    out = drive(tmp_path, started(instances, HEAP, series), expect="clean")
+    assert out.extension is not None and out.extension.stopped == "plateau"
+    assert "trace" not in out.artifacts and "trace" not in out.stages_s
+    assert "trace" in decisive_leak.outcome.artifacts
