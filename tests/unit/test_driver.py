@@ -68,23 +68,24 @@ def test_a_cache_that_fills_stops_the_extension_at_its_plateau(tmp_path, instanc
     assert out.snapshots[-1].requests <= (1 + FLAT_SHARE) * (WARMUP + 1000) + 100 < ext.requests_at_start + 4 * 500
 
 
-def test_a_capture_that_fails_carries_the_good_snapshots(tmp_path, instances):
-    fake = started(instances, HEAP, HEAP_LEAK, heap_breaks_at=WARMUP + 450)
+def capture_failing_at(tmp_path: Path, instances: list[FakeInstance], requests: int) -> DriveOutcome:
+    """The outcome DriveFailed carries when the heap profile breaks past ``requests``."""
+    fake = started(instances, HEAP, HEAP_LEAK, heap_breaks_at=requests)
     with pytest.raises(DriveFailed) as info:
         drive(tmp_path, fake)
     assert isinstance(info.value.cause, CaptureError)
-    out = info.value.outcome
+    return info.value.outcome
+
+
+def test_a_capture_that_fails_carries_the_good_snapshots(tmp_path, instances):
+    out = capture_failing_at(tmp_path, instances, WARMUP + 450)
     assert [s.requests for s in out.snapshots] == [WARMUP + 100 * i for i in range(5)]  # the good ones
     assert out.requests == WARMUP + 500 and out.extension is None
     assert out.load is not None and out.load.seed == 42
 
 
 def test_a_capture_that_fails_in_the_extension_carries_what_the_extension_did(tmp_path, instances):
-    fake = started(instances, HEAP, HEAP_LEAK, heap_breaks_at=WARMUP + 750)
-    with pytest.raises(DriveFailed) as info:
-        drive(tmp_path, fake)
-    assert isinstance(info.value.cause, CaptureError)
-    out = info.value.outcome
+    out = capture_failing_at(tmp_path, instances, WARMUP + 750)
     ext = out.extension
     assert ext is not None and ext.stopped == "cut_short", ext
     assert ext.requests_at_start == WARMUP + 500 and ext.requests_at_end == out.snapshots[-1].requests == WARMUP + 700
