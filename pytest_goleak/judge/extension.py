@@ -27,8 +27,8 @@ into a leak. The runner stops early:
 - when the service nears its memory or pids limit (the runner, run/drive.py): never into the OOM killer.
 
 At the bound the evidence may still be weak: still over, but only by a trend at ``LATE_ALPHA`` or
-by one clean step. A connection pool that opens one more connection (64 KiB of go-redis buffers) at
-3,300 requests and a map leak that doubles there look alike over one trailing window; they part
+by one clean step. A connection pool that opens one more connection (64 KiB of go-redis buffers)
+late and a map leak that doubles there look alike over one trailing window; they part
 over more requests (the pool stops, the map doubles again). So an undecided bound (``conclusive``
 false) moves once to ``UNDECIDED_FACTOR`` times itself, within the timeout, and the decision is
 taken there (``ExtensionInfo.undecided_at`` says where it was undecided).
