@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pytest_goleak.judge.analysis import trends
-from pytest_goleak.judge.extension import decide, filled_at, over_slope_budgets, plateau_reached
+from pytest_goleak.judge.extension import axis_points, decide, filled_at, over_slope_budgets, plateau_reached
 from pytest_goleak.judge.verdict import judge
 from pytest_goleak.run.capture import Snapshot
 
@@ -172,27 +172,30 @@ def judged(snaps, budgets=DEFAULTS):
     return v, over_slope_budgets(v)
 
 
-def run_extension(fn, budgets=DEFAULTS, n=21):
-    """The runner's loop on a synthetic series: stop where the runner would (its bound is ``n``
-    snapshots; undecided there, twice as many requests), then decide."""
+def runner_loop(snaps, budgets=DEFAULTS, bound=21, window=6):
+    """drive.Driver._extend on a whole series: where it stops and the decision there. Its bound is
+    ``bound`` snapshots; undecided there, twice as many requests."""
     from pytest_goleak.judge.extension import UNDECIDED_FACTOR, conclusive, decisive
 
-    cap = 1 + int(UNDECIDED_FACTOR * (n - 1))
-    snaps = series(fn, cap)
-    v, over = judged(snaps[:6], budgets)
+    v, over = judged(snaps[:window], budgets)
     if not over:
-        return "no extension", 6, decide(v, snaps[:6], 6)
-    bound = n
-    for k in range(7, cap + 1):
-        if decisive(over, snaps[:k], 6):
-            return "decisive", k, decide(judged(snaps[:k], budgets)[0], snaps[:k], 6)
-        if plateau_reached(over, snaps[:k], 6):
-            return "plateau", k, decide(judged(snaps[:k], budgets)[0], snaps[:k], 6)
-        if k == bound:
-            if bound == cap or conclusive(over, snaps[:k], 6):
-                return "bound", k, decide(judged(snaps[:k], budgets)[0], snaps[:k], 6)
-            bound = cap
-    return "bound", cap, decide(judged(snaps, budgets)[0], snaps, 6)
+        return "no extension", window, decide(v, snaps[:window], window)
+    cap = 1 + int(UNDECIDED_FACTOR * (bound - 1))
+    for k in range(window + 1, min(cap, len(snaps)) + 1):
+        if decisive(over, snaps[:k], window):
+            return "decisive", k, decide(judged(snaps[:k], budgets)[0], snaps[:k], window)
+        if plateau_reached(over, snaps[:k], window):
+            return "plateau", k, decide(judged(snaps[:k], budgets)[0], snaps[:k], window)
+        if k == bound and conclusive(over, snaps[:k], window):
+            break
+    return "bound", k, decide(judged(snaps[:k], budgets)[0], snaps[:k], window)
+
+
+def run_extension(fn, budgets=DEFAULTS, n=21):
+    """The runner's loop on a synthetic series of ``fn``, with its bound at ``n`` snapshots."""
+    from pytest_goleak.judge.extension import UNDECIDED_FACTOR
+
+    return runner_loop(series(fn, 1 + int(UNDECIDED_FACTOR * (n - 1))), budgets, bound=n)
 
 
 def test_a_bulk_leak_of_8_bytes_a_request_is_a_leak_at_defaults():
@@ -313,23 +316,6 @@ def pool_series(kib, step=200):
                      phase="main" if i < 6 else "extension") for i, k in enumerate(kib)]
 
 
-def runner_loop(snaps, window=6, bound=21):
-    """drive.Driver._extend on a whole series: where it stops, and the decision there."""
-    from pytest_goleak.judge.extension import UNDECIDED_FACTOR, conclusive, decisive
-
-    _, over = judged(snaps[:window])
-    assert over
-    cap = 1 + int(UNDECIDED_FACTOR * (bound - 1))
-    for k in range(window + 1, min(cap, len(snaps)) + 1):
-        if decisive(over, snaps[:k], window):
-            return "decisive", k, decide(judged(snaps[:k])[0], snaps[:k], window)
-        if plateau_reached(over, snaps[:k], window):
-            return "plateau", k, decide(judged(snaps[:k])[0], snaps[:k], window)
-        if k == bound and conclusive(over, snaps[:k], window):
-            return "bound", k, decide(judged(snaps[:k])[0], snaps[:k], window)
-    return "cap", k, decide(judged(snaps[:k])[0], snaps[:k], window)
-
-
 # redis_client_fixed (1,000 requests after 200 of warm-up, 6 snapshots): go-redis's pool opens a
 # connection (64 KiB of buffers) whenever more Publishes than ever before run at once. Its first
 # 1,400 requests are a real run's; in CI (Go 1.27) one more connection came at about 3,000
@@ -359,8 +345,3 @@ def test_a_pool_that_keeps_opening_connections_is_a_leak():
     stopped, _, d = runner_loop(pool_series(kib))
     assert d.verdict.verdict == "leak", (stopped, d.notes)
 
-
-def axis_points(snaps, check):
-    from pytest_goleak.judge.extension import axis_points as points
-
-    return points(snaps, check)
