@@ -27,20 +27,11 @@ into a leak. The runner stops early:
 - when the service nears its memory or pids limit (the runner, run/drive.py): never into the OOM killer.
 
 At the bound the evidence may still be weak: still over, but only by a trend at ``LATE_ALPHA`` or
-by one clean step, or too close to the budget to call (``near_budget``: a slice leak of 8 B a
-request against 6 KiB per 1k grows in steps a trailing window cannot average). A connection pool
-that opens one more connection (64 KiB of go-redis buffers) late and a map leak that doubles there
-look alike over one trailing window; they part over more requests (the pool stops, the map
-doubles again). So an undecided bound (``conclusive`` false) moves once to ``UNDECIDED_FACTOR``
-times itself, within the timeout, and the decision is taken there (``ExtensionInfo.undecided_at``
-says where it was undecided). A series that has not been flat for as long as it took to rise
-(``unproven_plateau``) is undecided at the first bound too, and at the second a plateau must be
-shown: a slice that leaks 8 B a request rises in 1.25x steps, and a trailing window holding one
-step or none came out under the budget.
-
-The extension is asked for by a per-1k budget over on the measured window: significantly, in a
-rise that reads as a plateau, or by a weak rise above the noise floor (``verdict.WEAK_ALPHA``).
-Near the floor, a leak's measured window is not always significant.
+by one clean step. A connection pool that opens one more connection (64 KiB of go-redis buffers)
+late and a map leak that doubles there look alike over one trailing window; they part
+over more requests (the pool stops, the map doubles again). So an undecided bound (``conclusive``
+false) moves once to ``UNDECIDED_FACTOR`` times itself, within the timeout, and the decision is
+taken there (``ExtensionInfo.undecided_at`` says where it was undecided).
 
 Per-minute budgets (time as a second axis) are not extended: they are judged on the idle window,
 growth with no request sent, which no request-driven cache can explain (verdict.py).
@@ -49,8 +40,7 @@ A rise after a fill that is under ``TAIL_BAND`` times the budget and under ``TAI
 measured window's pace is the fill's tail (a full map rehashing its churn once), not a leak.
 
 What it cannot tell apart: a cache that is still filling when the bound is reached (one larger
-than about ``factor - 1`` times the scenario's requests), or after an undecided bound one that
-filled after about half of the second bound, looks like a leak; a leak that stops for
+than about ``factor - 1`` times the scenario's requests) looks like a leak; a leak that stops for
 longer than the trailing window looks like a plateau; and a small leak (under twice the budget)
 beside a fill four times faster in the measured window reads as the fill's tail.
 """
@@ -65,7 +55,7 @@ from typing import Literal
 from .. import signals
 from ..run.capture import Snapshot
 from .analysis import mann_kendall, theil_sen
-from .verdict import WEAK_ALPHA, BudgetCheck, Verdict, fmt, reason
+from .verdict import BudgetCheck, Verdict, fmt, reason
 
 #: The share of the rise (from the first snapshot to the final level) at which a signal counts
 #: as filled.
@@ -74,7 +64,7 @@ FILLED_SHARE = 0.9
 #: measured window; here the question is whether it has stopped, so the burden of proof is on
 #: the plateau. A leak that grows in steps (a slice's backing array, reallocated 1.25x at a time)
 #: shows one step in a 6-snapshot window, and Mann-Kendall cannot pass p = 0.066 on one step.
-LATE_ALPHA = WEAK_ALPHA
+LATE_ALPHA = 0.2
 #: A plateau stops the extension only once flat for this share of the requests it took to fill,
 #: counted from the service's start: a map that leaks doubles again at twice the entries it held
 #: at its last doubling, and every request since the start (warm-up included) added one.
@@ -85,12 +75,6 @@ FLAT_SHARE = 1.1
 STRONG_ALPHA = 0.01
 #: Undecided at the bound: the load goes on once to this multiple of the bound.
 UNDECIDED_FACTOR = 2.0
-#: Also undecided at the bound: a trailing window still rising (LATE_ALPHA) at this share of the
-#: budget or more, though under it. A slice leak a little over the budget (8 B a request against
-#: 6 KiB per 1k) grows in 1.25x steps; one trailing window holds less than a step at the bound and
-#: its slope came out at 4.0 to 6.0 KiB/1k in 5 runs of 6 (benchmarks/bench_sensitivity.py), while a
-#: filled cache's was under 1 KiB/1k.
-NEAR_SHARE = 0.5
 #: Decisive leak: past this multiple of the measured window's span ...
 DECISIVE_SPAN = 3.0
 #: ... over a trailing window of at least this many snapshots (Mann-Kendall on fewer cannot
@@ -134,12 +118,6 @@ class ExtensionInfo:
     plateaus: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
-    @property
-    def at_second_bound(self) -> bool:
-        """The load went past an undecided bound and stopped at the second one: a plateau must be
-        shown there (``decide``'s ``final``)."""
-        return self.undecided_at is not None and self.stopped == "bound"
-
 
 @dataclass(frozen=True)
 class LateTrend:
@@ -181,21 +159,14 @@ def step_rate(points: Sequence[tuple[float, float]]) -> float:
 def over_slope_budgets(verdict: Verdict) -> list[BudgetCheck]:
     """The per-1k budgets to extend for: exceeded, or over with a rise that already looks like a
     plateau in the measured window (a leak in steps shows one step and a flat top there, so the
-    extension, not the measured window, decides), or over by a weak rise (``verdict.WEAK_ALPHA``).
-    None when something else is exceeded (a crossed cap or an OOM-kill is a leak whatever happens
-    next, so there is nothing to extend for)."""
+    extension, not the measured window, decides). None when something else is exceeded (a crossed
+    cap or an OOM-kill is a leak whatever happens next, so there is nothing to extend for)."""
     exceeded = verdict.exceeded
     if any(not _is_slope(c.name) for c in exceeded):
         return []
     if len(verdict.reasons) != len(exceeded):  # an OOM-kill or another reason beside the budgets
         return []
-    return [c for c in verdict.checks if _is_slope(c.name) and _asks(c)]
-
-
-def _asks(c: BudgetCheck) -> bool:
-    """Over its budget on the measured window: significantly, in a rise that reads as a plateau, or
-    by a weak rise (``verdict.WEAK_ALPHA``)."""
-    return c.exceeded or c.over_in_plateau or c.weakly_over
+    return [c for c in verdict.checks if _is_slope(c.name) and (c.exceeded or c.over_in_plateau)]
 
 
 def _is_slope(name: str) -> bool:
@@ -276,13 +247,12 @@ def flat_enough(points: Sequence[tuple[float, float]], window: int) -> bool:
 
 
 def plateau_reached(checks: Sequence[BudgetCheck], snapshots: Sequence[Snapshot], window: int) -> bool:
-    """Every budget that was over has stopped rising over the trailing window (nor rises there
-    just under its budget: ``near_budget``), and for long enough: stop extending."""
+    """Every budget that was over has stopped rising over the trailing window, and for long
+    enough: stop extending."""
     for c in checks:
         points = axis_points(snapshots, c)
         late = _late(points, window)
-        if (still_over(c, late, noise_of(c, points), measured_pace(points, window)) or near_budget(c, late)
-                or not flat_enough(points, window)):
+        if still_over(c, late, noise_of(c, points), measured_pace(points, window)) or not flat_enough(points, window):
             return False
     return True
 
@@ -333,49 +303,15 @@ def strongly_over(check: BudgetCheck, late: LateTrend | None, noise: float) -> b
 
 
 def conclusive(checks: Sequence[BudgetCheck], snapshots: Sequence[Snapshot], window: int) -> bool:
-    """At the bound: every budget that was over has either stopped (``still_over`` false and not
-    ``near_budget``: a plateau) or is strongly over. A budget still over only by a weak trend or one
-    step, or still rising just under it, is undecided, and more load decides it (module docstring)."""
+    """At the bound: every budget that was over has either stopped (``still_over`` false: a
+    plateau) or is strongly over. A budget still over only by a weak trend or one step is
+    undecided, and more load decides it (module docstring)."""
     for c in checks:
         points = axis_points(snapshots, c)
         late, noise = _late(points, window), noise_of(c, points)
-        if strongly_over(c, late, noise):
-            continue
-        if (still_over(c, late, noise, measured_pace(points, window)) or near_budget(c, late)
-                or unproven_plateau(c, points, window)):
+        if still_over(c, late, noise, measured_pace(points, window)) and not strongly_over(c, late, noise):
             return False
     return True
-
-
-def near_budget(check: BudgetCheck, late: LateTrend | None) -> bool:
-    """Too close to the budget to call a plateau on one trailing window: its slope at the budget or
-    over though short of LATE_ALPHA, or still rising (LATE_ALPHA) at NEAR_SHARE of the budget or
-    more. A slice that leaks 8 B a request was called a plateau at 3,400 requests on 9.5 KiB/1k at
-    p = 0.226: at that size its 1.25x steps are under the noise floor."""
-    if late is None or late.slope_per_1k < NEAR_SHARE * check.limit:
-        return False
-    return late.rising or late.slope_per_1k >= check.limit
-
-
-def unproven_plateau(check: BudgetCheck, points: Sequence[tuple[float, float]], window: int) -> bool:
-    """Not flat for as long as it took to rise (``flat_enough``), while the whole extension rose
-    above the budget at STRONG_ALPHA: no plateau is shown. A leak that grows in 1.25x steps (a
-    slice's backing array) is never flat for that long, and a trailing window that holds one of its
-    steps, or none, gives a slope under the budget (8 B a request: 4.0 KiB/1k over the last 6,800 of
-    16,200 requests, against 8.5 KiB/1k over the extension). A cache that filled is flat for that
-    long by the second bound unless it filled after about half of it (module docstring)."""
-    if flat_enough(points, window):
-        return False
-    ext = _trend_of(points[window - 1:])
-    return ext is not None and ext.p_value < STRONG_ALPHA and ext.slope_per_1k > check.limit
-
-
-def _ext_text(c: BudgetCheck, points: Sequence[tuple[float, float]], window: int) -> str:
-    ext = _trend_of(points[window - 1:])
-    if ext is None:
-        return "too few snapshots"
-    return (f"{fmt(ext.slope_per_1k, c.unit)}/1k over the extension's {ext.span_requests:,.0f} requests, "
-            f"p={ext.p_value:.3g}")
 
 
 def filled_at(points: Sequence[tuple[float, float]], window: int) -> float | None:
@@ -407,29 +343,23 @@ def _late_text(c: BudgetCheck, late: LateTrend | None) -> str:
             f"p={late.p_value:.3g}, clean step {fmt(late.step_per_1k, c.unit)}/1k")
 
 
-def decide(verdict: Verdict, snapshots: Sequence[Snapshot], window: int, final: bool = False) -> Decision:
-    """Re-judge the budgets that sent the run into its extension, on the whole series. ``final``:
-    the run went past an undecided bound to the second one (``ExtensionInfo.at_second_bound``),
-    where a plateau must be shown (``unproven_plateau``)."""
+def decide(verdict: Verdict, snapshots: Sequence[Snapshot], window: int) -> Decision:
+    """Re-judge the budgets that sent the run into its extension, on the whole series."""
     checks = list(verdict.checks)
     plateaus, notes = [], []
     for i, c in enumerate(checks):
-        if not _asks(c) or not _is_slope(c.name):
+        if not (c.exceeded or c.over_in_plateau) or not _is_slope(c.name):
             continue
         points = axis_points(snapshots, c)
         late = _late(points, window)
         late_text = _late_text(c, late)
-        at = filled_at(points, window)
-        where = f"about {at:,.0f} requests" if at is not None else "an unknown point"
-        unproven = final and unproven_plateau(c, points, window)
-        if unproven:
-            late_text += (f"; not flat for as long as it took to rise (to {where}), "
-                          f"{_ext_text(c, points, window)}")
-        if still_over(c, late, noise_of(c, points), measured_pace(points, window)) or unproven:
+        if still_over(c, late, noise_of(c, points), measured_pace(points, window)):
             notes.append(f"{c.name}: kept its pace to {points[-1][0]:,.0f} requests ({late_text})")
             checks[i] = replace(c, exceeded=True, detail=f"{c.detail}; extended: {late_text}",
                                 late_slope_per_1k=late.slope_per_1k if late else None)
             continue
+        at = filled_at(points, window)
+        where = f"about {at:,.0f} requests" if at is not None else "an unknown point"
         if late is not None and is_tail(c, late, measured_pace(points, window)):
             late_text += f"; under {TAIL_SHARE:.0%} of the fill's pace: its tail"
         notes.append(f"{c.name}: filled at {where}, then flat ({late_text})")

@@ -95,12 +95,11 @@ def judge_run(scenario: Scenario, snaps: Sequence[Snapshot], ext: ExtensionInfo 
         verdict = judge(scenario.budgets, trends, snaps, oom=oom, rate=settings.rate_per_second, idle=idle)
         notes: tuple[str, ...] = ()
         if ext:
-            decision = extension.decide(verdict, snaps, scenario.snapshots, final=ext.at_second_bound)
+            decision = extension.decide(verdict, snaps, scenario.snapshots)
             verdict, notes = decision.verdict, decision.notes
             if ext.undecided_at is not None:
                 notes = (f"undecided at the bound ({ext.undecided_at:,} requests: still over only by a weak "
-                         f"trend or one step, rising just under it, or not flat for as long as it took to rise), "
-                         f"so the load went on to {ext.requests_at_end:,}", *notes)
+                         f"trend or one step), so the load went on to {ext.requests_at_end:,}", *notes)
             ext = dataclasses.replace(ext, outcome="leak" if verdict.verdict == "leak" else "plateau",
                                       plateaus=decision.plateaus, notes=notes)
         signals = _signals(trends, analysis.trends(snaps) if ext else None, ext)

@@ -29,7 +29,6 @@ class BudgetCheck:
     late_slope_per_1k: float | None = None  # over the trailing window, when the run was extended
     plateau_at_requests: float | None = None  # where the growth stopped, when judged a plateau
     over_in_plateau: bool = False  # over the budget with a significant rise that reads as a plateau
-    weakly_over: bool = False  # over the budget with a rise short of significant (p < WEAK_ALPHA)
 
 
 @dataclass(frozen=True)
@@ -45,13 +44,6 @@ class Verdict:
 
 def fmt(value: float | None, unit: str) -> str:
     return figure(value, unit, missing="n/a")
-
-
-#: A per-1k slope over its budget whose rise chance gives one time in five or less, and more than the
-#: signal's noise floor, is not a leak on the measured window but asks for the extension, which
-#: decides filling against leaking (judge/extension.py): a slice leak of 8 B a request came out
-#: 12.2 KiB/1k at p = 0.066 over one measured window of 2,000 requests.
-WEAK_ALPHA = 0.2
 
 
 #: The request rate a leak's size per day is said at, unless --goleak-rate-per-second says otherwise.
@@ -82,12 +74,8 @@ def _slope_check(b: signals.Budget, limit: float, t: Trend | None, rate: float) 
     if b.is_bytes and measured > 0:
         detail += f"; {leak_size(measured, rate)}"
     exceeded = t.decision == "growing" and measured > limit
-    sig = signals.get(b.signal)
-    span = t.series[-1][0] - t.series[0][0] if t.series else 0.0
-    weak = (t.decision == "flat" and measured > limit and t.p_value < WEAK_ALPHA
-            and measured * span / 1000.0 > (sig.noise if sig else 0.0))
     return BudgetCheck(b.name, b.signal, limit, measured, exceeded, b.unit, detail,
-                       over_in_plateau=t.decision == "plateau" and measured > limit, weakly_over=weak)
+                       over_in_plateau=t.decision == "plateau" and measured > limit)
 
 
 def _time_check(b: signals.Budget, limit: float, idle: IdleWindow | None) -> BudgetCheck:

@@ -169,9 +169,8 @@ class Driver:
         scenario = self.scenario
         main = [s for s in snaps if s.phase == "main"]
         verdict = judge(scenario.budgets, analysis.trends(main), snaps, idle=self._got.idle)
-        ext = self._got.extension
-        if ext is not None:
-            verdict = extension.decide(verdict, snaps, scenario.snapshots, final=ext.at_second_bound).verdict
+        if self._got.extension is not None:
+            verdict = extension.decide(verdict, snaps, scenario.snapshots).verdict
         return bool(verdict.exceeded)
 
     def _snapshot(self, index: int, t: float, requests: int, phase: Phase, settled: float,
