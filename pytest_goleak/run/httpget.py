@@ -19,7 +19,7 @@ from typing import Any
 
 from ..textsafe import quote
 from . import limits
-from .runtime.address import is_loopback, published_host
+from .runtime.address import is_loopback, on_bridge, published_host
 
 
 class FetchError(Exception):
@@ -80,10 +80,11 @@ def _opener(url: str, deadline: Deadline) -> urllib.request.OpenerDirector:
         def http_open(self, req: Any) -> http.client.HTTPResponse:
             return self.do_open(Connection, req)
 
-    # Fixtures listen on loopback or on the engine's published address; a proxy from HTTP_PROXY
-    # (a CI runner's, say) cannot reach either, so those fetches never go through one.
+    # Fixtures listen on loopback, on the engine's published address or on this host's bridge; a
+    # proxy from HTTP_PROXY (a CI runner's, say) cannot reach any of them, so those fetches never
+    # go through one.
     host = urllib.parse.urlsplit(url).hostname or ""
-    direct = is_loopback(host) or host == published_host()
+    direct = is_loopback(host) or host == published_host() or on_bridge(host)
     proxies = urllib.request.ProxyHandler({}) if direct else urllib.request.ProxyHandler()
     return urllib.request.build_opener(proxies, Handler(), _NoRedirect())
 

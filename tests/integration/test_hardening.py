@@ -20,8 +20,15 @@ pytestmark = pytest.mark.integration
 MEMORY = 64 * 1024 * 1024
 
 
-@pytest.fixture
-def instance(docker_client, go_toolchain):
+@pytest.fixture(params=["direct", "published"])
+def instance(request, docker_client, go_toolchain, monkeypatch):
+    """The fixture as the plugin starts it: dialled on this host's bridge (the default for a local
+    engine), or through a port published on loopback (GOLEAK_PUBLISH_IP, as for a remote engine)."""
+    if request.param == "published":
+        monkeypatch.setenv("GOLEAK_PUBLISH_IP", "127.0.0.1")
+    else:
+        monkeypatch.delenv("GOLEAK_PUBLISH_IP", raising=False)
+        monkeypatch.delenv("GOLEAK_DOCKER_PUBLISHED_HOST", raising=False)
     scenario = load_scenario(REPO / "scenarios" / "goroutine_chan_fixed.yaml")
     art = build.build_for_docker(scenario, docker_client, Settings().cache_dir)
     assert art.image is not None
@@ -47,13 +54,33 @@ def test_engine_record_shows_every_hardening_setting(instance):
     assert hc["PidsLimit"] == 128
     assert hc["Memory"] == MEMORY and hc["MemorySwap"] == MEMORY  # no swap beyond the limit
     assert hc["Privileged"] is False
-    assert hc["PortBindings"] == {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]}
-    published = attrs["NetworkSettings"]["Ports"]["8080/tcp"]
-    assert [p["HostIp"] for p in published] == ["127.0.0.1"]
-    assert instance.base_url == f"http://127.0.0.1:{published[0]['HostPort']}"
+    if instance.info.details["published_on"] is None:  # dialled on the bridge: nothing published at all
+        assert not hc["PortBindings"] and not any(attrs["NetworkSettings"]["Ports"].values())
+        address = attrs["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
+        assert instance.base_url == f"http://{address}:8080"
+        assert "no published port (dialled on this host's bridge)" in instance.info.details["hardening"]
+    else:
+        assert hc["PortBindings"] == {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]}
+        published = attrs["NetworkSettings"]["Ports"]["8080/tcp"]
+        assert [p["HostIp"] for p in published] == ["127.0.0.1"]
+        assert instance.base_url == f"http://127.0.0.1:{published[0]['HostPort']}"
+        assert instance.info.details["published_on"] == "127.0.0.1"
     labels = attrs["Config"]["Labels"]
     assert labels["pytest-goleak"] == "1" and labels["pytest-goleak.owner-pid"] == str(os.getpid())
-    assert instance.info.details["published_on"] == "127.0.0.1"
+
+
+def test_a_local_engine_dials_the_bridge_and_publishes_nothing(docker_client, monkeypatch):
+    """On this machine the engine is local and its bridge's gateway is an address here: the
+    default is to dial containers on the bridge (no docker-proxy). Either setting of where ports
+    are published turns it back to publishing."""
+    from pytest_goleak.run.runtime import docker as rt
+
+    for key in ("GOLEAK_PUBLISH_IP", "GOLEAK_DOCKER_PUBLISHED_HOST", "DOCKER_HOST"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setattr(rt, "_BRIDGE_HERE", {})
+    assert rt.bridge_dialled_directly(docker_client) is True
+    monkeypatch.setenv("GOLEAK_PUBLISH_IP", "127.0.0.1")
+    assert rt.bridge_dialled_directly(docker_client) is False
 
 
 def test_kernel_view_of_the_process_is_unprivileged(instance):

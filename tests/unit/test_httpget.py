@@ -14,6 +14,7 @@ import pytest
 
 from pytest_goleak.run.httpget import FetchError, get
 from pytest_goleak.run.procutil import free_port
+from pytest_goleak.run.runtime import address
 
 
 class _Hello(http.server.BaseHTTPRequestHandler):
@@ -75,6 +76,18 @@ def test_published_address_fetch_ignores_http_proxy(dead_proxy: str, monkeypatch
         with pytest.raises(FetchError):  # not the published address: the (dead) proxy is used
             get(base + "/", timeout=3)
         monkeypatch.setenv("GOLEAK_PUBLISH_IP", ip)
+        assert get(base + "/", timeout=3) == b"hello /"
+
+
+def test_bridge_address_fetch_ignores_http_proxy(dead_proxy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    ip = _non_loopback_ip()
+    if ip is None:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    monkeypatch.setattr(address, "_BRIDGES", set())
+    for base in _serve(ip):
+        with pytest.raises(FetchError):  # not on a bridge dialled directly: the (dead) proxy is used
+            get(base + "/", timeout=3)
+        address.add_bridge(f"{ip}/32")
         assert get(base + "/", timeout=3) == b"hello /"
 
 

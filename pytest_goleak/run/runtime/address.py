@@ -5,8 +5,10 @@ No Docker SDK here: httpget reads it to send fixture fetches past any HTTP proxy
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import socket
 
 
 def docker_endpoint() -> str:
@@ -23,6 +25,25 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+#: The subnets of a local engine's bridge whose containers are dialled at their own addresses
+#: (docker.bridge_dialled_directly): fetches to them, like loopback ones, skip any HTTP proxy.
+_BRIDGES: set[ipaddress.IPv4Network | ipaddress.IPv6Network] = set()
+
+
+def add_bridge(subnet: str) -> None:
+    with contextlib.suppress(ValueError):
+        _BRIDGES.add(ipaddress.ip_network(subnet, strict=False))
+
+
+def on_bridge(host: str) -> bool:
+    """Whether ``host`` is an address on a bridge this machine dials directly."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(ip in net for net in _BRIDGES)
 
 
 def engine_host() -> str | None:
@@ -56,3 +77,15 @@ def published_host() -> str:
         return ip  # a specific address of the engine's host (a remote one's 127.0.0.1 fails early)
     host = engine_host()
     return "127.0.0.1" if host is None or is_loopback(host) else host
+
+
+def is_local_address(ip: str) -> bool:
+    """Whether ``ip`` is an address of one of this machine's interfaces: only then can a socket
+    be bound to it."""
+    try:
+        family = socket.AF_INET6 if ipaddress.ip_address(ip).version == 6 else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.bind((ip, 0))
+        return True
+    except (OSError, ValueError):
+        return False

@@ -16,7 +16,7 @@ from typing import Any
 from .. import limits
 from ..build import LABEL
 from ..procutil import free_port
-from .address import docker_endpoint, engine_host, is_loopback, publish_ip, published_host
+from .address import add_bridge, docker_endpoint, engine_host, is_local_address, is_loopback, publish_ip, published_host
 from .base import InstanceInfo, RuntimeFailure, Status
 from .labels import owner_labels, process_start
 
@@ -237,7 +237,10 @@ class DockerRuntime:
         full_env = dict(env)
         kwargs: dict[str, Any] = {}
         publish_ip = check_reachable()
-        if network == "host":
+        direct = network == "bridge" and bridge_dialled_directly(self.client)
+        if direct:
+            pass  # reached at its bridge address: no port published, no docker-proxy in the way
+        elif network == "host":
             port = free_port()
             full_env[port_env] = str(port)
             listen_ip = f"[{publish_ip}]" if ":" in publish_ip else publish_ip
@@ -252,6 +255,8 @@ class DockerRuntime:
         rootfs = "writable rootfs (hardening.writable_root)" if writable_root else "read-only rootfs"
         hardening = [rootfs, "cap_drop ALL", "no-new-privileges", f"pids {pids}",
                      f"memory {memory} (swap = memory)"]
+        if direct:
+            hardening.append("no published port (dialled on this host's bridge)")
         if nonroot:
             kwargs["user"] = "65532:65532"
             hardening.insert(0, "non-root 65532:65532")
@@ -276,14 +281,15 @@ class DockerRuntime:
             self._remove_by_name(name)
             raise
         try:
-            base, pprof = self._urls(container, network, port, pprof_port)
+            base, pprof = self._urls(container, "direct" if direct else network, port, pprof_port)
         except BaseException:
             _remove(container)
             raise
         info = InstanceInfo("docker", {"image": image, "id": container.id[:12], "name": container.name,
                                        "network": network, "memory_limit": memory, "pids_limit": pids,
                                        "hardening": hardening, "endpoint": _redact(docker_endpoint()),
-                                       "published_on": publish_ip, "reached_at": base, "pprof_at": pprof})
+                                       "published_on": None if direct else publish_ip, "reached_at": base,
+                                       "pprof_at": pprof})
         return DockerInstance(self.client, container, base, pprof, info)
 
     def _remove_by_name(self, name: str) -> None:
@@ -299,8 +305,13 @@ class DockerRuntime:
         while True:
             container.reload()  # ephemeral host ports are only known after a reload
             state = container.attrs.get("State", {})
-            bindings = container.attrs.get("NetworkSettings", {}).get("Ports") or {}
-            got = bindings.get(f"{port}/tcp")
+            settings = container.attrs.get("NetworkSettings", {})
+            address = ((settings.get("Networks") or {}).get("bridge") or {}).get("IPAddress")
+            if network == "direct" and address:
+                base = f"http://{address}:{port}"
+                return base, (f"http://{address}:{pprof_port}" if pprof_port else base)
+            bindings = settings.get("Ports") or {}
+            got = bindings.get(f"{port}/tcp") if network != "direct" else None
             if got:
                 base = f"http://{host}:{got[0]['HostPort']}"
                 if pprof_port:
@@ -316,6 +327,41 @@ class DockerRuntime:
             if time.monotonic() > deadline:
                 raise RuntimeFailure(f"container port {port} was not published within {START_TIMEOUT_S}s")
             time.sleep(0.05)
+
+
+#: Per engine endpoint: whether its default bridge is on this host (see bridge_dialled_directly).
+_BRIDGE_HERE: dict[str, bool] = {}
+
+
+def bridge_dialled_directly(client: Any) -> bool:
+    """Whether a container on the default bridge is dialled at its own address instead of a
+    published port: the engine is reached on a unix socket (tcp:// to loopback may be a tunnel to
+    another host), nobody set GOLEAK_PUBLISH_IP or GOLEAK_DOCKER_PUBLISHED_HOST, and the bridge's
+    gateway is an address of this host (it can be bound here), so its containers are routed to,
+    not behind a VM or a rootless engine's namespace. A published port carries every request
+    through docker-proxy, a userland copy that cost about an eighth of the suite's CPU
+    (benchmarks/README.md)."""
+    if any(os.environ.get(k, "").strip() for k in ("GOLEAK_PUBLISH_IP", "GOLEAK_DOCKER_PUBLISHED_HOST")):
+        return False
+    endpoint = docker_endpoint()
+    if not endpoint.startswith("unix://"):
+        return False
+    if endpoint not in _BRIDGE_HERE:
+        _BRIDGE_HERE[endpoint] = _gateway_is_local(client)
+    return _BRIDGE_HERE[endpoint]
+
+
+def _gateway_is_local(client: Any) -> bool:
+    try:
+        configs = client.networks.get("bridge").attrs.get("IPAM", {}).get("Config") or []
+    except Exception:  # noqa: BLE001 - no default bridge, or the engine refused: publish as before
+        return False
+    configs = [c for c in configs if isinstance(c, dict) and c.get("Gateway") and c.get("Subnet")]
+    if not configs or not all(is_local_address(c["Gateway"]) for c in configs):
+        return False
+    for c in configs:
+        add_bridge(c["Subnet"])
+    return True
 
 
 def _log_config() -> Any:
