@@ -32,11 +32,12 @@ from .run.runtime.base import Detail, Status
 
 #: Where a scenario's time goes, in pipeline order: ``stages_s`` in results.json has these keys
 #: (those a run reached). The drive loop's load, settle and capture past the measured window
-#: count as ``extension``; ``trace`` is the execution trace after the last snapshot, ``stop``
+#: count as ``extension``; ``idle`` is the pause in the load that per-minute budgets are judged on
+#: (drive.IDLE_SECONDS); ``trace`` is the execution trace after the last snapshot, ``stop``
 #: the log fetch and removal, ``analyse`` the trends, verdict and culprit, ``detectors`` the
 #: detector matrix's answers. The run's report writing is ``timing.report_s`` of the document.
-STAGES = ("build", "start", "health", "warm-up", "load", "settle", "capture", "extension", "trace", "stop",
-          "analyse", "vet", "detectors")
+STAGES = ("build", "start", "health", "warm-up", "load", "settle", "capture", "idle", "extension", "trace",
+          "stop", "analyse", "vet", "detectors")
 
 
 @dataclass(frozen=True)

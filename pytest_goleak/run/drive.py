@@ -153,7 +153,8 @@ class Driver:
             got.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
             got.load.check(scenario.load.entries())
             if any(signals.budgets()[n].axis == "time" for n in scenario.budgets if n in signals.budgets()):
-                got.idle = idle_window(self.instance, IDLE_SECONDS, scenario.capture_timeout)
+                with timed("idle"):
+                    got.idle = idle_window(self.instance, IDLE_SECONDS, scenario.capture_timeout)
             got.extension = self._extend(snaps, step, deadline)
             # The trace is for diagnosing a leak: a scenario within every budget, or one the extension
             # found filling, skips its second.

@@ -47,7 +47,7 @@ def test_a_clean_run_through_the_runner(tmp_path, instances):
     assert (r.verdict, r.passed, r.error, r.cut_short) == ("clean", True, None, None), r.message
     assert r.requests == WARMUP + 500 and len(r.snapshots) == 6 and r.load is not None
     assert list(r.artifacts) == ["log", "gctrace"] and r.container is not None and r.container.runtime == "fake"
-    assert list(r.stages_s) == ["build", "health", "warm-up", "load", "settle", "capture", "stop", "analyse"]
+    assert list(r.stages_s) == ["build", "health", "warm-up", "load", "settle", "capture", "idle", "stop", "analyse"]
 
 
 def test_a_capture_failure_after_enough_snapshots_is_judged_from_them(tmp_path, instances):

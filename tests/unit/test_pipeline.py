@@ -191,10 +191,12 @@ def test_every_stage_of_a_run_is_timed(tmp_path, cache_dir):
     stages = result.stages_s
     # build is the load driver's (cached) here; the fake has no start; vet is off; a clean run has
     # no trace to take; in pipeline order
-    assert list(stages) == ["build", "health", "warm-up", "load", "settle", "capture", "stop", "analyse"]
+    assert list(stages) == ["build", "health", "warm-up", "load", "settle", "capture", "idle", "stop", "analyse"]
     assert "trace" not in result.artifacts
     assert all(v >= 0 for v in stages.values())
     assert sum(stages.values()) <= result.duration_s + 0.05 <= wall + 0.05
+    # ... and they are the whole of it: the idle window (a second) once went uncounted
+    assert sum(stages.values()) >= 0.9 * result.duration_s, (stages, result.duration_s)
     assert written["scenarios"][0]["stages_s"] == dict(stages)
     html = (tmp_path / "report" / result.name / "index.html").read_text()
     assert 'id="stages"' in html and "warm-up" in html
