@@ -29,7 +29,12 @@ from .capture import IdleWindow, Phase, Snapshot, idle_window, prime, settle, ta
 from .httpget import FetchError, get
 from .runtime.base import Instance, RuntimeFailure
 
-TRACE_SECONDS = 1
+#: The execution trace lasts about as long as its burst of TRACE_REQUESTS (from the last phase's
+#: rate), between TRACE_MIN_S and TRACE_MAX_S: the handler records for the whole time asked, and a
+#: second of trace over a 50 ms burst was 0.95 s of an idle service, paid by every leak.
+TRACE_REQUESTS = 500
+TRACE_MIN_S = 0.25
+TRACE_MAX_S = 1.0
 #: A pause in the load after the measured window: growth over it is growth with time and not with
 #: requests (a background loop), judged against the per-minute budgets (judge/verdict.py).
 IDLE_SECONDS = 1.0
@@ -160,7 +165,7 @@ class Driver:
             # found filling, skips its second.
             if self._leaking(snaps):
                 with timed("trace"):
-                    self._trace(driver, per_phase)
+                    self._trace(driver, min(per_phase, TRACE_REQUESTS), trace_seconds(per_phase, phases[-1].rps))
         got.requests = snaps[-1].requests
         got.load = load.LoadSummary.of(phases, driver.total, driver.seed, protocol)
 
@@ -256,23 +261,31 @@ class Driver:
             raise
         return info()
 
-    def _trace(self, driver: load.LoadRun, per_phase: int) -> None:
+    def _trace(self, driver: load.LoadRun, requests: int, seconds: float) -> None:
         """A short execution trace under load, for ``go tool trace`` (field guide, ch. 2.2)."""
         box: list[bytes] = []
 
         def fetch() -> None:
             try:
-                box.append(get(f"{self.instance.pprof_url}/debug/pprof/trace?seconds={TRACE_SECONDS}", timeout=30))
+                box.append(get(f"{self.instance.pprof_url}/debug/pprof/trace?seconds={seconds:g}", timeout=30))
             except FetchError:
                 pass
 
         thread = threading.Thread(target=fetch, daemon=True)
         thread.start()
-        driver.run(min(per_phase, 500))  # traffic for the trace to show; after the last snapshot
+        driver.run(requests)  # traffic for the trace to show; after the last snapshot
         thread.join(timeout=35)
         if box:
             (self.out_dir / "trace.out").write_bytes(box[0])
             self._got.artifacts["trace"] = f"{self.scenario.name}/trace.out"
+
+
+def trace_seconds(per_phase: int, rps: float) -> float:
+    """How long the trace records: its burst's expected time at ``rps`` with half again to spare,
+    within TRACE_MIN_S and TRACE_MAX_S (the whole second when the rate is unknown)."""
+    if rps <= 0:
+        return TRACE_MAX_S
+    return round(min(TRACE_MAX_S, max(TRACE_MIN_S, 1.5 * min(per_phase, TRACE_REQUESTS) / rps)), 2)
 
 
 def _within(deadline: float, scenario: Scenario, where: str) -> float:

@@ -121,3 +121,12 @@ def test_a_cache_found_filling_takes_no_trace_and_a_leak_does(tmp_path, instance
     assert out.extension is not None and out.extension.stopped == "plateau"
     assert "trace" not in out.artifacts and "trace" not in out.stages_s
     assert "trace" in decisive_leak.outcome.artifacts
+
+
+def test_the_trace_lasts_about_as_long_as_its_burst() -> None:
+    from pytest_goleak.run.drive import TRACE_MAX_S, TRACE_MIN_S, trace_seconds
+
+    assert trace_seconds(400, 10_000.0) == TRACE_MIN_S  # 40 ms of load: the shortest trace
+    assert trace_seconds(3_000, 1_000.0) == 0.75  # 500 requests (the burst's cap) at 1,000/s, and half again
+    assert trace_seconds(500, 100.0) == TRACE_MAX_S  # a slow service: at most a second
+    assert trace_seconds(500, 0.0) == TRACE_MAX_S  # rate unknown
