@@ -59,6 +59,7 @@ def test_engine_record_shows_every_hardening_setting(instance):
         address = attrs["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
         assert instance.base_url == f"http://{address}:8080"
         assert "no published port (dialled on this host's bridge)" in instance.info.details["hardening"]
+        assert "PORT=8080" in attrs["Config"]["Env"]  # the service is told its port all the same
     else:
         assert hc["PortBindings"] == {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]}
         published = attrs["NetworkSettings"]["Ports"]["8080/tcp"]

@@ -42,7 +42,7 @@ def test_two_workers_four_scenarios_one_report(tmp_path, docker_client, go_toolc
     # one index, plus one page per scenario (by design), written once by the controller
     pages = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("index.html"))
     assert pages == sorted(["rep/index.html", *(f"rep/{n}/index.html" for n in names)])
-    ports = [s["container"]["reached_at"] for s in results["scenarios"]]
-    assert len(set(ports)) == 4  # each container had its own address (or published port)
+    ids = [s["container"]["id"] for s in results["scenarios"]]
+    assert len(set(ids)) == 4  # a container each (their bridge addresses may be reused one after another)
     assert containers_of(docker_client, set(names)) == []
     assert strays(cache) == []
