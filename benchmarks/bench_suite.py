@@ -27,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._fixture import REPO, median  # noqa: E402
 
-STAGES = ("build", "start", "health", "warm-up", "load", "settle", "capture", "extension", "trace", "stop",
+STAGES = ("build", "start", "health", "warm-up", "load", "settle", "capture", "idle", "extension", "trace", "stop",
           "analyse", "vet", "detectors")
 
 
