@@ -210,8 +210,8 @@ class DockerInstance:
 
     def close(self) -> None:
         """Kill and remove the container in one call. Its logs and status are read before (the
-        runner's stop stage), so a polite SIGTERM first would only wait: up to STOP_TIMEOUT_S for
-        a service that ignores it."""
+        runner's stop stage), so a polite SIGTERM first would only wait (for as long as the stop
+        timeout, 5 s, on a service that ignores it)."""
         _remove(self.container)
 
 
@@ -274,7 +274,7 @@ class DockerRuntime:
             self._remove_by_name(name)
             raise
         try:
-            base, pprof = self._urls(container, "direct" if direct else network, port, pprof_port)
+            base, pprof = self._urls(container, network, port, pprof_port, direct=direct)
         except BaseException:
             _remove(container)
             raise
@@ -289,7 +289,10 @@ class DockerRuntime:
         with contextlib.suppress(Exception):  # never created: nothing to remove
             _remove(self.client.containers.get(name))
 
-    def _urls(self, container: Any, network: str, port: int, pprof_port: int | None) -> tuple[str, str]:
+    def _urls(self, container: Any, network: str, port: int, pprof_port: int | None,
+              direct: bool = False) -> tuple[str, str]:
+        """The service's and its pprof's base URLs: at the container's bridge address (``direct``),
+        on the host network, or at the host ports the engine published."""
         host = published_host()
         if network == "host":
             url = f"http://{host}:{port}"
@@ -300,11 +303,11 @@ class DockerRuntime:
             state = container.attrs.get("State", {})
             settings = container.attrs.get("NetworkSettings", {})
             address = ((settings.get("Networks") or {}).get("bridge") or {}).get("IPAddress")
-            if network == "direct" and address:
+            if direct and address:
                 base = f"http://{address}:{port}"
                 return base, (f"http://{address}:{pprof_port}" if pprof_port else base)
             bindings = settings.get("Ports") or {}
-            got = bindings.get(f"{port}/tcp") if network != "direct" else None
+            got = None if direct else bindings.get(f"{port}/tcp")
             if got:
                 base = f"http://{host}:{got[0]['HostPort']}"
                 if pprof_port:
@@ -318,7 +321,8 @@ class DockerRuntime:
                 raise RuntimeFailure(f"container exited (code {state.get('ExitCode')}) at start",
                                      state.get("ExitCode"), logs, bool(state.get("OOMKilled")))
             if time.monotonic() > deadline:
-                raise RuntimeFailure(f"container port {port} was not published within {START_TIMEOUT_S}s")
+                what = "had no address on the bridge" if direct else f"port {port} was not published"
+                raise RuntimeFailure(f"container {what} within {START_TIMEOUT_S}s")
             time.sleep(0.05)
 
 
