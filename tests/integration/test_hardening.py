@@ -36,6 +36,8 @@ def instance(request, docker_client, go_toolchain, monkeypatch):
         art.image, scenario_name="hardening", port=8080, port_env="PORT", pprof_port=None, env={},
         network="bridge", memory=MEMORY, pids=128, nonroot=True)
     try:
+        # the mode asked for is the one taken (the test below branches on it)
+        assert (inst.info.details["published_on"] is None) == (request.param == "direct")
         wait_healthy(inst, "/healthz", 30)
         yield inst
     finally:

@@ -231,20 +231,17 @@ class DockerRuntime:
         kwargs: dict[str, Any] = {}
         publish_ip = check_reachable()
         direct = network == "bridge" and bridge_dialled_directly(self.client)
-        if direct:
-            full_env[port_env] = str(port)  # reached at its bridge address: no port published, no docker-proxy
-        elif network == "host":
+        if network == "host":
             port = free_port()
-            full_env[port_env] = str(port)
             listen_ip = f"[{publish_ip}]" if ":" in publish_ip else publish_ip
             full_env.setdefault("GOLEAK_LISTEN", f"{listen_ip}:{port}")
             kwargs["network_mode"] = "host"
-        else:
-            full_env[port_env] = str(port)
+        elif not direct:  # dialled at its bridge address (direct), nothing is published
             ports: dict[str, tuple[str, None]] = {f"{port}/tcp": (publish_ip, None)}  # any free host port
             if pprof_port:
                 ports[f"{pprof_port}/tcp"] = (publish_ip, None)
             kwargs["ports"] = ports
+        full_env[port_env] = str(port)  # told its port however it is reached
         rootfs = "writable rootfs (hardening.writable_root)" if writable_root else "read-only rootfs"
         hardening = [rootfs, "cap_drop ALL", "no-new-privileges", f"pids {pids}",
                      f"memory {memory} (swap = memory)"]
@@ -336,8 +333,8 @@ def bridge_dialled_directly(client: Any) -> bool:
     another host), nobody set GOLEAK_PUBLISH_IP or GOLEAK_DOCKER_PUBLISHED_HOST, and the bridge's
     gateway is an address of this host (it can be bound here), so its containers are routed to,
     not behind a VM or a rootless engine's namespace. A published port carries every request
-    through docker-proxy, a userland copy that cost about an eighth of the suite's CPU
-    (benchmarks/README.md)."""
+    through docker-proxy, a userland copy: 23 of the shipped suite's 180 CPU-seconds, and 124 in
+    all once it was gone (benchmarks/README.md)."""
     if any(os.environ.get(k, "").strip() for k in ("GOLEAK_PUBLISH_IP", "GOLEAK_DOCKER_PUBLISHED_HOST")):
         return False
     endpoint = docker_endpoint()
