@@ -48,10 +48,17 @@ def test_a_gateway_of_this_host_means_dial_the_bridge_and_skip_proxies_for_it() 
     assert rt.bridge_dialled_directly(client) is True and client.asked == 1  # asked once per engine
 
 
+def test_a_gateway_not_reported_is_the_subnets_first_address() -> None:
+    # Docker 20.10's default bridge, when dockerd picked the subnet itself, reports no gateway.
+    assert rt.bridge_dialled_directly(_Client([{"Subnet": "127.77.0.0/16"}])) is True
+    assert address.on_bridge("127.77.3.4")
+
+
 @pytest.mark.parametrize("configs", [
     [{"Subnet": "192.0.2.0/24", "Gateway": "192.0.2.1"}],  # TEST-NET-1: no interface of this host has it
     [],  # an engine that reports no IPAM config
-    [{"Subnet": "127.77.0.0/16"}],  # no gateway
+    [{"Subnet": "192.0.2.0/24"}],  # no gateway reported, and the subnet's first address is not here
+    [{"Subnet": "not a subnet"}],
     None,  # no default bridge at all
 ])
 def test_a_bridge_not_on_this_host_publishes_ports(configs: Any) -> None:

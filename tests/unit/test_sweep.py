@@ -8,6 +8,8 @@ import socket
 import subprocess
 from typing import Any
 
+import pytest
+
 from pytest_goleak.run.runtime import docker as rt
 from pytest_goleak.run.runtime.labels import owner_labels, process_start
 
@@ -68,3 +70,42 @@ def test_sweep_spares_live_owners_and_other_hosts_until_stale() -> None:
     removed = rt.sweep(_Client(containers))
     assert sorted(removed) == sorted(name for name, (_, _, gone) in cases.items() if gone)
     assert process_start(os.getpid()) == owner_labels()["pytest-goleak.owner-start"]
+
+
+class _Refusing(_Container):
+    """A container the engine will not remove now: with ``status`` and ``explanation``."""
+
+    def __init__(self, name: str, status: int, explanation: str) -> None:
+        super().__init__(name, {"pytest-goleak": "1"}, _ago(0))  # no owner: swept
+        self.status, self.explanation = status, explanation
+
+    def remove(self, force: bool, v: bool) -> None:
+        import docker.errors
+
+        class Response:
+            status_code = self.status
+            reason = "refused"
+            url = f"http+docker://localhost/containers/{self.name}"
+
+        raise docker.errors.APIError("refused", response=Response(), explanation=self.explanation)
+
+
+def test_a_removal_already_under_way_is_done_and_a_refusal_does_not_stop_the_sweep() -> None:
+    # Seen with two runs on one engine: a container whose owner had just died was being removed
+    # by another caller (most likely the other run's clean-up) when this run's sweep reached it;
+    # the engine's 409 ended this run's session start in an INTERNALERROR.
+    containers = [
+        _Refusing("going", 409, "removal of container going is already in progress"),
+        _Refusing("stuck", 500, "driver failed to remove root filesystem"),
+        _Container("after", {"pytest-goleak": "1"}, _ago(0)),
+    ]
+    assert rt.sweep(_Client(containers)) == ["going", "after"]
+    assert containers[2].removed
+
+
+def test_closing_an_instance_another_caller_is_removing_is_not_an_error() -> None:
+    import docker.errors
+
+    rt._remove(_Refusing("going", 409, "removal of container going is already in progress"))
+    with pytest.raises(docker.errors.APIError, match="paused"):  # any other conflict is raised
+        rt._remove(_Refusing("conflict", 409, "container is paused"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime
+import ipaddress
 import os
 import socket
 import time
@@ -80,11 +81,16 @@ def sweep(client: Any, only_dead_owners: bool = True) -> list[str]:
     are not disturbed; a container of another host survives unless it was created more than
     FOREIGN_STALE_S ago.
     """
+    import docker.errors
+
     removed: list[str] = []
     for c in client.containers.list(all=True, filters={"label": LABEL}, ignore_removed=True):
         if only_dead_owners and _owner_may_live(c.labels, c.attrs.get("Created", "")):
             continue
-        _remove(c)
+        try:
+            _remove(c)
+        except docker.errors.APIError:  # the engine refused this one (dead-locked, busy): the next sweep tries again
+            continue
         removed.append(c.name)
     for n in client.networks.list(filters={"label": LABEL}):
         try:
@@ -125,12 +131,22 @@ def _alive(pid: int) -> bool:
 
 
 def _remove(container: Any) -> None:
+    """Kill and remove ``container``; gone already, or going (another run's sweep, or the engine
+    removing it for its owner), counts as removed."""
     import docker.errors
 
     try:
         container.remove(force=True, v=True)
     except docker.errors.NotFound:
         pass
+    except docker.errors.APIError as exc:
+        if not _removal_in_progress(exc):
+            raise
+
+
+def _removal_in_progress(exc: Any) -> bool:
+    """The engine's 409 for a container another caller is removing right now."""
+    return exc.status_code == 409 and "already in progress" in str(exc.explanation or exc)
 
 
 class DockerInstance:
@@ -193,17 +209,17 @@ class DockerInstance:
         cap = limits.cap("log")
         try:
             kept: collections.deque[bytes] = collections.deque()
-            size = total = 0
+            size = stored = 0
             for chunk in self.container.logs(stdout=True, stderr=True, stream=True, follow=False):
                 kept.append(chunk)
                 size += len(chunk)
-                total += len(chunk)
+                stored += stored_bytes(chunk)
                 while size - len(kept[0]) >= cap:
                     size -= len(kept.popleft())
         except Exception as exc:  # noqa: BLE001
             return f"(logs unavailable: {exc})"
         text = b"".join(kept)[-cap:].decode("utf-8", errors="replace")
-        if total >= cap // 2:  # the engine rotated it: earlier lines are gone
+        if rotated(stored):
             text = (f"(log cut: the engine keeps about the last {cap >> 20} MiB of a service's log, "
                     f"GOLEAK_MAX_LOG_BYTES; earlier lines were dropped)\n") + text
         return text
@@ -350,12 +366,29 @@ def _gateway_is_local(client: Any) -> bool:
         configs = client.networks.get("bridge").attrs.get("IPAM", {}).get("Config") or []
     except Exception:  # noqa: BLE001 - no default bridge, or the engine refused: publish as before
         return False
-    configs = [c for c in configs if isinstance(c, dict) and c.get("Gateway") and c.get("Subnet")]
-    if not configs or not all(is_local_address(c["Gateway"]) for c in configs):
+    configs = [c for c in configs if isinstance(c, dict) and c.get("Subnet")]
+    if not configs or not all(is_local_address(_gateway(c)) for c in configs):
         return False
     for c in configs:
         add_bridge(c["Subnet"])
     return True
+
+
+def _gateway(config: Mapping[str, str]) -> str:
+    """The bridge's gateway: as the engine reports it, or, when it does not (dockerd picked the
+    subnet itself: Docker 20.10 reports ``{"Subnet": "172.17.0.0/16"}`` alone), the subnet's first
+    address, which is the one the engine gives its bridge. Unparsable: an empty string, not local."""
+    if config.get("Gateway"):
+        return config["Gateway"]
+    try:
+        return str(next(ipaddress.ip_network(config["Subnet"], strict=False).hosts()))
+    except (ValueError, StopIteration):
+        return ""
+
+
+def _log_file_bytes() -> int:
+    """The json-file driver's max-size: two such files hold the ``log`` cap."""
+    return max(limits.cap("log") // 2, 1 << 20)
 
 
 def _log_config() -> Any:
@@ -363,8 +396,34 @@ def _log_config() -> Any:
     GiBs to stdout costs the engine's disk and the harness at most the cap."""
     from docker.types import LogConfig
 
-    half = max(limits.cap("log") // 2, 1 << 20)
-    return LogConfig(type=LogConfig.types.JSON, config={"max-size": str(half), "max-file": "2"})
+    return LogConfig(type=LogConfig.types.JSON, config={"max-size": str(_log_file_bytes()), "max-file": "2"})
+
+
+#: what json-file adds to each message, at least: {"log":"…","stream":"stdout","time":"…"} and a
+#: newline, with a time of RFC 3339 to the microsecond or finer (the engine's clock gives ns)
+_ENTRY_BYTES = len('{"log":"","stream":"stdout","time":"2026-01-01T00:00:00.000000Z"}\n')
+_CONTROL = bytes(range(0x20))
+
+
+def stored_bytes(message: bytes) -> int:
+    """At least what the json-file driver writes to disk for one log message (one frame of the
+    logs stream, a line or a 16 KiB piece of one): JSON-escaped, with its stream and time. Bytes
+    it escapes less often (invalid UTF-8, U+2028) are counted as themselves: a lower bound."""
+    controls = len(message) - len(message.translate(None, _CONTROL))
+    short = message.count(b"\n") + message.count(b"\r") + message.count(b"\t")  # \n: one byte more
+    html = message.count(b"<") + message.count(b">") + message.count(b"&")  # \u003c: five more
+    return (_ENTRY_BYTES + len(message) + message.count(b'"') + message.count(b"\\")
+            + short + 5 * (controls - short) + 5 * html)
+
+
+def rotated(stored: int) -> bool:
+    """Whether the engine rotated a log of which ``stored`` bytes (``stored_bytes``) are still
+    on disk. A rotated log keeps a full first file, max-size less one message; an unrotated one
+    less than max-size. The margin covers the estimate: a lower bound, off by the time's few
+    trailing digits a message (5% for one-byte lines), so an unrotated log is called cut only
+    within that margin of its first rotation. (Its raw size is no test: 1 KiB lines are 93% of
+    what is stored, and just after a rotation that is all that is left.)"""
+    return stored >= 0.95 * _log_file_bytes()
 
 
 def _file_mounts(files: Mapping[str, Path]) -> list[Any]:
