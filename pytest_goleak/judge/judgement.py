@@ -109,10 +109,12 @@ def judge_run(scenario: Scenario, snaps: Sequence[Snapshot], ext: ExtensionInfo 
         over = {c.name for c in verdict.exceeded}
         heap_by = ("inuse_objects" if "heap_objects_per_1k_requests" in over
                    and "heap_inuse_bytes_per_1k_requests" not in over else "inuse_space")
-        found = culprit.find(settings.report_dir, snaps[0], snaps[-1], goroutines_first, module,
+        # The last snapshot with profiles: an extension cut short ends on a light one (figures only).
+        last = next((s for s in reversed(snaps) if s.profiles), snaps[-1])
+        found = culprit.find(settings.report_dir, snaps[0], last, goroutines_first, module,
                              heap_by=heap_by, ignore=scenario.ignore, source_roots=source_roots(scenario))
         commands = pprof_commands(settings.report_dir, snaps[0].profiles.get("heap"),
-                                  snaps[-1].profiles.get("heap"), settings.invocation_dir)
+                                  last.profiles.get("heap"), settings.invocation_dir)
     vet = None
     if scenario.fixture is not None and settings.vet:
         with timed("vet"):

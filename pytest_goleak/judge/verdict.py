@@ -29,6 +29,7 @@ class BudgetCheck:
     late_slope_per_1k: float | None = None  # over the trailing window, when the run was extended
     plateau_at_requests: float | None = None  # where the growth stopped, when judged a plateau
     over_in_plateau: bool = False  # over the budget with a significant rise that reads as a plateau
+    proven_by: str | None = None  # a signal that proves the growth a leak whatever follows (see _proven)
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,26 @@ def reason(c: BudgetCheck) -> str:
     return f"{c.name} = {fmt(c.measured, c.unit)} exceeds budget {fmt(c.limit, c.unit)}: {c.detail}"
 
 
-def _slope_check(b: signals.Budget, limit: float, t: Trend | None, rate: float) -> BudgetCheck:
+#: The signal that proves growth of a budget's signal a leak: goroutines the runtime's goroutine
+#: leak profile (Go 1.26 with GOEXPERIMENT=goroutineleakprofile, every Go 1.27 build) found blocked
+#: on a channel, mutex or wait group that no runnable goroutine can reach. Nothing can wake them,
+#: so no cache, pool or queue is holding them for later: there is no plateau to wait for.
+PROOF = {"goroutines": "goroutineleak"}
+
+
+def _proven(b: signals.Budget, limit: float, trends: Mapping[str, Trend]) -> Trend | None:
+    """The proof's trend when it alone is over the budget: rising significantly, with the lower end
+    of its slope's confidence interval above the limit. None when there is no proof."""
+    proof = trends.get(PROOF.get(b.signal, ""))
+    if proof is None or proof.decision != "growing" or proof.ci[0] <= limit:
+        return None
+    return proof
+
+
+def _slope_check(b: signals.Budget, limit: float, t: Trend | None, rate: float,
+                 trends: Mapping[str, Trend] | None = None) -> BudgetCheck:
     """A per-1k budget against the slope per 1,000 requests; it needs a significant rise (a plateau
-    does not count)."""
+    does not count). Exceeded and proven (``_proven``): a leak whatever the extension would see."""
     if t is None:
         return BudgetCheck(b.name, b.signal, limit, None, False, b.unit, "signal not available")
     measured = t.slope_per_1k
@@ -74,8 +92,13 @@ def _slope_check(b: signals.Budget, limit: float, t: Trend | None, rate: float) 
     if b.is_bytes and measured > 0:
         detail += f"; {leak_size(measured, rate)}"
     exceeded = t.decision == "growing" and measured > limit
+    proof = _proven(b, limit, trends or {}) if exceeded else None
+    if proof is not None:
+        detail += (f"; proven: {fmt(proof.slope_per_1k, proof.unit)}/1k of them blocked for ever "
+                   f"(the runtime's goroutine leak profile, p={proof.p_value:.3g})")
     return BudgetCheck(b.name, b.signal, limit, measured, exceeded, b.unit, detail,
-                       over_in_plateau=t.decision == "plateau" and measured > limit)
+                       over_in_plateau=t.decision == "plateau" and measured > limit,
+                       proven_by=PROOF[b.signal] if proof is not None else None)
 
 
 def _time_check(b: signals.Budget, limit: float, idle: IdleWindow | None) -> BudgetCheck:
@@ -108,7 +131,7 @@ def judge(budgets: Mapping[str, float], trends: Mapping[str, Trend],
         if b.kind == "slope" and b.axis == "time":
             checks.append(_time_check(b, limit, idle))
         elif b.kind == "slope":
-            checks.append(_slope_check(b, limit, trends.get(signal), rate))
+            checks.append(_slope_check(b, limit, trends.get(signal), rate, trends))
         else:
             values = [v for s in snapshots if (v := s.value(signal)) is not None]
             peak = max(values) if values else None

@@ -4,11 +4,15 @@ A baseline holds, per scenario and signal, the Theil–Sen slope per 1,000 reque
 confidence interval. A signal *regresses* only when this run's whole interval lies above the
 baseline's interval by the rule's margin, and this run's own trend rises significantly:
 
-    regression  <=>  current.ci_low > baseline.ci_high + margin  and  current.p_value < ALPHA
+    regression  <=>  current.ci_low > baseline.ci_high + max(margin, noise)  and  current.p_value < ALPHA
 
-Two runs of the same build draw their intervals from the same distribution, so disjoint 95%
-intervals plus a margin are rare for them; a leak that adds a fixed amount per request shifts the
-whole interval and is caught. Everything here is pure except :func:`write_baseline`,
+``noise`` is the signal's noise floor (``Signal.noise``: how far a series that keeps nothing drifts
+over a measured window) per 1,000 requests of this run's measured window. The intervals come from
+one run's snapshots, and a clean service's heap moves in steps (one more keep-alive connection's
+buffers, a timer heap that grows) that fall in one run and not in the next: in CI two runs of
+goroutine_chan_fixed gave 715 B [160 B..1.8 KiB] and 5.6 KiB [2.4 KiB..12.3 KiB] per 1k, disjoint
+and both under its 12 KiB floor over 1,000 requests. A leak that adds a fixed amount per request
+past the floor shifts the whole interval and is caught. Everything here is pure except :func:`write_baseline`,
 :func:`read_baseline` and the commit look-up.
 """
 
@@ -154,10 +158,13 @@ def _status(base: Figures, cur: Figures, b_slope: float, c_slope: float, limit: 
     return "lower" if c_hi < b_lo else "same"
 
 
-def compare_signal(scenario: str, signal: str, unit: str, base: Figures, cur: Figures, rules: Sequence[Rule]) -> Row:
-    """One row: how ``cur`` (this run's trend) stands against ``base`` under ``rules``; both measured."""
+def compare_signal(scenario: str, signal: str, unit: str, base: Figures, cur: Figures, rules: Sequence[Rule],
+                   noise: float = 0.0) -> Row:
+    """One row: how ``cur`` (this run's trend) stands against ``base`` under ``rules``; both measured.
+    ``noise``: the signal's noise floor per 1k requests of this run's window (``noise_per_1k``), the
+    least margin any rule gets."""
     b_slope, c_slope = float(base.slope_per_1k or 0.0), float(cur.slope_per_1k or 0.0)
-    limits = sorted(((base.ci[1] + r.margin(b_slope), r) for r in rules), key=lambda x: x[0])
+    limits = sorted(((base.ci[1] + max(r.margin(b_slope), noise), r) for r in rules), key=lambda x: x[0])
     limit, rule = limits[0] if limits else (None, None)
     change = (c_slope - b_slope) / abs(b_slope) if b_slope else None
     return Row(scenario, signal, unit, base, cur, c_slope - b_slope, change, limit,
@@ -179,7 +186,7 @@ def compare_runs(results: Sequence[ScenarioResult], baseline: Baseline, rules: S
         cur_signals = {sig: saved_figures(r.trend) for sig, r in s.signals.items()}
         for signal in _ordered(set(saved.signals) | set(cur_signals), by_signal):
             rows.append(_row(s.name, signal, saved.signals.get(signal), cur_signals.get(signal),
-                             by_signal.get(signal, [])))
+                             by_signal.get(signal, []), noise_per_1k(s, signal)))
     ran = {s.name for s in results}
     failures = tuple(failure_message(r) for r in rows if r.status == "regression")
     return Comparison("", tuple(rules), ALPHA, not failures, failures, baseline.commit, baseline.created,
@@ -195,12 +202,27 @@ def _measured(f: Figures | None) -> Figures | None:
     return f if f is not None and f.slope_per_1k is not None else None
 
 
-def _row(scenario: str, signal: str, base: Figures | None, cur: Figures | None, rules: Sequence[Rule]) -> Row:
+def noise_per_1k(result: ScenarioResult, signal: str) -> float:
+    """``signal``'s noise floor per 1,000 requests of ``result``'s measured window (the series up to
+    where an extension began); 0 when the signal has no floor or the window no span."""
+    floor = (sig.noise if (sig := signals.get(signal)) else 0.0)
+    got = result.signals.get(signal)
+    if not floor or got is None or len(got.series) < 2:
+        return 0.0
+    end = got.series[-1][0]
+    if result.extension is not None and result.extension.requests_at_start:
+        end = min(end, float(result.extension.requests_at_start))
+    span = (end - got.series[0][0]) / 1000.0
+    return floor / span if span > 0 else 0.0
+
+
+def _row(scenario: str, signal: str, base: Figures | None, cur: Figures | None, rules: Sequence[Rule],
+         noise: float = 0.0) -> Row:
     b, c = _measured(base), _measured(cur)
     given = cur or base
     unit = (given.unit if given else "") or signals.units().get(signal, "count")
     if b is not None and c is not None:
-        return compare_signal(scenario, signal, unit, b, c, rules)
+        return compare_signal(scenario, signal, unit, b, c, rules, noise)
     return Row(scenario, signal, unit, b, c, None, None, None,
                rules[0].expr if rules else None, "new signal" if base is None else "not measured")
 

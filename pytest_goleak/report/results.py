@@ -203,7 +203,8 @@ def _budget_of(name: str, d: Mapping[str, Any]) -> BudgetCheck:
     return BudgetCheck(str(d.get("name") or name), str(signal), _num(d["limit"]), _opt_float(d.get("measured")),
                        d.get("exceeded") is True, str(d.get("unit") or "count"), str(d.get("detail") or ""),
                        _opt_float(d.get("late_slope_per_1k")), _opt_float(d.get("plateau_at_requests")),
-                       d.get("over_in_plateau") is True)
+                       d.get("over_in_plateau") is True,
+                       str(d["proven_by"]) if isinstance(d.get("proven_by"), str) else None)
 
 
 def _culprit_of(d: Mapping[str, Any]) -> Culprit:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -87,48 +88,103 @@ class Snapshot:
 def take_snapshot(instance: Instance, index: int, t: float, driver_requests: int, out_dir: Path,
                   report_dir: Path, *, leak_profile: bool = True, timeout: float = 30.0,
                   phase: Phase = "main", settle_s: float | None = None,
-                  ignore: Sequence[IgnoreRule] = ()) -> Snapshot:
+                  ignore: Sequence[IgnoreRule] = (), light: bool = False) -> Snapshot:
+    """One snapshot: the figures, then (unless ``light``) the profiles saved under ``out_dir``.
+
+    A light snapshot reads every figure a budget is judged on, counted the same way, and saves no
+    profile: the extension's points between its first and its last, which only the figures of
+    are ever read (the culprit is a diff of the first and the last profiles). ``complete`` adds
+    the profiles to the one that turns out to be the last.
+    """
     base = instance.pprof_url + "/debug/pprof"
     snap = Snapshot(index=index, t=t, requests=driver_requests, phase=phase, settle_s=settle_s)
-    profiles: dict[str, str] = {}
-
-    def save(kind: str, suffix: str, body: bytes, key: str | None = None) -> None:
-        path = out_dir / f"{kind}-{index}{suffix}"
-        path.write_bytes(body)
-        profiles[key or kind] = str(path.relative_to(report_dir))
-
     # Exact live-heap figures first: the debug=1 heap handler collects garbage and reads memstats
     # before it builds the profile, so neither that profile nor the ones after it are counted.
-    heap_text = _fetch(f"{base}/heap?gc=1&debug=1", timeout)
-    snap = _read_memstats_text(heap_text, snap)
-    heap = _profile(f"{base}/heap?gc=1", timeout)
-    save("heap", ".pb.gz", heap)
+    snap = _read_memstats_text(_fetch(f"{base}/heap?gc=1&debug=1", timeout), snap)
+    heap: bytes | None = None
     if snap.heap_inuse_bytes is None:  # no memstats lines: expvar, else the sampled profile totals
         snap = _read_expvar(instance, snap, timeout)
+        if snap.heap_inuse_bytes is None:
+            heap = _heap_profile(base, snap, timeout)
+            snap = _heap_from_profile(heap, snap)
     else:
         snap = _read_requests_served(instance, snap, timeout)
-    if snap.heap_inuse_bytes is None:
-        snap = _heap_from_profile(heap, snap)
-    goroutine_proto = _profile(f"{base}/goroutine", timeout)
-    save("goroutine", ".pb.gz", goroutine_proto)
     live = goroutine_count(instance, timeout)
+    goroutine_proto = text = None
     if live is not None and live > GOROUTINE_TEXT_CAP:
+        goroutine_proto = _profile(f"{base}/goroutine", timeout)
         snap = _goroutines_from_proto(goroutine_proto, live, ignore, snap)
     else:
-        text = _fetch(f"{base}/goroutine?debug=2", timeout)
-        if not text.startswith(b"goroutine "):
-            raise CaptureError(f"GET {base}/goroutine?debug=2 did not return goroutine stacks "
-                               f"(starts with {text[:40]!r})")
-        save("goroutine", ".txt", text, key="goroutine_text")
+        text = _goroutine_text(base, timeout)
         snap = replace(snap, goroutines=len(_GOROUTINE_HEADER.findall(text)))
         if ignore:
             snap = _apply_ignore(text, ignore, snap)
-    save("allocs", ".pb.gz", _profile(f"{base}/allocs", timeout))
-    if leak_profile:
-        snap = _goroutineleak(base, snap, save, timeout)
+    leak = _goroutineleak_text(base, timeout) if leak_profile else None
+    leak_text = None
+    if leak is not None:
+        leak_text, count = leak
+        snap = replace(snap, goroutineleak=count)
     snap = _read_proc(instance.host_pid(), snap)
     cg = instance.cgroup_memory()
-    return replace(snap, cgroup_memory_bytes=float(cg) if cg is not None else None, profiles=profiles)
+    snap = replace(snap, cgroup_memory_bytes=float(cg) if cg is not None else None)
+    if light:
+        return snap
+    return _save_profiles(base, snap, out_dir, report_dir, timeout, heap=heap, goroutine_proto=goroutine_proto,
+                          text=text, leak_text=leak_text, with_text=goroutine_proto is None)
+
+
+def complete(instance: Instance, snap: Snapshot, out_dir: Path, report_dir: Path, *, timeout: float = 30.0,
+             leak_profile: bool = True) -> Snapshot:
+    """A light snapshot with its profiles added, fetched now (the load has stopped since its figures)."""
+    if snap.profiles:
+        return snap
+    base = instance.pprof_url + "/debug/pprof"
+    leak = _goroutineleak_text(base, timeout) if leak_profile and snap.goroutineleak is not None else None
+    live = (snap.goroutines or 0) + (snap.goroutines_ignored or 0)
+    return _save_profiles(base, snap, out_dir, report_dir, timeout, leak_text=leak[0] if leak else None,
+                          with_text=live <= GOROUTINE_TEXT_CAP)
+
+
+def _save_profiles(base: str, snap: Snapshot, out_dir: Path, report_dir: Path, timeout: float, *,
+                   heap: bytes | None = None, goroutine_proto: bytes | None = None, text: bytes | None = None,
+                   leak_text: bytes | None = None, with_text: bool = True) -> Snapshot:
+    """The snapshot's raw profiles, written as ``go tool pprof`` reads them: what was already
+    fetched for a figure is saved, the rest fetched here; the goroutine text only ``with_text``
+    (under GOROUTINE_TEXT_CAP)."""
+    profiles: dict[str, str] = {}
+
+    def save(kind: str, suffix: str, body: bytes, key: str | None = None) -> None:
+        path = out_dir / f"{kind}-{snap.index}{suffix}"
+        path.write_bytes(body)
+        profiles[key or kind] = str(path.relative_to(report_dir))
+
+    save("heap", ".pb.gz", heap if heap is not None else _heap_profile(base, snap, timeout))
+    save("goroutine", ".pb.gz", goroutine_proto if goroutine_proto is not None else _profile(f"{base}/goroutine",
+                                                                                              timeout))
+    if with_text:  # under the cap: the text with wait reasons and creators
+        save("goroutine", ".txt", text if text is not None else _goroutine_text(base, timeout), key="goroutine_text")
+    save("allocs", ".pb.gz", _profile(f"{base}/allocs", timeout))
+    if leak_text is not None:
+        save("goroutineleak", ".txt", leak_text, key="goroutineleak_text")
+        with contextlib.suppress(CaptureError):  # the proto form, for `go tool pprof`
+            save("goroutineleak", ".pb.gz", _profile(f"{base}/goroutineleak", timeout))
+    return replace(snap, profiles=profiles)
+
+
+def _heap_profile(base: str, snap: Snapshot, timeout: float) -> bytes:
+    """The heap profile. After memstats were read the debug=1 handler's own collection has just
+    published it (runtime.GC publishes the profile of the cycle it ran): a second forced
+    collection would show the same records at the cost of a full GC of the service. Without
+    memstats (a server that is not stock pprof) the profile forces its own."""
+    return _profile(f"{base}/heap" if snap.heap_source == "memstats" else f"{base}/heap?gc=1", timeout)
+
+
+def _goroutine_text(base: str, timeout: float) -> bytes:
+    text = _fetch(f"{base}/goroutine?debug=2", timeout)
+    if not text.startswith(b"goroutine "):
+        raise CaptureError(f"GET {base}/goroutine?debug=2 did not return goroutine stacks "
+                           f"(starts with {text[:40]!r})")
+    return text
 
 
 def _goroutines_from_proto(body: bytes, live: int, rules: Sequence[IgnoreRule], snap: Snapshot) -> Snapshot:
@@ -195,8 +251,8 @@ def goroutine_count(instance: Instance, timeout: float) -> int | None:
 def fd_count(pid: int | None) -> int | None:
     if not pid:
         return None
-    try:
-        return len(list(Path(f"/proc/{pid}/fd").iterdir()))
+    try:  # os.listdir: a Path per entry costs a second a scenario on a service with thousands of fds
+        return len(os.listdir(f"/proc/{pid}/fd"))
     except OSError:
         return None
 
@@ -245,7 +301,7 @@ def prime(instance: Instance, timeout: float = 30.0) -> None:
     cache behind /debug/vars, gzip tables behind the profile handlers). Counted in the series,
     that one-time growth would look like a leak of the harness's own making.
     """
-    probes = ("pprof/", "pprof/heap?gc=1&debug=1", "pprof/heap?gc=1", "pprof/goroutine", "pprof/goroutine?debug=2",
+    probes = ("pprof/", "pprof/heap?gc=1&debug=1", "pprof/heap", "pprof/goroutine", "pprof/goroutine?debug=2",
               "pprof/allocs", "pprof/goroutineleak?debug=1", "vars")
     for url in (f"{instance.pprof_url}/debug/{p}" for p in probes):
         try:
@@ -270,20 +326,15 @@ def _profile(url: str, timeout: float) -> bytes:
     return body
 
 
-def _goroutineleak(base: str, snap: Snapshot, save: Any, timeout: float) -> Snapshot:
-    """Go 1.27 serves the goroutine leak profile in every build, Go 1.26 only with
-    GOEXPERIMENT=goroutineleakprofile: a 404 (or any miss) means the signal is absent."""
+def _goroutineleak_text(base: str, timeout: float) -> tuple[bytes, int] | None:
+    """The goroutine leak profile's text and its total. Go 1.27 serves it in every build, Go 1.26
+    only with GOEXPERIMENT=goroutineleakprofile: a 404 (or any miss) means the signal is absent (None)."""
     try:
         body = get(f"{base}/goroutineleak?debug=1", timeout=timeout)
     except FetchError:
-        return snap
+        return None
     m = _LEAK_TOTAL.search(body)
-    if not m:
-        return snap
-    save("goroutineleak", ".txt", body, key="goroutineleak_text")
-    with contextlib.suppress(FetchError, CaptureError):  # the proto form, for `go tool pprof`
-        save("goroutineleak", ".pb.gz", _profile(f"{base}/goroutineleak", timeout))
-    return replace(snap, goroutineleak=int(m.group(1)))
+    return (body, int(m.group(1))) if m else None
 
 
 def _read_expvar(instance: Instance, snap: Snapshot, timeout: float) -> Snapshot:

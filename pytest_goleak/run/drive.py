@@ -25,7 +25,7 @@ from ..scenario.parse import Scenario
 from ..services import Service
 from ..units import format_bytes
 from . import load, setup_steps
-from .capture import IdleWindow, Phase, Snapshot, idle_window, prime, settle, take_snapshot
+from .capture import IdleWindow, Phase, Snapshot, complete, idle_window, prime, settle, take_snapshot
 from .httpget import FetchError, get
 from .runtime.base import Instance, RuntimeFailure
 
@@ -184,7 +184,7 @@ class Driver:
         """One snapshot, with the services' connection counts beside it; every fetch ends by ``timeout``."""
         snap = take_snapshot(self.instance, index, t, requests, self.out_dir, self.report_dir,
                              timeout=timeout, phase=phase, settle_s=settled,
-                             ignore=self.scenario.ignore)
+                             ignore=self.scenario.ignore, light=phase == "extension")
         counts = [svc.connections() for svc in self.services]
         for svc, count in zip(self.services, counts, strict=True):
             self._got.connections.setdefault(svc.name, []).append((snap.requests, count))
@@ -245,8 +245,6 @@ class Driver:
                     stopped = "timeout"
                     break
                 step("extension")
-                if len(snaps) - 1 > scenario.snapshots:
-                    snaps[-2] = _drop_profiles(snaps[-2], self.report_dir)
                 self.progress(f"extension snapshot {len(snaps)} at {snaps[-1].requests} requests")
                 why = (extension.near_limit(snaps[-1], scenario.limits.memory, scenario.limits.pids)
                        or ("decisive" if extension.decisive(over, snaps, scenario.snapshots) else None)
@@ -254,6 +252,11 @@ class Driver:
                 if why:
                     stopped = why
                     break
+            # The extension's snapshots are light (figures only); the last one gets its profiles
+            # now, for the culprit's diff. The load has stopped since its figures were read.
+            with self._got.clock.timed("extension"):
+                snaps[-1] = complete(self.instance, snaps[-1], self.out_dir, self.report_dir,
+                                     timeout=_within(deadline, scenario, "completing the last snapshot"))
         except BaseException:
             # The run was cut short in the extension (the fixture died, Ctrl-C): what it did so far.
             stopped = "cut_short"
@@ -294,14 +297,6 @@ def _within(deadline: float, scenario: Scenario, where: str) -> float:
     if left <= 0:
         raise RuntimeFailure(f"the scenario ran past its timeout of {scenario.timeout:.0f}s ({where})")
     return min(scenario.capture_timeout, left)
-
-
-def _drop_profiles(snap: Snapshot, report_dir: Path) -> Snapshot:
-    """An intermediate extension snapshot keeps its figures, not its files: the culprit and the
-    diffs use the first and the last snapshot, and a leak's profiles grow with every snapshot."""
-    for rel in snap.profiles.values():
-        (report_dir / rel).unlink(missing_ok=True)
-    return dataclasses.replace(snap, profiles={})
 
 
 def check_alive(instance: Instance, scenario: Scenario, requests: int) -> None:

@@ -77,7 +77,9 @@ def test_crash_mid_run_is_an_error_with_exit_code_and_last_log_lines(fault_run):
     r = fault_run["by_name"]["crash"]
     assert (r["verdict"], r["passed"]) == ("error", False)
     m = re.search(r"the fixture exited with code 2 after (\d+) requests", r["message"])
-    assert m and 150 <= int(m.group(1)) <= 200, r["message"]  # answered requests, the 150th panics
+    # answered requests: the 150th request's handler starts the goroutine that panics, which may end
+    # the process before that request's own answer is written (149 in a CI run)
+    assert m and 149 <= int(m.group(1)) <= 200, r["message"]
     assert "--- last log lines ---" in r["error"]
     assert "panic: faults/crash: deliberate crash after 150 requests" in r["error"]
     assert r["container"]["exit_code"] == 2 and r["container"]["oom_killed"] is False

@@ -160,13 +160,15 @@ def test_sigint_during_the_extension_leaves_nothing(tmp_path, cache, docker_clie
         "load: {path: /work, requests: 500, warmup_requests: 50, concurrency: 2, rate: 300}\n"
         "extension: {factor: 1000, timeout: 10m}\ntimeout: 20m\n")
     log = work / "pytest.log"
+    # The progress lines, logged live: the extension's snapshots save no profile to watch for.
+    cmd = pytest_cmd("scenarios", "--goleak-report", "rep", "-o", "log_cli=true", "--log-cli-level=INFO")
     with log.open("wb") as out:
-        proc = subprocess.Popen(pytest_cmd("scenarios", "--goleak-report", "rep"), cwd=work, stdout=out,
-                                stderr=subprocess.STDOUT, env={**os.environ, "GOLEAK_CACHE_DIR": str(cache)})
+        proc = subprocess.Popen(cmd, cwd=work, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "GOLEAK_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"})
     try:
         # Snapshot 8 exists only once the extension (after the 6 of the measured window) runs.
         deadline = time.monotonic() + 240
-        while not (work / "rep" / name / "heap-8.pb.gz").exists():
+        while "extension snapshot 8 at" not in log.read_text(errors="replace"):
             assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.2)
         below = descendants(proc.pid)

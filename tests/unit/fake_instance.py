@@ -51,9 +51,11 @@ class Pair:
 class FakeInstance:
     """Implements runtime.base.Instance; ``close()`` stops the server."""
 
-    def __init__(self, pair: Pair, series: Series, switch_at: int, *, heap_breaks_at: int | None = None) -> None:
+    def __init__(self, pair: Pair, series: Series, switch_at: int, *, heap_breaks_at: int | None = None,
+                 text_breaks_at: int | None = None) -> None:
         self.pair, self.series, self.switch_at = pair, series, switch_at
         self.heap_breaks_at = heap_breaks_at  # from this many requests on, the heap profile is garbage
+        self.text_breaks_at = text_breaks_at  # ... and the goroutine?debug=2 text (read by every snapshot)
         self.paths: list[str] = []  # every /debug/ request, path and query
         self.hits = 0
         self.num_gc = 0
@@ -179,6 +181,8 @@ def _handler(fake: FakeInstance) -> type[http.server.BaseHTTPRequestHandler]:
                 return fake.profile("heap"), gz  # the allocs profile is the heap profile's samples
             if path == "/debug/pprof/goroutine":
                 if q.get("debug") == "2":
+                    if fake.text_breaks_at is not None and fake.hits >= fake.text_breaks_at:
+                        return b"not a goroutine dump", text
                     return fake.goroutine_text().encode(), text
                 if q.get("debug") == "1":
                     return fake.goroutine_debug1().encode(), text

@@ -281,3 +281,39 @@ def test_a_baseline_figure_that_is_not_a_number_is_not_measured(tmp_path):
                                     fail_exprs=("goroutines:+0",), rootdir=tmp_path)
     assert comparison is not None and failures == []
     assert {r.signal: r.status for r in comparison.rows}["goroutines"] == "not measured"
+
+
+def test_two_clean_runs_apart_by_less_than_the_noise_floor_are_not_a_regression():
+    """CI (goroutine_chan_fixed, 1,000 requests measured): 715 B [160 B..1.8 KiB] per 1k in one run,
+    5.6 KiB [2.4 KiB..12.3 KiB] in the next. The intervals are disjoint, but the heap's noise floor
+    (12 KiB over a window) is 12 KiB per 1k over 1,000 requests: no regression."""
+    window = [[200.0 + 200 * i, 8e5] for i in range(6)]  # 200..1,200 requests: a 1,000-request window
+
+    def heap(slope, lo, hi, series):
+        return {**trend(slope, lo, hi, p=0.004, unit="bytes"), "series": series}
+
+    base = run(heap_inuse_bytes=heap(715.0, 160.0, 1843.0, window))
+    cur = run(heap_inuse_bytes=heap(5734.0, 2458.0, 12595.0, window))
+    c = bl.compare_runs(cur, bl.snapshot(base, None), bl.parse_rules(("heap:+20%",)))
+    assert c.passed and c.rows[0].status == "higher"
+    assert c.rows[0].limit_per_1k == pytest.approx(1843.0 + 12 * 1024.0)
+    # Without a window to spread the floor over, the rule's margin alone: the old answer.
+    bare = bl.compare_runs(run(heap_inuse_bytes=heap(5734.0, 2458.0, 12595.0, [])), bl.snapshot(base, None),
+                           bl.parse_rules(("heap:+20%",)))
+    assert bare.rows[0].status == "regression"
+    # A leak of 16 B a request lies past the floor and still fails.
+    leak = run(heap_inuse_bytes=heap(16e3, 14.5e3, 17.5e3, window))
+    assert bl.compare_runs(leak, bl.snapshot(base, None), bl.parse_rules(("heap:+20%",))).rows[0].status == "regression"
+    # The floor is spread over the measured window only, not over an extension after it.
+    extended = run(heap_inuse_bytes=heap(5734.0, 2458.0, 12595.0, window + [[3200.0, 8.1e5], [5200.0, 8.2e5]]))
+    assert bl.noise_per_1k(extended[0], "heap_inuse_bytes") == pytest.approx(12 * 1024.0 / 5.0)
+    measured = dataclasses.replace(extended[0], extension=_extension(requests_at_start=1200))
+    assert bl.noise_per_1k(measured, "heap_inuse_bytes") == pytest.approx(12 * 1024.0)
+
+
+def _extension(requests_at_start):
+    from pytest_goleak.judge.extension import ExtensionInfo
+
+    return ExtensionInfo(reason="heap", budgets=("heap_inuse_bytes_per_1k_requests",), from_snapshot=6,
+                         requests_at_start=requests_at_start, requests_at_end=5200, bound_requests=4200,
+                         stopped="bound", snapshots=2, seconds=1.0)

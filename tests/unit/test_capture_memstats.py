@@ -184,3 +184,18 @@ def test_above_the_cap_the_goroutine_text_dump_is_skipped(tmp_path, monkeypatch)
     assert "goroutine_text" not in above.profiles and "goroutine" in above.profiles
     proto = pprof.load(tmp_path / above.profiles["goroutine"])
     assert above.goroutines == proto.total(0) > 0
+
+
+def test_a_light_snapshot_above_the_cap_is_completed_without_the_text_dump(tmp_path, monkeypatch):
+    fake = ServingInstance(Pair("goroutine_chan_leaky", leak_frame="main.lookup"), Series(), switch_at=0)
+    try:
+        monkeypatch.setattr(capture, "GOROUTINE_TEXT_CAP", fake.goroutines() - 1)
+        light = capture.take_snapshot(fake, 0, 0.0, 0, tmp_path, tmp_path, light=True)
+        assert light.profiles == {} and light.goroutines and light.heap_inuse_bytes is not None
+        fake.paths.clear()
+        done = capture.complete(fake, light, tmp_path, tmp_path)
+    finally:
+        fake.close()
+    assert not any("debug=2" in p for p in fake.paths), fake.paths
+    assert {"heap", "goroutine", "allocs"} <= set(done.profiles) and "goroutine_text" not in done.profiles
+    assert done.goroutines == light.goroutines  # the figures are the light snapshot's

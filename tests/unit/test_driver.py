@@ -58,6 +58,24 @@ def test_a_leak_goes_on_into_the_extension_until_decisive(decisive_leak: Driven)
     assert "trace" in out.artifacts and "extension" in out.stages_s and "trace" in out.stages_s
 
 
+def test_the_extension_reads_figures_and_only_its_last_snapshot_fetches_profiles(tmp_path, instances):
+    fake = started(instances, HEAP, HEAP_LEAK)
+    out = drive(tmp_path, fake)
+    ext = out.extension
+    assert ext is not None and ext.snapshots >= 2, ext
+    full = [s.index for s in out.snapshots if s.profiles]
+    assert full == [*range(6), out.snapshots[-1].index]  # the measured window and the extension's last
+    assert all(s.heap_inuse_bytes is not None and s.goroutines is not None for s in out.snapshots)
+    # Profiles fetched: one set per full snapshot, and the warm-up's one priming set; the heap
+    # profile never with a second forced collection (the memstats read before it ran one).
+    allocs = [p for p in fake.paths if p.startswith("/debug/pprof/allocs")]
+    heaps = [p for p in fake.paths if p.split("?")[0] == "/debug/pprof/heap" and "debug=1" not in p]
+    assert len(allocs) == len(full) + 1 and len(heaps) == len(full) + 1, (allocs, heaps)
+    assert all("gc=1" not in p for p in heaps)
+    # every snapshot, light or full, read the exact heap after a forced collection
+    assert sum("heap?gc=1&debug=1" in p for p in fake.paths) == len(out.snapshots) + 1
+
+
 def test_a_cache_that_fills_stops_the_extension_at_its_plateau(tmp_path, instances):
     series = Series(heap_bytes_per_1k=512 * 1024, heap_objects_per_1k=2000, heap_full_at=WARMUP + 900)
     out = drive(tmp_path, started(instances, HEAP, series), expect="clean")
@@ -68,9 +86,11 @@ def test_a_cache_that_fills_stops_the_extension_at_its_plateau(tmp_path, instanc
     assert out.snapshots[-1].requests <= (1 + FLAT_SHARE) * (WARMUP + 1000) + 100 < ext.requests_at_start + 4 * 500
 
 
-def capture_failing_at(tmp_path: Path, instances: list[FakeInstance], requests: int) -> DriveOutcome:
-    """The outcome DriveFailed carries when the heap profile breaks past ``requests``."""
-    fake = started(instances, HEAP, HEAP_LEAK, heap_breaks_at=requests)
+def capture_failing_at(tmp_path: Path, instances: list[FakeInstance], requests: int,
+                       what: str = "heap") -> DriveOutcome:
+    """The outcome DriveFailed carries when the heap profile (``what="heap"``) or the goroutine
+    text (``"text"``, read by the extension's light snapshots too) breaks past ``requests``."""
+    fake = started(instances, HEAP, HEAP_LEAK, **{f"{what}_breaks_at": requests})
     with pytest.raises(DriveFailed) as info:
         drive(tmp_path, fake)
     assert isinstance(info.value.cause, CaptureError)
@@ -85,7 +105,7 @@ def test_a_capture_that_fails_carries_the_good_snapshots(tmp_path, instances):
 
 
 def test_a_capture_that_fails_in_the_extension_carries_what_the_extension_did(tmp_path, instances):
-    out = capture_failing_at(tmp_path, instances, WARMUP + 750)
+    out = capture_failing_at(tmp_path, instances, WARMUP + 750, "text")
     ext = out.extension
     assert ext is not None and ext.stopped == "cut_short", ext
     assert ext.requests_at_start == WARMUP + 500 and ext.requests_at_end == out.snapshots[-1].requests == WARMUP + 700

@@ -85,3 +85,33 @@ def test_a_per_minute_budget_is_judged_on_the_idle_window():
     quiet = IdleWindow(1.0, {"goroutines": 10.0}, {"goroutines": 12.0})  # within the noise floor
     assert judge(budgets, {}, [], idle=quiet).verdict == "clean"
     assert judge(budgets, {}, []).checks[0].detail == "no idle window"
+
+
+def test_goroutines_the_leak_profile_finds_blocked_for_ever_are_proven_and_not_extended():
+    from pytest_goleak.judge.extension import over_slope_budgets
+
+    budgets = {"goroutines_per_1k_requests": 5, "heap_inuse_bytes_per_1k_requests": 6144}
+    rising = trend(pts([10, 510, 1010, 1510, 2010, 2510]), "count")
+    heap = trend(pts([1e6, 2e6, 3e6, 4e6, 5e6, 6e6]), "bytes")
+    # every new goroutine is in the goroutine leak profile: proven, a leak whatever follows
+    proven = judge(budgets, {"goroutines": rising, "goroutineleak": rising, "heap_inuse_bytes": heap}, [])
+    check = next(c for c in proven.checks if c.signal == "goroutines")
+    assert proven.verdict == "leak" and check.exceeded and check.proven_by == "goroutineleak"
+    assert "proven: 1000.0/1k of them blocked for ever" in check.detail
+    assert over_slope_budgets(proven) == []  # nothing to extend for
+    # none of them in it (blocked on a reachable channel: a worker pool, a queue): the extension decides
+    for leak_profile in (trend(pts([0, 0, 0, 0, 0, 0]), "count"), None):
+        signals = {"goroutines": rising, "heap_inuse_bytes": heap}
+        if leak_profile is not None:
+            signals["goroutineleak"] = leak_profile
+        v = judge(budgets, signals, [])
+        assert v.verdict == "leak" and all(c.proven_by is None for c in v.checks)
+        assert {c.name for c in over_slope_budgets(v)} == set(budgets)
+    # a few in it, the lower end of their slope under the budget: not proof enough
+    few = trend(pts([0, 1, 2, 2, 3, 4]), "count")
+    v = judge(budgets, {"goroutines": rising, "goroutineleak": few, "heap_inuse_bytes": heap}, [])
+    assert all(c.proven_by is None for c in v.checks) and over_slope_budgets(v)
+    # the proof alone is no leak: the goroutines budget itself must be over
+    flat = trend(pts([10, 12, 9, 11, 10, 12]), "count")
+    v = judge(budgets, {"goroutines": flat, "goroutineleak": rising}, [])
+    assert all(not c.exceeded and c.proven_by is None for c in v.checks)
