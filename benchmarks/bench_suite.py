@@ -15,12 +15,15 @@ the suite in at most 60 s on 2 cores, and zero verdict flips.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +34,28 @@ STAGES = ("build", "start", "health", "warm-up", "load", "settle", "capture", "i
           "analyse", "vet", "detectors")
 
 
-def run_suite(tree: Path, scenarios: str, report: Path, xdist: str | None) -> dict[str, Any]:
-    """One timed ``pytest --goleak`` of ``tree``'s code (PYTHONPATH first, whatever is installed)."""
+def run_suite(tree: Path, scenarios: str, report: Path, xdist: str | None, pyc: bool = True) -> dict[str, Any]:
+    """One timed ``pytest --goleak`` of ``tree``'s code (PYTHONPATH first, whatever is installed).
+
+    With ``pyc`` (the default) Python writes and reads its bytecode cache as it does for a user:
+    PYTHONDONTWRITEBYTECODE is dropped from the environment. Without it every pytest process
+    parses, assertion-rewrites and compiles the modules of pytest's plugins again (2.2 CPU-seconds
+    a process by cProfile; no measurable effect on the suite's wall time, benchmarks/README.md)."""
     cmd = [sys.executable, "-m", "pytest", "--goleak", scenarios, "--goleak-report", str(report), "-q",
            "-p", "no:cacheprovider"] + (["-n", xdist] if xdist else [])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))}
-    t0 = time.monotonic()
-    proc = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
-                          check=False, env=env)
-    wall = time.monotonic() - t0
+    if pyc:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    with contextlib.nullcontext() if pyc else bytecode_aside(tree):
+        t0 = time.monotonic()
+        proc = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, timeout=3600,
+                              stdin=subprocess.DEVNULL, check=False, env=env)
+        wall = time.monotonic() - t0
+    if not (report / "results.json").exists():
+        raise SystemExit(f"{' '.join(cmd)} wrote no results.json (exit {proc.returncode}):\n"
+                         f"{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     doc = json.loads((report / "results.json").read_text())
     stages: dict[str, float] = {}
     for s in doc["scenarios"]:
@@ -50,6 +66,29 @@ def run_suite(tree: Path, scenarios: str, report: Path, xdist: str | None) -> di
     return {"wall_s": wall, "exit": proc.returncode, "stages": stages, "scenarios": {s["name"]: {
         "verdict": s["verdict"], "passed": s["passed"], "duration_s": s["duration_s"],
         "culprit": s["culprits"][0]["function"] if s.get("culprits") else None} for s in doc["scenarios"]}}
+
+
+@contextlib.contextmanager
+def bytecode_aside(tree: Path) -> Iterator[None]:
+    """What a run with PYTHONDONTWRITEBYTECODE finds, for the length of the block: no bytecode
+    for the plugin's own modules (an editable install's source) nor for those pytest rewrites
+    (its plugins'). The interpreter's and the venv's other modules keep what pip compiled. The
+    caches are moved aside and put back, so a run with them that comes next finds them warm."""
+    with tempfile.TemporaryDirectory(prefix="goleak-bench-pyc-") as aside:
+        moved: list[tuple[Path, Path]] = []
+        caches = [*(tree / "pytest_goleak").rglob("__pycache__"), *Path(sys.prefix).rglob("*-pytest-*.pyc")]
+        for i, path in enumerate(caches):
+            moved.append((path, Path(aside) / str(i)))
+            path.rename(moved[-1][1])
+        try:
+            yield
+        finally:
+            for path, kept in moved:
+                if path.is_dir():  # written again during the run, despite the setting
+                    shutil.rmtree(path)
+                elif path.exists():
+                    path.unlink()
+                kept.rename(path)
 
 
 def flips_table(runs: list[dict[str, Any]], label: str) -> int:
@@ -97,17 +136,33 @@ def main() -> int:
     ap.add_argument("--base", type=Path, help="another checkout (e.g. a worktree of main), run alternately")
     ap.add_argument("--no-warm", action="store_true", help="skip the untimed warm-up run")
     ap.add_argument("--json", type=Path, help="also write the raw figures here")
+    ap.add_argument("--pyc", choices=("on", "off", "both"), default="on",
+                    help="Python's bytecode cache: on (a user's default; PYTHONDONTWRITEBYTECODE dropped), off "
+                         "(set, as some CI images and sandboxes do), or both, run alternately on this tree")
+    ap.add_argument("--keep-failed", type=Path, metavar="DIR",
+                    help="copy the report of every run with a failed scenario here (DIR/<tree><repeat>), "
+                         "so a flip can be read afterwards; the others go with the temporary directory")
     args = ap.parse_args()
-    trees = {"base": args.base.resolve(), "this": REPO} if args.base else {"this": REPO}
+    if args.pyc == "both" and args.base:
+        ap.error("--pyc both compares this tree with itself; it takes no --base")
+    if args.pyc == "both":
+        trees = {"no-pyc": REPO, "this": REPO}
+    else:
+        trees = {"base": args.base.resolve(), "this": REPO} if args.base else {"this": REPO}
     by_tree: dict[str, list[dict[str, Any]]] = {k: [] for k in trees}
+    pyc = {label: label != "no-pyc" and args.pyc != "off" for label in trees}
     with tempfile.TemporaryDirectory(prefix="goleak-bench-suite-") as tmp:
         if not args.no_warm:
             for label, tree in trees.items():
-                run_suite(tree, args.scenarios, Path(tmp) / f"warm-{label}", args.xdist)
+                run_suite(tree, args.scenarios, Path(tmp) / f"warm-{label}", args.xdist, pyc[label])
         for i in range(args.repeat):
             for label, tree in trees.items():
-                r = run_suite(tree, args.scenarios, Path(tmp) / f"{label}{i}", args.xdist)
+                r = run_suite(tree, args.scenarios, Path(tmp) / f"{label}{i}", args.xdist, pyc[label])
                 by_tree[label].append(r)
+                if args.keep_failed and not all(s["passed"] for s in r["scenarios"].values()):
+                    kept = args.keep_failed / f"{label}{i}"
+                    shutil.copytree(Path(tmp) / f"{label}{i}", kept, dirs_exist_ok=True)
+                    print(f"run {i + 1} [{label}] had a failure; its report is kept in {kept}", flush=True)
                 print(f"run {i + 1} [{label}]: {r['wall_s']:6.1f} s, exit {r['exit']}, "
                       f"{sum(s['passed'] for s in r['scenarios'].values())}/{len(r['scenarios'])} passed", flush=True)
     flips = sum(flips_table(runs, label) for label, runs in by_tree.items())
