@@ -418,6 +418,18 @@ def _heap_from_profile(body: bytes, snap: Snapshot) -> Snapshot:
     return replace(snap, heap_inuse_bytes=space, heap_objects=objects, heap_source="profile")
 
 
+def resident_bytes(pid: int | None) -> int | None:
+    """The process's resident memory (VmRSS) now; None off this host or once it is gone."""
+    if not pid:
+        return None
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    m = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    return int(m.group(1)) * 1024 if m else None
+
+
 def _read_proc(pid: int | None, snap: Snapshot) -> Snapshot:
     if not pid:
         return snap

@@ -44,6 +44,14 @@ class OOMKilled(RuntimeFailure):
     """The fixture was OOM-killed at its memory limit: under load, the strongest leak evidence."""
 
 
+class StalledAtLimit(OOMKilled):
+    """The fixture stopped answering with its memory at its limit, and the kernel had not killed
+    it: a process whose anonymous memory fills its cgroup can spend long minutes in reclaim (its
+    own code pages are file-backed, so the kernel evicts them and the process faults them back in)
+    before the OOM killer runs. The same leak evidence as the kill (seen in CI: the ``oom`` fault's
+    heap capture did not finish within 30 s, and the run was called an error)."""
+
+
 @dataclass(frozen=True)
 class DriveOutcome:
     """What the drive loop gathered, whole or (carried by :class:`DriveFailed`) up to a failure."""

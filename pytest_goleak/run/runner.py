@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..judge.extension import near_limit
+from ..judge.extension import LIMIT_SHARE, near_limit
 from ..judge.judgement import Judgement, judge_run, with_gc_live_heap
 from ..options import Settings
 from ..record import ContainerInfo, Evidence, ScenarioResult
@@ -24,8 +24,8 @@ from ..services import Service, Services, ServiceUnavailable
 from ..textsafe import clip
 from ..units import format_bytes
 from . import build, gotool, grpcload, load
-from .capture import CaptureError, Snapshot
-from .drive import DriveFailed, DriveOutcome, Driver, OOMKilled, explain_death
+from .capture import CaptureError, Snapshot, resident_bytes
+from .drive import DriveFailed, DriveOutcome, Driver, OOMKilled, StalledAtLimit, explain_death
 from .httpget import FetchError
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
 from .runtime.docker import DockerRuntime
@@ -230,7 +230,28 @@ def what_ended(instance: Instance, scenario: Scenario, requests: int, exc: Excep
         explain_death(instance, scenario, requests, exc)
     except RuntimeFailure as real:
         exc = real
-    return killed_at_limit(exc, scenario, requests, last) if isinstance(exc, RuntimeFailure) else exc
+    if isinstance(exc, RuntimeFailure):
+        return killed_at_limit(exc, scenario, requests, last)
+    return stalled_at_limit(instance, scenario, requests, exc)
+
+
+def stalled_at_limit(instance: Instance, scenario: Scenario, requests: int, exc: Exception) -> Exception:
+    """A capture, fetch or load that failed on a fixture still running with its memory at
+    extension.LIMIT_SHARE of its limit or more is the fixture stalled at that limit (see
+    drive.StalledAtLimit), not a fault of the endpoint. Its memory is read now: resident memory
+    (VmRSS: the page cache of files it read is no leak), or the cgroup's figure off this host.
+    Anything else stays what it was."""
+    limit = scenario.limits.memory
+    if not limit or not isinstance(exc, (CaptureError, FetchError, load.LoadError)):
+        return exc
+    used = resident_bytes(instance.host_pid())
+    if used is None:
+        used = instance.cgroup_memory()
+    if used is None or used < LIMIT_SHARE * limit:
+        return exc
+    symptom = _first_line(exc)
+    return StalledAtLimit(f"stalled at its memory limit of {format_bytes(limit)} after {requests} requests, "
+                          f"{format_bytes(used)} resident, not OOM-killed ({symptom})", None, instance.logs())
 
 
 #: The exit status of a process ended by SIGKILL.

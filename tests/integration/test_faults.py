@@ -90,12 +90,31 @@ def test_crash_mid_run_is_an_error_with_exit_code_and_last_log_lines(fault_run):
 def test_oom_kill_at_the_memory_limit_is_a_leak(fault_run):
     r = fault_run["by_name"]["oom"]
     assert (r["verdict"], r["passed"]) == ("leak", True), r["message"]
+    # The kernel either kills it (every run here) or, first, lets it stall in reclaim at the limit
+    # (once in CI: its heap capture did not finish within 30 s). Both are the leak, each said as it was.
     m = re.fullmatch(r"OOM-killed at 32\.0MiB after (\d+) requests", r["oom"])
-    assert m, r["oom"]
+    if m:
+        assert r["container"]["oom_killed"] is True and r["container"]["exit_code"] == 137
+    else:
+        m = re.match(r"stalled at its memory limit of 32\.0MiB after (\d+) requests, ([\d.]+)MiB resident", r["oom"])
+        assert m and 22.4 <= float(m.group(2)) <= 32, r["oom"]  # at LIMIT_SHARE (0.7) of the limit or more
+        assert r["container"]["oom_killed"] is False
     # answered requests: 1 MiB each under 32 MiB, less what the runtime itself needs
-    assert 10 <= int(m.group(1)) < 32
-    assert "OOM-killed at 32.0MiB" in r["message"]
-    assert r["container"]["oom_killed"] is True and r["container"]["exit_code"] == 137
+    assert 10 <= int(m.group(1)) < 32, r["oom"]
+    assert r["oom"] in r["message"]
+
+
+def test_a_fixture_stalled_at_its_memory_limit_is_a_leak_not_a_profile_fault(fault_run):
+    r = fault_run["by_name"]["oom_stall"]
+    assert (r["verdict"], r["passed"]) == ("leak", True), r["message"]
+    m = re.match(r"stalled at its memory limit of 48\.0MiB after (\d+) requests, ([\d.]+)MiB resident, "
+                 r"not OOM-killed \(GET \S+/debug/pprof/heap\?gc=1&debug=1 did not finish within 1\.0s\)$", r["oom"])
+    assert m, r["oom"]
+    # 36 MiB retained by its 36th request, captured after the first 100; resident: that and the runtime
+    assert int(m.group(1)) == 100 and 36 <= float(m.group(2)) < 48, r["oom"]
+    assert r["container"]["oom_killed"] is False
+    # the same hang far from the limit stays the endpoint's fault
+    assert fault_run["by_name"]["profile_hang"]["verdict"] == "error"
 
 
 def test_never_healthy_is_a_bounded_clear_error(fault_run):
