@@ -66,7 +66,7 @@ class Row:
     change: float | None  # relative to the baseline slope; None when that is 0
     limit_per_1k: float | None
     rule: str | None
-    status: str  # regression | higher | same | lower | new signal | not measured
+    status: str  # regression | filled | higher | same | lower | new signal | not measured
 
 
 @dataclass(frozen=True)

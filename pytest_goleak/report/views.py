@@ -525,7 +525,7 @@ def validation_rows(validation: Validation) -> list[ValidationRow]:
             for signal, m in items]
 
 
-_COMPARISON_STATUS = {"regression": "over", "higher": "", "same": "", "lower": "within"}
+_COMPARISON_STATUS = {"regression": "over", "filled": "", "higher": "", "same": "", "lower": "within"}
 
 
 @dataclass(frozen=True)

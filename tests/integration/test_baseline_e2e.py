@@ -96,10 +96,12 @@ def test_clean_build_against_its_own_baseline_passes_every_time(tmp_path, docker
     for i in range(CLEAN_RUNS):
         out = goleak(tmp_path, "run", str(fixed), "--report", f"rep{i}", "--compare", "main", *RULES)
         print(f"clean run {i + 1}: exit {out.returncode}", rows(out.stdout))  # the evidence, with -s
-        outcomes.append((out.returncode, rows(out.stdout)))
+        # the figures, not only the statuses, so that a failure says how far over it was
+        table = [line for line in out.stdout.splitlines() if line.startswith("chan ")]
+        outcomes.append((out.returncode, rows(out.stdout), table))
         validate(tmp_path / f"rep{i}" / "results.json")
-    assert [rc for rc, _ in outcomes] == [0] * CLEAN_RUNS, outcomes
-    assert all("REGRESSION" not in r.values() for _, r in outcomes)
+    assert [rc for rc, _, _ in outcomes] == [0] * CLEAN_RUNS, outcomes
+    assert all("REGRESSION" not in r.values() for _, r, _ in outcomes)
 
 
 def test_pytest_save_then_compare_fails_the_run(pytester, docker_client, go_toolchain):

@@ -317,3 +317,29 @@ def _extension(requests_at_start):
     return ExtensionInfo(reason="heap", budgets=("heap_inuse_bytes_per_1k_requests",), from_snapshot=6,
                          requests_at_start=requests_at_start, requests_at_end=5200, bound_requests=4200,
                          stopped="bound", snapshots=2, seconds=1.0)
+
+
+def test_a_rise_the_extension_followed_to_a_plateau_is_filled_not_a_regression():
+    """A clean run whose heap filled in the measured window, faster than the baseline run's did:
+    over the limit, but its extension found the plateau (the judge's own call), so it does not fail."""
+    window = [[200.0 + 200 * i, 8e5] for i in range(6)]
+
+    def heap(slope, lo, hi):
+        return {**trend(slope, lo, hi, p=0.004, unit="bytes"), "series": window}
+
+    base = bl.snapshot(run(heap_inuse_bytes=heap(900.0, 100.0, 2e3), goroutines=trend(0.0, -1.0, 1.0)), None)
+    rules = bl.parse_rules(("heap:+20%", "goroutines:+0"))
+    over = run(heap_inuse_bytes=heap(30e3, 18e3, 40e3), goroutines=trend(50.0, 40.0, 60.0, p=0.004))
+    plain = bl.compare_runs(over, base, rules)
+    assert {r.signal: r.status for r in plain.rows} == {"goroutines": "regression", "heap_inuse_bytes": "regression"}
+    filled = dataclasses.replace(over[0], extension=dataclasses.replace(
+        _extension(1200), outcome="plateau", plateaus=("heap_inuse_bytes_per_1k_requests",)))
+    c = bl.compare_runs([filled], base, rules)
+    # only the signal whose rise the extension followed to its plateau: the goroutines still fail
+    assert {r.signal: r.status for r in c.rows} == {"goroutines": "regression", "heap_inuse_bytes": "filled"}
+    assert len(c.failures) == 1 and "goroutines" in c.failures[0]
+    # an extension that found the heap still growing leaves the regression
+    leaking = dataclasses.replace(over[0], extension=dataclasses.replace(_extension(1200), outcome="leak"))
+    still = {r.signal: r.status for r in bl.compare_runs([leaking], base, rules).rows}
+    assert still["heap_inuse_bytes"] == "regression"
+    assert bl.filled_signals(over[0]) == frozenset()
