@@ -25,9 +25,19 @@ from .runtime.address import is_loopback, on_bridge, published_host
 class FetchError(Exception):
     """A fixture endpoint could not be read: timeout, refused, non-200, or not what was expected."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, timed_out: bool = False) -> None:
         super().__init__(message)
         self.status = status  # the HTTP status when the server answered, else None
+        self.timed_out = timed_out  # no whole answer within the deadline
+
+
+def timed_out(exc: BaseException | None) -> bool:
+    """``exc``, or an exception it was raised from, is a fetch that ran out of its deadline."""
+    while exc is not None:
+        if isinstance(exc, FetchError) and exc.timed_out:
+            return True
+        exc = exc.__cause__
+    return False
 
 
 class Deadline:
@@ -110,13 +120,13 @@ def get(url: str, timeout: float = 10.0, max_bytes: int | None = None) -> bytes:
         raise FetchError(f"GET {url} answered HTTP {exc.code}", exc.code) from exc
     except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as exc:
         if deadline.expired:
-            raise FetchError(f"GET {url} did not finish within {timeout:.1f}s") from exc
+            raise FetchError(f"GET {url} did not finish within {timeout:.1f}s", timed_out=True) from exc
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"GET {url} failed: {reason}") from exc
     finally:
         deadline.cancel()
     if deadline.expired:
-        raise FetchError(f"GET {url} did not finish within {timeout:.1f}s")
+        raise FetchError(f"GET {url} did not finish within {timeout:.1f}s", timed_out=True)
     if size > cap:
         raise FetchError(f"GET {url} returned more than {cap} bytes (the cap, GOLEAK_MAX_GET_BYTES)")
     return b"".join(chunks)

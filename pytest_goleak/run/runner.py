@@ -24,9 +24,9 @@ from ..services import Service, Services, ServiceUnavailable
 from ..textsafe import clip
 from ..units import format_bytes
 from . import build, gotool, grpcload, load
-from .capture import CaptureError, Snapshot, resident_bytes
+from .capture import CaptureError, Snapshot, anon_bytes
 from .drive import DriveFailed, DriveOutcome, Driver, OOMKilled, StalledAtLimit, explain_death
-from .httpget import FetchError
+from .httpget import FetchError, timed_out
 from .runtime.base import Instance, RuntimeFailure, wait_healthy
 from .runtime.docker import DockerRuntime
 from .runtime.local import LocalRuntime
@@ -236,22 +236,24 @@ def what_ended(instance: Instance, scenario: Scenario, requests: int, exc: Excep
 
 
 def stalled_at_limit(instance: Instance, scenario: Scenario, requests: int, exc: Exception) -> Exception:
-    """A capture, fetch or load that failed on a fixture still running with its memory at
+    """A capture or fetch that ran out of its time on a fixture still running with its memory at
     extension.LIMIT_SHARE of its limit or more is the fixture stalled at that limit (see
-    drive.StalledAtLimit), not a fault of the endpoint. Its memory is read now: resident memory
-    (VmRSS: the page cache of files it read is no leak), or the cgroup's figure off this host.
-    Anything else stays what it was."""
+    drive.StalledAtLimit), not a fault of the endpoint. Its memory is read now: its anonymous
+    resident memory (capture.anon_bytes: the page cache of files it read is no leak, and its
+    code's pages may be charged elsewhere), or the cgroup's figure off this host.
+    Anything else stays what it was: an endpoint that answered wrongly, or a load that got the
+    wrong statuses, says nothing of memory, however full it is."""
     limit = scenario.limits.memory
-    if not limit or not isinstance(exc, (CaptureError, FetchError, load.LoadError)):
+    if not limit or not isinstance(exc, (CaptureError, FetchError)) or not timed_out(exc):
         return exc
-    used = resident_bytes(instance.host_pid())
+    used = anon_bytes(instance.host_pid())
     if used is None:
         used = instance.cgroup_memory()
     if used is None or used < LIMIT_SHARE * limit:
         return exc
     symptom = _first_line(exc)
     return StalledAtLimit(f"stalled at its memory limit of {format_bytes(limit)} after {requests} requests, "
-                          f"{format_bytes(used)} resident, not OOM-killed ({symptom})", None, instance.logs())
+                          f"holding {format_bytes(used)}, not OOM-killed ({symptom})", None, instance.logs())
 
 
 #: The exit status of a process ended by SIGKILL.

@@ -96,7 +96,7 @@ def test_oom_kill_at_the_memory_limit_is_a_leak(fault_run):
     if m:
         assert r["container"]["oom_killed"] is True and r["container"]["exit_code"] == 137
     else:
-        m = re.match(r"stalled at its memory limit of 32\.0MiB after (\d+) requests, ([\d.]+)MiB resident", r["oom"])
+        m = re.match(r"stalled at its memory limit of 32\.0MiB after (\d+) requests, holding ([\d.]+)MiB", r["oom"])
         assert m and 22.4 <= float(m.group(2)) <= 32, r["oom"]  # at LIMIT_SHARE (0.7) of the limit or more
         assert r["container"]["oom_killed"] is False
     # answered requests: 1 MiB each under 32 MiB, less what the runtime itself needs
@@ -107,10 +107,11 @@ def test_oom_kill_at_the_memory_limit_is_a_leak(fault_run):
 def test_a_fixture_stalled_at_its_memory_limit_is_a_leak_not_a_profile_fault(fault_run):
     r = fault_run["by_name"]["oom_stall"]
     assert (r["verdict"], r["passed"]) == ("leak", True), r["message"]
-    m = re.match(r"stalled at its memory limit of 48\.0MiB after (\d+) requests, ([\d.]+)MiB resident, "
+    m = re.match(r"stalled at its memory limit of 48\.0MiB after (\d+) requests, holding ([\d.]+)MiB, "
                  r"not OOM-killed \(GET \S+/debug/pprof/heap\?gc=1&debug=1 did not finish within 1\.0s\)$", r["oom"])
     assert m, r["oom"]
-    # 36 MiB retained by its 36th request, captured after the first 100; resident: that and the runtime
+    # 36 MiB retained by its 36th request, captured after the first 100; its own (anonymous) resident
+    # memory: that and the runtime's, charged to its cgroup, so under the limit
     assert int(m.group(1)) == 100 and 36 <= float(m.group(2)) < 48, r["oom"]
     assert r["container"]["oom_killed"] is False
     # the same hang far from the limit stays the endpoint's fault

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from pytest_goleak.judge.judgement import Judgement
-from pytest_goleak.run.capture import CaptureError, Snapshot, resident_bytes
+from pytest_goleak.run.capture import CaptureError, Snapshot, anon_bytes
 from pytest_goleak.run.drive import OOMKilled, StalledAtLimit
 from pytest_goleak.run.httpget import FetchError
 from pytest_goleak.run.load import LoadError
@@ -56,7 +56,18 @@ class _Stalled:
         return "last line"
 
 
-TIMED_OUT = CaptureError("GET http://172.17.0.2:8080/debug/pprof/heap?gc=1&debug=1 did not finish within 30.0s")
+def _timed_out(url: str) -> CaptureError:
+    """What capture._fetch raises for a fetch that ran out of its deadline."""
+    try:
+        try:
+            raise FetchError(f"GET {url} did not finish within 30.0s", timed_out=True)
+        except FetchError as exc:
+            raise CaptureError(str(exc)) from exc
+    except CaptureError as wrapped:
+        return wrapped
+
+
+TIMED_OUT = _timed_out("http://172.17.0.2:8080/debug/pprof/heap?gc=1&debug=1")
 
 
 def test_a_capture_that_timed_out_at_the_memory_limit_is_the_fixture_stalled_there():
@@ -65,24 +76,24 @@ def test_a_capture_that_timed_out_at_the_memory_limit_is_the_fixture_stalled_the
     cut = stalled_at_limit(_Stalled(cgroup=31 * MiB), scenario, 27, TIMED_OUT)
     assert isinstance(cut, StalledAtLimit) and isinstance(cut, OOMKilled) and not cut.oom_killed
     first = str(cut).splitlines()[0]
-    assert first == ("stalled at its memory limit of 32.0MiB after 27 requests, 31.0MiB resident, not OOM-killed "
+    assert first == ("stalled at its memory limit of 32.0MiB after 27 requests, holding 31.0MiB, not OOM-killed "
                      "(GET http://172.17.0.2:8080/debug/pprof/heap?gc=1&debug=1 did not finish within 30.0s)")
     assert "last line" in str(cut)
     assert judgeable(cut, 4) and Judgement.oom_killed(first, "leak").verdict == "leak"
-    # a failed fetch or load driver alike
-    for exc in (FetchError("timed out"), LoadError("the load driver timed out")):
-        assert isinstance(stalled_at_limit(_Stalled(cgroup=31 * MiB), scenario, 27, exc), StalledAtLimit)
+    # a health or settle fetch that timed out alike
+    late = FetchError("GET http://172.17.0.2:8080/healthz did not finish within 30.0s", timed_out=True)
+    assert isinstance(stalled_at_limit(_Stalled(cgroup=31 * MiB), scenario, 27, late), StalledAtLimit)
 
 
-def test_resident_memory_is_read_first_so_page_cache_near_the_limit_is_no_stall():
-    me = resident_bytes(os.getpid())
+def test_its_own_memory_is_read_first_so_page_cache_near_the_limit_is_no_stall():
+    me = anon_bytes(os.getpid())
     assert me is not None and me > 10 * MiB  # this pytest process
     over = Scenario(name="s", path=Path("s.yaml"), limits=Limits(memory=int(me / 0.8)))
     under = Scenario(name="s", path=Path("s.yaml"), limits=Limits(memory=int(me / 0.5)))
     # the cgroup says full (its page cache), the process is not: the error stays
     assert stalled_at_limit(_Stalled(pid=os.getpid(), cgroup=int(me / 0.5)), under, 5, TIMED_OUT) is TIMED_OUT
     assert isinstance(stalled_at_limit(_Stalled(pid=os.getpid(), cgroup=0), over, 5, TIMED_OUT), StalledAtLimit)
-    assert resident_bytes(None) is None and resident_bytes(2**22 + 12345) is None  # off this host, gone
+    assert anon_bytes(None) is None and anon_bytes(2**22 + 12345) is None  # off this host, gone
 
 
 def test_anything_else_is_not_a_stall():
@@ -91,5 +102,8 @@ def test_anything_else_is_not_a_stall():
     assert stalled_at_limit(_Stalled(cgroup=10 * MiB), limited, 5, TIMED_OUT) is TIMED_OUT  # far from it
     assert stalled_at_limit(_Stalled(), limited, 5, TIMED_OUT) is TIMED_OUT  # nothing to say how big
     assert stalled_at_limit(at_limit, Scenario(name="s", path=Path("s.yaml")), 5, TIMED_OUT) is TIMED_OUT  # no limit
-    other = RuntimeError("a bug")
-    assert stalled_at_limit(at_limit, limited, 5, other) is other
+    # failures that say nothing of memory: a wrong answer, refused, the load's statuses, a bug
+    for other in (CaptureError("GET …/heap did not return a gzipped pprof profile (got HTML)"),
+                  FetchError("GET …/heap answered HTTP 500", 500), FetchError("GET …/heap failed: refused"),
+                  LoadError("60 of 100 responses (60%) were not 2xx/3xx (500: 60)"), RuntimeError("a bug")):
+        assert stalled_at_limit(at_limit, limited, 5, other) is other
