@@ -338,6 +338,10 @@ def test_a_rise_the_extension_followed_to_a_plateau_is_filled_not_a_regression()
     # only the signal whose rise the extension followed to its plateau: the goroutines still fail
     assert {r.signal: r.status for r in c.rows} == {"goroutines": "regression", "heap_inuse_bytes": "filled"}
     assert len(c.failures) == 1 and "goroutines" in c.failures[0]
+    lines: list[str] = []
+    bl.write_terminal(lines.append, c)
+    assert "svc: heap_inuse_bytes rose over the limit (14.0KiB/1k) as a fill: this run's extension followed it " \
+           "to a plateau, so it is no regression" in lines, lines
     # an extension that found the heap still growing leaves the regression
     leaking = dataclasses.replace(over[0], extension=dataclasses.replace(_extension(1200), outcome="leak"))
     still = {r.signal: r.status for r in bl.compare_runs([leaking], base, rules).rows}
