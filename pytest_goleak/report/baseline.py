@@ -296,10 +296,10 @@ def write_terminal(write_line: Callable[[str], None], comparison: Comparison | N
         write_line(f"{name}: not in the baseline (nothing to compare)")
     for name in comparison.missing_scenarios:
         write_line(f"{name}: in the baseline but not run")
-    for r in comparison.rows:
-        if r.status == "filled":
-            write_line(f"{r.scenario}: {r.signal} rose over the limit ({figure(r.limit_per_1k, r.unit)}/1k) as a fill: "
-                       "this run's extension followed it to a plateau, so it is no regression")
+    for row in comparison.rows:
+        if row.status == "filled":
+            write_line(f"{row.scenario}: {row.signal} rose over the limit ({figure(row.limit_per_1k, row.unit)}/1k) "
+                       "as a fill: this run's extension followed it to a plateau, so it is no regression")
     for msg in comparison.failures:
         write_line(f"REGRESSION {msg}")
     if comparison.passed:
