@@ -236,20 +236,24 @@ def what_ended(instance: Instance, scenario: Scenario, requests: int, exc: Excep
 
 
 def stalled_at_limit(instance: Instance, scenario: Scenario, requests: int, exc: Exception) -> Exception:
-    """A capture or fetch that ran out of its time on a fixture still running with its memory at
-    extension.LIMIT_SHARE of its limit or more is the fixture stalled at that limit (see
-    drive.StalledAtLimit), not a fault of the endpoint. Its memory is read now: its anonymous
-    resident memory (capture.anon_bytes: the page cache of files it read is no leak, and its
-    code's pages may be charged elsewhere), or the cgroup's figure off this host.
-    Anything else stays what it was: an endpoint that answered wrongly, or a load that got the
-    wrong statuses, says nothing of memory, however full it is."""
+    """A capture or fetch that ran out of its time on a fixture still running in a cgroup that
+    enforces its limit, with its memory at extension.LIMIT_SHARE of that limit or more, is the
+    fixture stalled at that limit (see drive.StalledAtLimit), not a fault of the endpoint. Its
+    memory is read now: its anonymous resident memory (capture.anon_bytes: the page cache of
+    files it read is no leak, and its code's pages may be charged elsewhere), or the cgroup's
+    figure off this host. Anything else stays what it was: an endpoint that answered wrongly, a
+    load that got the wrong statuses, or a host process (the local runtime enforces no limit)
+    says nothing of a stall at a limit."""
     limit = scenario.limits.memory
-    if not limit or not isinstance(exc, (CaptureError, FetchError)) or not timed_out(exc):
+    if not limit or not timed_out(exc):
+        return exc
+    cgroup = instance.cgroup_memory()
+    if cgroup is None:
         return exc
     used = anon_bytes(instance.host_pid())
     if used is None:
-        used = instance.cgroup_memory()
-    if used is None or used < LIMIT_SHARE * limit:
+        used = cgroup
+    if used < LIMIT_SHARE * limit:
         return exc
     symptom = _first_line(exc)
     return StalledAtLimit(f"stalled at its memory limit of {format_bytes(limit)} after {requests} requests, "

@@ -93,6 +93,8 @@ def test_its_own_memory_is_read_first_so_page_cache_near_the_limit_is_no_stall()
     # the cgroup says full (its page cache), the process is not: the error stays
     assert stalled_at_limit(_Stalled(pid=os.getpid(), cgroup=int(me / 0.5)), under, 5, TIMED_OUT) is TIMED_OUT
     assert isinstance(stalled_at_limit(_Stalled(pid=os.getpid(), cgroup=0), over, 5, TIMED_OUT), StalledAtLimit)
+    # no cgroup, no limit enforced (the local runtime's host process): not a stall at it
+    assert stalled_at_limit(_Stalled(pid=os.getpid()), over, 5, TIMED_OUT) is TIMED_OUT
     assert anon_bytes(None) is None and anon_bytes(2**22 + 12345) is None  # off this host, gone
 
 
@@ -100,7 +102,7 @@ def test_anything_else_is_not_a_stall():
     at_limit = _Stalled(cgroup=31 * MiB)
     limited = Scenario(name="s", path=Path("s.yaml"), limits=Limits(memory=32 * MiB))
     assert stalled_at_limit(_Stalled(cgroup=10 * MiB), limited, 5, TIMED_OUT) is TIMED_OUT  # far from it
-    assert stalled_at_limit(_Stalled(), limited, 5, TIMED_OUT) is TIMED_OUT  # nothing to say how big
+    assert stalled_at_limit(_Stalled(), limited, 5, TIMED_OUT) is TIMED_OUT  # no cgroup, nothing to say how big
     assert stalled_at_limit(at_limit, Scenario(name="s", path=Path("s.yaml")), 5, TIMED_OUT) is TIMED_OUT  # no limit
     # failures that say nothing of memory: a wrong answer, refused, the load's statuses, a bug
     for other in (CaptureError("GET …/heap did not return a gzipped pprof profile (got HTML)"),
