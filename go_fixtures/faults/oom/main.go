@@ -25,11 +25,15 @@ var (
 	stallAt  = -1 // MiB; -1: never stall, retain until killed
 )
 
-func handleWork(w http.ResponseWriter, _ *http.Request) {
+// full: it holds $STALL_AT_MIB and stalls from now on.
+func full() bool {
 	mu.Lock()
-	full := stallAt >= 0 && len(retained) >= stallAt
-	mu.Unlock()
-	if !full {
+	defer mu.Unlock()
+	return stallAt >= 0 && len(retained) >= stallAt
+}
+
+func handleWork(w http.ResponseWriter, _ *http.Request) {
+	if !full() {
 		b := make([]byte, 1<<20)
 		for i := 0; i < len(b); i += 512 { // touch every page: untouched pages cost no memory
 			b[i] = byte(i)
@@ -44,10 +48,7 @@ func handleWork(w http.ResponseWriter, _ *http.Request) {
 // stalledHeap is the stock heap profile until the fixture is full, then no answer at all.
 func stalledHeap(next http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		full := stallAt >= 0 && len(retained) >= stallAt
-		mu.Unlock()
-		if full {
+		if full() {
 			<-r.Context().Done() // the client's timeout ends it
 			return
 		}
